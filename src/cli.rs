@@ -1,0 +1,175 @@
+//! The command line, and nothing else: clap definitions whose doc comments are the help
+//! text (and so the man pages and completions). Values are validated by the commands, so
+//! every invalid input is reported the same way, as one line with exit code 2.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::EXIT_STATUS_HELP;
+
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// Administer the Cachecore LLM response cache in Redis: inspect and invalidate the
+/// entries that depend on a piece of data.
+#[derive(Debug, Parser)]
+#[command(name = "cachecore", version, after_help = EXIT_STATUS_HELP, after_long_help = long_after_help())]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn long_after_help() -> String {
+    format!(
+        "{EXIT_STATUS_HELP}\n\nEnvironment:\n  CACHECORE_REDIS_URL  Redis URL, used when --redis-url is not given\n  REDIS_URL            Redis URL, used when neither of the above is set\n  (default {DEFAULT_REDIS_URL})"
+    )
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for
+    /// TLS, or redis+unix:///path/to.sock. Falls back to REDIS_URL, then
+    /// redis://127.0.0.1:6379. Credentials are never printed.
+    #[arg(
+        long,
+        global = true,
+        env = "CACHECORE_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub redis_url: Option<String>,
+
+    /// Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m).
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Print one JSON document (JSON Lines for streamed listings) instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// No progress bars or notes on stderr; results and errors are still printed.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        _ => humantime::parse_duration(text).map_err(|e| format!("{e} (try 500ms, 5s or 1m)"))?,
+    };
+    if d.is_zero() {
+        return Err("the timeout must be greater than zero".into());
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Invalidate one dep: record its new hash, then delete every entry tagged with it.
+    ///
+    /// The new hash is recorded first, so from that instant no entry built from the old
+    /// version is fresh; then the dep set is streamed in bounded batches and every tagged
+    /// L1 and L2 entry is unlinked. Interrupted runs are finished by the next run for the
+    /// same dep.
+    Invalidate(InvalidateArgs),
+
+    /// Inspect and maintain dep sets.
+    #[command(subcommand)]
+    Deps(DepsCommand),
+
+    /// Show one entry: its deps with recorded and current hash, and whether it is fresh.
+    Entry(EntryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InvalidateArgs {
+    /// The dep to invalidate, e.g. doc:contract-123. A literal, never a pattern.
+    #[arg(value_name = "DEP_ID")]
+    pub dep_id: String,
+
+    /// The dep's new hash (data version). Default: a unique generated one.
+    #[arg(long, value_name = "HASH")]
+    pub new_hash: Option<String>,
+
+    /// Only if the current hash is HASH (compare-and-set); otherwise exit 1, changing nothing.
+    #[arg(long, value_name = "HASH", conflicts_with = "if_unset")]
+    pub if_hash: Option<String>,
+
+    /// Only if the dep has no current hash yet (compare-and-set); otherwise exit 1.
+    #[arg(long)]
+    pub if_unset: bool,
+
+    /// Record the new hash only; entries become stale now and expire by their TTL.
+    #[arg(long)]
+    pub soft: bool,
+
+    /// Report what would be deleted (counts per tier and a sample of keys); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Refuse, changing nothing, when the dep set holds more than N members.
+    #[arg(long, value_name = "N")]
+    pub max_keys: Option<u64>,
+
+    /// Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DepsCommand {
+    /// Current hash, members, L1/L2 split, live vs dangling, fresh vs stale of each dep.
+    ///
+    /// With --expect-hash it is a CI gate: exit 1 unless every dep's current hash is HASH
+    /// and every live tracked entry is fresh and readable.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The deps to inspect.
+    #[arg(value_name = "DEP_ID", required = true)]
+    pub dep_ids: Vec<String>,
+
+    /// List every member with its TTL and verdict (streamed; JSON Lines with --json).
+    #[arg(long)]
+    pub keys: bool,
+
+    /// Exit 1 unless the current hash is HASH and no live entry is stale or unreadable.
+    #[arg(long, value_name = "HASH")]
+    pub expect_hash: Option<String>,
+
+    /// Members per SSCAN round trip.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct EntryArgs {
+    /// The entry's full Redis key: cc:l1:{ns}:{fingerprint} or vec:{ns}:{id}.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

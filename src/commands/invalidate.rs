@@ -1,0 +1,119 @@
+//! `cachecore invalidate <DEP_ID>`
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::InvalidateArgs;
+use crate::error::Exit;
+use crate::invalidation::{Plan, Report, invalidate};
+use crate::layout::{DepId, validate_hash};
+use crate::output::{
+    JSON_VERSION, elapsed_text, opt_text, print_json, print_table, printable_str, table,
+};
+use crate::store::HashCondition;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    command: &'static str,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
+    let plan = plan(args)?;
+    let mut store = ctx.store().await?;
+    let out = ctx.out;
+    let report = invalidate(
+        &mut store,
+        &plan,
+        |total| {
+            out.progress(
+                total,
+                &format!("invalidating {}", printable_str(plan.dep.as_str())),
+            )
+        },
+        &ctx.interrupt,
+    )
+    .await?;
+    if ctx.out.json {
+        print_json(&Document {
+            version: JSON_VERSION,
+            command: "invalidate",
+            report: &report,
+        })?;
+    } else {
+        print_report(&report);
+    }
+    if report.interrupted {
+        ctx.out.note(
+            "interrupted: rerun the same command to finish; the new hash is already recorded",
+        );
+        return Ok(Exit::Interrupted);
+    }
+    Ok(Exit::Success)
+}
+
+/// Validates everything before Redis is touched.
+fn plan(args: InvalidateArgs) -> Result<Plan> {
+    let dep = DepId::parse_user(&args.dep_id)?;
+    for hash in [&args.new_hash, &args.if_hash].into_iter().flatten() {
+        validate_hash(hash)?;
+    }
+    let condition = match (args.if_hash, args.if_unset) {
+        (Some(h), _) => HashCondition::Equals(h),
+        (None, true) => HashCondition::Absent,
+        (None, false) => HashCondition::Any,
+    };
+    Ok(Plan {
+        dep,
+        new_hash: args.new_hash,
+        condition,
+        soft: args.soft,
+        dry_run: args.dry_run,
+        max_keys: args.max_keys,
+        batch_size: args.batch_size as usize,
+    })
+}
+
+fn print_report(r: &Report) {
+    let mut t = table(&[]);
+    let verb = if r.dry_run { "would delete" } else { "deleted" };
+    let mode = match (r.dry_run, r.soft) {
+        (true, _) => "dry run: nothing written",
+        (false, true) => "soft: hash recorded, entries expire by TTL",
+        (false, false) => "hash recorded, tagged entries deleted",
+    };
+    t.add_row(vec!["dep", &printable_str(&r.dep_id)]);
+    t.add_row(vec!["mode", mode]);
+    t.add_row(vec!["old hash", &opt_text(r.old_hash.as_deref())]);
+    t.add_row(vec!["new hash", &printable_str(&r.new_hash)]);
+    t.add_row(vec!["members", &r.members.to_string()]);
+    t.add_row(vec![&format!("L1 {verb}"), &r.l1_deleted.to_string()]);
+    t.add_row(vec![&format!("L2 {verb}"), &r.l2_deleted.to_string()]);
+    t.add_row(vec!["already gone", &r.already_gone.to_string()]);
+    if r.skipped_not_entries > 0 {
+        t.add_row(vec![
+            "skipped (not entry keys)",
+            &r.skipped_not_entries.to_string(),
+        ]);
+    }
+    if r.resumed_runs > 0 {
+        t.add_row(vec!["earlier runs finished", &r.resumed_runs.to_string()]);
+    }
+    if r.interrupted {
+        t.add_row(vec!["interrupted", "yes"]);
+    }
+    t.add_row(vec![
+        "elapsed",
+        &elapsed_text(std::time::Duration::from_millis(r.elapsed_ms)),
+    ]);
+    print_table(&t);
+    if !r.sample.is_empty() {
+        println!("sample of keys that would be deleted:");
+        for key in &r.sample {
+            println!("  {key}");
+        }
+    }
+}

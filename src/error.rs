@@ -1,0 +1,142 @@
+//! Exit codes, the typed failures callers branch on, and the one place errors are printed.
+
+use std::sync::{Mutex, OnceLock};
+
+/// The process exit codes; scripts rely on them, so they never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The command did what was asked.
+    Success = 0,
+    /// A negative answer: a check failed, a compare-and-set was refused, a cap exceeded.
+    Negative = 1,
+    /// Usage or invalid input; nothing was changed.
+    Usage = 2,
+    /// Redis unreachable, authentication failed, or Redis answered with an error.
+    Redis = 3,
+    /// Interrupted by Ctrl-C or SIGTERM.
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Text for `--help` and the man page.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0    success
+  1    a negative answer: a check failed, --if-hash refused, --max-keys exceeded
+  2    usage error or invalid input; nothing was changed
+  3    Redis unreachable, authentication failed, or a Redis error
+  130  interrupted (Ctrl-C or SIGTERM); rerun the same command to finish";
+
+/// A failure whose kind decides the exit code. Everything else that goes wrong is
+/// reported through `anyhow` with context, and a `redis::RedisError` anywhere in the chain
+/// maps to [`Exit::Redis`].
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Redis(String),
+}
+
+impl Failure {
+    fn exit(&self) -> Exit {
+        match self {
+            Failure::Invalid(_) => Exit::Usage,
+            Failure::Refused(_) => Exit::Negative,
+            Failure::Redis(_) => Exit::Redis,
+        }
+    }
+}
+
+/// Shorthand for commands: `return Err(invalid(format!(...)))`.
+pub fn invalid(msg: impl Into<String>) -> anyhow::Error {
+    Failure::Invalid(msg.into()).into()
+}
+
+pub fn refused(msg: impl Into<String>) -> anyhow::Error {
+    Failure::Refused(msg.into()).into()
+}
+
+pub fn redis_failure(msg: impl Into<String>) -> anyhow::Error {
+    Failure::Redis(msg.into()).into()
+}
+
+/// The exit code an error maps to.
+pub fn exit_for(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.exit();
+        }
+        if cause.downcast_ref::<redis::RedisError>().is_some() {
+            return Exit::Redis;
+        }
+        if cause.downcast_ref::<crate::layout::LayoutError>().is_some() {
+            return Exit::Usage;
+        }
+    }
+    Exit::Redis
+}
+
+fn secrets() -> &'static Mutex<Vec<String>> {
+    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    SECRETS.get_or_init(Default::default)
+}
+
+/// Remembers a credential so that no printed message can ever contain it, whatever layer
+/// (ours or a library's) formatted it.
+pub fn register_secret(secret: &str) {
+    // Very short secrets would blank out ordinary words; they are redacted by URL shape.
+    if secret.len() >= 3 {
+        secrets()
+            .lock()
+            .expect("secret list poisoned")
+            .push(secret.to_string());
+    }
+}
+
+/// Replaces every registered secret and the userinfo of any URL in `text`.
+pub fn scrub(text: &str) -> String {
+    let mut out = crate::store::redact_urls(text);
+    for secret in secrets().lock().expect("secret list poisoned").iter() {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
+}
+
+/// The one place errors reach the user: one line on stderr, secrets scrubbed.
+pub fn print_error(err: &anyhow::Error) {
+    let text = format!("{err:#}").replace(['\n', '\r'], " ");
+    eprintln!("cachecore: error: {}", scrub(&text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_kind_through_context_layers() {
+        let e = invalid("bad id").context("reading input");
+        assert_eq!(exit_for(&e), Exit::Usage);
+        assert_eq!(exit_for(&refused("cas")), Exit::Negative);
+        let r: anyhow::Error = redis::RedisError::from((redis::ErrorKind::Io, "boom")).into();
+        assert_eq!(exit_for(&r.context("on key x")), Exit::Redis);
+        assert_eq!(Exit::Interrupted.code(), 130);
+    }
+
+    #[test]
+    fn scrub_removes_registered_secrets_and_url_credentials() {
+        register_secret("hunter2-secret");
+        assert_eq!(scrub("auth hunter2-secret failed"), "auth *** failed");
+        assert_eq!(
+            scrub("cannot reach redis://bob:pw@host:6379/0"),
+            "cannot reach redis://bob:***@host:6379/0"
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! `cachecore`: administration of the Cachecore LLM response cache in Redis.
+//!
+//! The model: the caching proxy stores each response as an *entry* (an L1 exact-match
+//! hash `cc:l1:{ns}:{fingerprint}` or an L2 semantic hash `vec:{ns}:{id}`). Each entry
+//! declares the *deps* it was built from (`doc:contract-123`, `table:products`) with the
+//! dep's *hash* (data version) at the time, plus an automatic policy dep for its
+//! namespace. The proxy adds the entry's key to each dep's *dep set*
+//! `cc:dep:keys:{dep}`. An entry is *fresh* while every dep's current hash
+//! (`cc:dep:hash:{dep}`) is absent or equal to the recorded one. Invalidating a dep
+//! records a new hash (making its entries stale at once) and deletes the tagged entries.
+//!
+//! [`layout`] is that contract, pure and unit-tested; [`store`] is the only code that
+//! talks to Redis; [`invalidation`] is the streaming-delete engine; `commands` holds one
+//! module per subcommand.
+
+pub mod cli;
+mod commands;
+pub mod error;
+pub mod interrupt;
+pub mod invalidation;
+pub mod layout;
+pub mod output;
+pub mod slot;
+pub mod store;
+pub mod verdict;
+
+use error::Exit;
+
+/// Runs a parsed command line to completion and returns the exit status. Errors are
+/// printed here, once.
+pub async fn run(cli: cli::Cli) -> Exit {
+    let interrupt = interrupt::Interrupt::install();
+    match commands::run(cli, interrupt).await {
+        Ok(exit) => exit,
+        Err(err) => {
+            error::print_error(&err);
+            error::exit_for(&err)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Everything written for people or machines: tables and JSON to stdout, progress bars to
+//! stderr, and the escaping that keeps untrusted key names from driving the terminal.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+/// The version of every JSON document cachecore prints; bumped only on a breaking change.
+pub const JSON_VERSION: u32 = 1;
+
+/// How results are written, resolved once from the global flags.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+    pub quiet: bool,
+}
+
+impl Output {
+    /// A progress bar on stderr, or a hidden one when stderr is not a terminal or with
+    /// `--quiet`, so callers never branch on whether progress is shown.
+    pub fn progress(&self, total: u64, what: &str) -> ProgressBar {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {human_pos}/{human_len} members  {per_sec}  eta {eta}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(what.to_string());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    }
+
+    /// A note for people on stderr (never with `--quiet`, never on stdout).
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+}
+
+/// One JSON document on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A table that wraps to the terminal's width (80 columns when it is not a terminal);
+/// an empty `header` gives a header-less key/value table.
+pub fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !header.is_empty() {
+        t.set_header(header.to_vec());
+    }
+    if !std::io::stdout().is_terminal() {
+        t.set_width(80);
+    }
+    t
+}
+
+pub fn print_table(t: &Table) {
+    println!("{t}");
+}
+
+/// A key or id as it may be shown: printable UTF-8 as is; control characters, escape
+/// sequences and invalid UTF-8 as `\n`, `\x1b`, `\xff`. Redis keys are arbitrary bytes.
+pub fn printable(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// `printable` for text that is already a `str`.
+pub fn printable_str(s: &str) -> String {
+    printable(s.as_bytes())
+}
+
+/// A TTL in milliseconds as people read it.
+pub fn ttl_text(pttl_ms: i64) -> String {
+    match pttl_ms {
+        -2 => "gone".into(),
+        -1 => "none".into(),
+        ms => humantime::format_duration(Duration::from_secs((ms.max(0) as u64).div_ceil(1000)))
+            .to_string(),
+    }
+}
+
+pub fn elapsed_text(d: Duration) -> String {
+    format!("{:.3}s", d.as_secs_f64())
+}
+
+pub fn opt_text(v: Option<&str>) -> String {
+    v.map(printable_str).unwrap_or_else(|| "(absent)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_everything_a_terminal_would_act_on() {
+        assert_eq!(printable(b"cc:l1:ns:ab"), "cc:l1:ns:ab");
+        assert_eq!(printable("ünï 日本".as_bytes()), "ünï 日本");
+        assert_eq!(printable(b"a\x1b[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(printable(b"x\ny\tz\\"), "x\\ny\\tz\\\\");
+        assert_eq!(printable(b"bad\xff\xfe"), "bad\\xff\\xfe");
+        assert_eq!(printable("\u{9b}csi".as_bytes()), "\\u{9b}csi");
+    }
+
+    #[test]
+    fn ttl_text_distinguishes_gone_and_persistent() {
+        assert_eq!(ttl_text(-2), "gone");
+        assert_eq!(ttl_text(-1), "none");
+        assert_eq!(ttl_text(1500), "2s");
+        assert_eq!(ttl_text(3_600_000), "1h");
+    }
+}

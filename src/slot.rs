@@ -1,0 +1,89 @@
+//! Redis Cluster key-slot arithmetic. Pure.
+//!
+//! The layout's key names carry no hash tags, so a dep set lives in whatever slot its full
+//! name hashes to. The bookkeeping keys an invalidation uses next to a dep set must be in
+//! that same slot (RENAME and scripts are single-slot in a cluster), so we give them a
+//! hash tag chosen to hash to exactly that slot.
+
+pub const SLOTS: u16 = 16384;
+
+/// CRC16-CCITT (XMODEM), the checksum Redis Cluster uses.
+fn crc16(data: &[u8]) -> u16 {
+    let mut crc: u16 = 0;
+    for &byte in data {
+        crc ^= u16::from(byte) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// The slot of `key`, honouring the `{...}` hash-tag rule: the first `{` followed later
+/// by a `}` with at least one byte between them.
+pub fn key_slot(key: &[u8]) -> u16 {
+    let hashed = key
+        .iter()
+        .position(|&b| b == b'{')
+        .and_then(|open| {
+            let after = &key[open + 1..];
+            after
+                .iter()
+                .position(|&b| b == b'}')
+                .filter(|&close| close > 0)
+                .map(|close| &after[..close])
+        })
+        .unwrap_or(key);
+    crc16(hashed) % SLOTS
+}
+
+/// A short tag (without braces) whose `{tag}` hashes to `slot`. Deterministic, so every
+/// run of the tool computes the same bookkeeping key names for a given dep.
+pub fn tag_for_slot(slot: u16) -> String {
+    assert!(slot < SLOTS, "slot {slot} out of range");
+    // Every slot is reached within a few hundred thousand decimal candidates; a search of
+    // ~16k CRCs on average costs well under a millisecond.
+    (0u32..)
+        .map(|n| n.to_string())
+        .find(|candidate| crc16(candidate.as_bytes()) % SLOTS == slot)
+        .expect("the candidates cover every slot")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc16_matches_the_reference_vector() {
+        // The check value given in the Redis Cluster specification.
+        assert_eq!(crc16(b"123456789"), 0x31C3);
+    }
+
+    #[test]
+    fn key_slot_matches_redis() {
+        // Values from `redis-cli CLUSTER KEYSLOT`.
+        assert_eq!(key_slot(b"foo"), 12182);
+        assert_eq!(key_slot(b"{user1000}.following"), key_slot(b"user1000"));
+        assert_eq!(key_slot(b"foo{}{bar}"), key_slot(b"foo{}{bar}"));
+        assert_ne!(
+            key_slot(b"foo{}{bar}"),
+            key_slot(b"bar"),
+            "empty first tag: whole key"
+        );
+        assert_eq!(key_slot(b"foo{{bar}}zap"), key_slot(b"{bar"));
+        assert_eq!(key_slot(b"foo{bar}{zap}"), key_slot(b"bar"));
+    }
+
+    #[test]
+    fn tags_land_in_the_requested_slot() {
+        for slot in [0, 1, 777, 12182, SLOTS - 1] {
+            let tag = tag_for_slot(slot);
+            assert_eq!(key_slot(format!("x:{{{tag}}}:y").as_bytes()), slot);
+        }
+        assert_eq!(tag_for_slot(5), tag_for_slot(5));
+    }
+}

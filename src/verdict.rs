@@ -1,0 +1,160 @@
+//! Applies the layout's freshness rule to keys as they are in Redis right now: fetches
+//! each batch's entries and the current hashes of every dep they declare, then judges
+//! each one. Memory is bounded by the batch.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::layout::{DepRecord, Freshness, Tier, freshness, parse_entry_deps, parse_entry_key};
+use crate::store::{MemberProbe, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    Fresh,
+    Stale {
+        stale_dep: String,
+        recorded: Option<String>,
+        current: String,
+    },
+    /// Exists but cannot be trusted; never served as fresh.
+    Corrupt {
+        reason: String,
+    },
+    /// The member's key no longer exists.
+    Dangling,
+}
+
+impl Verdict {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Fresh => "fresh",
+            Verdict::Stale { .. } => "stale",
+            Verdict::Corrupt { .. } => "corrupt",
+            Verdict::Dangling => "dangling",
+        }
+    }
+
+    pub fn detail(&self) -> String {
+        use crate::output::{opt_text, printable_str};
+        match self {
+            Verdict::Stale {
+                stale_dep,
+                recorded,
+                current,
+            } => format!(
+                "{}: recorded {} current {}",
+                printable_str(stale_dep),
+                opt_text(recorded.as_deref()),
+                printable_str(current)
+            ),
+            Verdict::Corrupt { reason } => reason.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl From<Freshness> for Verdict {
+    fn from(f: Freshness) -> Verdict {
+        match f {
+            Freshness::Fresh => Verdict::Fresh,
+            Freshness::Stale {
+                dep,
+                recorded,
+                current,
+            } => Verdict::Stale {
+                stale_dep: dep,
+                recorded,
+                current,
+            },
+        }
+    }
+}
+
+/// One judged key.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub key: Vec<u8>,
+    pub tier: Option<Tier>,
+    pub pttl_ms: i64,
+    pub verdict: Verdict,
+}
+
+/// The current hash of each dep id (absent ones omitted), one pipelined round trip.
+pub async fn current_hashes<'a>(
+    store: &mut Store,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, String>> {
+    let ids: Vec<&str> = ids
+        .into_iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let keys: Vec<String> = ids
+        .iter()
+        .map(|id| format!("{}{id}", crate::layout::DEP_HASH_PREFIX))
+        .collect();
+    let values = store.get_strings(&keys).await?;
+    Ok(ids
+        .into_iter()
+        .zip(values)
+        .filter_map(|(id, v)| v.map(|v| (id.to_string(), v)))
+        .collect())
+}
+
+/// The verdict for parsed deps given the current hashes.
+pub fn judge(deps: &[DepRecord], current: &HashMap<String, String>) -> Verdict {
+    freshness(deps, |id| current.get(id).map(String::as_str)).into()
+}
+
+/// The deps of a member that exists and is a readable entry, or the verdict that ends
+/// its judgement early.
+fn member_deps(key: &[u8], probe: &MemberProbe) -> Result<Vec<DepRecord>, Verdict> {
+    if !probe.exists() {
+        return Err(Verdict::Dangling);
+    }
+    let Some(entry_key) = parse_entry_key(key) else {
+        return Err(Verdict::Corrupt {
+            reason: "not an entry key (expected cc:l1:{ns}:{sha256} or vec:{ns}:{id})".into(),
+        });
+    };
+    match &probe.deps {
+        Ok(raw) => {
+            parse_entry_deps(raw.as_deref(), &entry_key.namespace).map_err(|e| Verdict::Corrupt {
+                reason: e.to_string(),
+            })
+        }
+        Err(e) => Err(Verdict::Corrupt {
+            reason: format!("cannot read the deps field: {e}"),
+        }),
+    }
+}
+
+/// Judges a batch of keys (typically dep-set members).
+pub async fn judge_keys(store: &mut Store, keys: Vec<Vec<u8>>) -> Result<Vec<Judged>> {
+    let probes = store.probe_members(&keys).await?;
+    let deps: Vec<_> = keys
+        .iter()
+        .zip(&probes)
+        .map(|(k, p)| member_deps(k, p))
+        .collect();
+    let ids = deps
+        .iter()
+        .filter_map(|d| d.as_ref().ok())
+        .flatten()
+        .map(|d| d.id.as_str());
+    let current = current_hashes(store, ids).await?;
+    Ok(keys
+        .into_iter()
+        .zip(probes)
+        .zip(deps)
+        .map(|((key, probe), deps)| Judged {
+            tier: parse_entry_key(&key).map(|k| k.tier),
+            key,
+            pttl_ms: probe.pttl_ms,
+            verdict: deps.map_or_else(|v| v, |deps| judge(&deps, &current)),
+        })
+        .collect())
+}

@@ -1,0 +1,284 @@
+use crate::support::fixture::{self, Tier, current, with};
+use crate::support::*;
+
+/// doc:1 tracks: 2 fresh L1, 1 fresh L2, 1 stale L1 (recorded v0), 1 corrupt L2,
+/// 1 dangling member, 1 entry stale by its namespace's policy version.
+fn inspect_data(conn: &mut redis::Connection) {
+    set(conn, "cc:dep:hash:doc:1", "v1");
+    for i in 0..2 {
+        fixture::write_entry(
+            conn,
+            &fixture::key(Tier::L1, "default", i),
+            "default",
+            &[current("doc:1")],
+            Some(600),
+        );
+    }
+    fixture::write_entry(
+        conn,
+        &fixture::key(Tier::L2, "default", 2),
+        "default",
+        &[with("doc:1", "v1")],
+        None,
+    );
+    fixture::write_entry(
+        conn,
+        &fixture::key(Tier::L1, "default", 3),
+        "default",
+        &[with("doc:1", "v0")],
+        None,
+    );
+    let corrupt = fixture::key(Tier::L2, "default", 4);
+    let () = redis::pipe()
+        .cmd("HSET")
+        .arg(&corrupt)
+        .arg("body")
+        .arg("b")
+        .arg("deps")
+        .arg("{not json")
+        .ignore()
+        .cmd("SADD")
+        .arg("cc:dep:keys:doc:1")
+        .arg(&corrupt)
+        .ignore()
+        .cmd("SADD")
+        .arg("cc:dep:keys:doc:1")
+        .arg("vec:default:expired")
+        .ignore()
+        .query(conn)
+        .unwrap();
+    fixture::write_entry(
+        conn,
+        &fixture::key(Tier::L1, "shop", 5),
+        "shop",
+        &[current("doc:1")],
+        None,
+    );
+    set(conn, "cc:dep:hash:cc:policy-version:shop", "2");
+}
+
+#[test]
+fn counts_tiers_liveness_and_verdicts_by_the_freshness_rule() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    inspect_data(&mut conn);
+    let before = snapshot(&mut conn);
+    let r = run(&server, &["deps", "inspect", "doc:1", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(j["version"], 1);
+    assert_eq!(j["interrupted"], false);
+    assert!(j.get("ok").is_none(), "no gate without --expect-hash");
+    let d = &j["deps"][0];
+    assert_eq!(d["dep_id"], "doc:1");
+    assert_eq!(d["current_hash"], "v1");
+    assert_eq!(d["members"], 7);
+    assert_eq!(d["l1"], 4);
+    assert_eq!(d["l2"], 3);
+    assert_eq!(d["live"], 6);
+    assert_eq!(d["dangling"], 1);
+    assert_eq!(d["fresh"], 3);
+    assert_eq!(d["stale"], 2);
+    assert_eq!(d["corrupt"], 1);
+    assert_eq!(d["not_entries"], 0);
+    assert_eq!(d["unfinished_runs"], 0);
+    assert_eq!(snapshot(&mut conn), before, "inspect only reads");
+
+    let table = run(&server, &["deps", "inspect", "doc:1"]);
+    assert_eq!(table.code, 0);
+    assert!(
+        table.stdout.contains("doc:1") && table.stdout.contains("v1"),
+        "{}",
+        table.stdout
+    );
+}
+
+#[test]
+fn keys_lists_every_member_with_ttl_and_verdict_as_json_lines() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    inspect_data(&mut conn);
+    let r = run(&server, &["deps", "inspect", "doc:1", "--keys", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let lines = r.json_lines();
+    assert_eq!(lines.len(), 8, "7 keys and one summary");
+    let keys: Vec<_> = lines.iter().filter(|l| l["type"] == "key").collect();
+    assert_eq!(keys.len(), 7);
+    let by_key = |k: &str| {
+        keys.iter()
+            .find(|l| l["key"] == k)
+            .unwrap_or_else(|| panic!("{k} listed"))
+    };
+    let fresh = by_key(&fixture::key(Tier::L1, "default", 0));
+    assert_eq!(fresh["verdict"], "fresh");
+    assert_eq!(fresh["tier"], "L1");
+    let ttl = fresh["ttl_ms"].as_i64().unwrap();
+    assert!(ttl > 500_000 && ttl <= 600_000, "{ttl}");
+    let stale = by_key(&fixture::key(Tier::L1, "default", 3));
+    assert_eq!(stale["verdict"], "stale");
+    assert_eq!(stale["stale_dep"], "doc:1");
+    assert_eq!(stale["recorded"], "v0");
+    assert_eq!(stale["current"], "v1");
+    assert_eq!(stale["ttl_ms"], serde_json::Value::Null, "no TTL");
+    let policy = by_key(&fixture::key(Tier::L1, "shop", 5));
+    assert_eq!(policy["stale_dep"], "cc:policy-version:shop");
+    assert_eq!(policy["recorded"], "1");
+    assert_eq!(policy["current"], "2");
+    let corrupt = by_key(&fixture::key(Tier::L2, "default", 4));
+    assert_eq!(corrupt["verdict"], "corrupt");
+    assert!(
+        corrupt["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+    assert_eq!(by_key("vec:default:expired")["verdict"], "dangling");
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "dep");
+    assert_eq!(summary["fresh"], 3);
+
+    let text = run(&server, &["deps", "inspect", "doc:1", "--keys"]);
+    assert_eq!(text.code, 0);
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("stale") && l.contains("recorded v0 current v1")),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn expect_hash_is_a_ci_gate() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    set(&mut conn, "cc:dep:hash:doc:ok", "v3");
+    fixture::write_entry(
+        &mut conn,
+        &fixture::key(Tier::L1, "default", 1),
+        "default",
+        &[current("doc:ok")],
+        None,
+    );
+
+    let pass = run(
+        &server,
+        &["deps", "inspect", "doc:ok", "--expect-hash", "v3", "--json"],
+    );
+    assert_eq!(pass.code, 0, "{pass:?}");
+    assert_eq!(pass.json()["ok"], true);
+    assert_eq!(pass.json()["deps"][0]["ok"], true);
+
+    let wrong = run(
+        &server,
+        &["deps", "inspect", "doc:ok", "--expect-hash", "v4", "--json"],
+    );
+    assert_eq!(wrong.code, 1);
+    assert_eq!(wrong.json()["ok"], false);
+    assert!(
+        wrong.stderr.contains("current hash is v3, expected v4"),
+        "{}",
+        wrong.stderr
+    );
+
+    // Right hash but a stale live entry: the gate fails.
+    fixture::write_entry(
+        &mut conn,
+        &fixture::key(Tier::L2, "default", 2),
+        "default",
+        &[with("doc:ok", "v2")],
+        None,
+    );
+    let stale = run(
+        &server,
+        &["deps", "inspect", "doc:ok", "--expect-hash", "v3"],
+    );
+    assert_eq!(stale.code, 1);
+    assert!(
+        stale.stderr.contains("1 live entries are stale"),
+        "{}",
+        stale.stderr
+    );
+
+    // An unreadable entry fails it too.
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:ro")
+        .arg("user:1")
+        .query(&mut conn)
+        .unwrap();
+    set(&mut conn, "user:1", "x");
+    set(&mut conn, "cc:dep:hash:doc:ro", "v1");
+    let corrupt = run(
+        &server,
+        &["deps", "inspect", "doc:ro", "--expect-hash", "v1"],
+    );
+    assert_eq!(corrupt.code, 1, "{corrupt:?}");
+    assert!(corrupt.stderr.contains("unreadable"), "{}", corrupt.stderr);
+
+    // Several deps: all must pass.
+    let both = run(
+        &server,
+        &[
+            "deps",
+            "inspect",
+            "doc:ro",
+            "doc:ok",
+            "--expect-hash",
+            "v1",
+            "--json",
+        ],
+    );
+    assert_eq!(both.code, 1);
+    assert_eq!(both.json()["deps"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn large_sets_are_streamed() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    fixture::write_many(
+        &mut conn,
+        0,
+        30_000,
+        &[with("table:big", "v1")],
+        Some("doc:"),
+        None,
+    );
+    let () = redis::cmd("SET")
+        .arg("cc:dep:hash:doc:7")
+        .arg("v9")
+        .query(&mut conn)
+        .unwrap();
+    let r = run(
+        &server,
+        &[
+            "deps",
+            "inspect",
+            "table:big",
+            "--json",
+            "--batch-size",
+            "500",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let d = &r.json()["deps"][0];
+    assert_eq!(d["members"], 30_000);
+    assert_eq!(d["l1"], 24_000);
+    assert_eq!(d["l2"], 6_000);
+    assert_eq!(d["fresh"], 29_999);
+    assert_eq!(d["stale"], 1, "doc:7 recorded null and now has a hash");
+}
+
+#[test]
+fn a_wrong_type_dep_set_is_a_clear_error() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let () = redis::cmd("LPUSH")
+        .arg("cc:dep:keys:doc:l")
+        .arg("x")
+        .query(&mut conn)
+        .unwrap();
+    let r = run(&server, &["deps", "inspect", "doc:l"]);
+    let line = r.expect_one_line_error(3);
+    assert!(line.contains("cc:dep:keys:doc:l holds a list"), "{line}");
+}

@@ -1,0 +1,4 @@
+mod connection;
+mod entry;
+mod inspect;
+mod invalidate;

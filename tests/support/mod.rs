@@ -1,0 +1,169 @@
+//! Test support: real servers, the proxy-faithful fixture writer, running the real binary,
+//! and reading Redis state back.
+
+#![allow(dead_code)]
+
+pub mod fixture;
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output, Stdio};
+
+pub use server::RedisServer;
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
+    }
+
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}")))
+            .collect()
+    }
+
+    /// Asserts the run failed with `code` and exactly one line on stderr.
+    pub fn expect_one_line_error(&self, code: i32) -> &str {
+        assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "one-line error, got: {:?}",
+            self.stderr
+        );
+        assert!(
+            self.stderr.starts_with("cachecore: error: "),
+            "{}",
+            self.stderr
+        );
+        self.stderr.trim_end()
+    }
+}
+
+/// The binary under test, with no ambient Redis configuration.
+pub fn cachecore_cmd(url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachecore"));
+    cmd.env_remove("CACHECORE_REDIS_URL")
+        .env_remove("REDIS_URL")
+        .env_remove("CACHECORE_REDIS_PASSWORD")
+        .arg("--redis-url")
+        .arg(url)
+        .stdin(Stdio::null());
+    cmd
+}
+
+pub fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `cachecore --redis-url <server> <args>` to completion.
+pub fn run(server: &RedisServer, args: &[&str]) -> Run {
+    run_url(&server.url, args)
+}
+
+pub fn run_url(url: &str, args: &[&str]) -> Run {
+    finish(
+        cachecore_cmd(url)
+            .args(args)
+            .output()
+            .expect("run cachecore"),
+    )
+}
+
+/// Every key with its DUMP and whether it has a TTL: equal snapshots mean nothing changed.
+pub fn snapshot(conn: &mut redis::Connection) -> BTreeMap<Vec<u8>, (Vec<u8>, bool)> {
+    let keys: Vec<Vec<u8>> = scan_keys(conn, "*");
+    keys.into_iter()
+        .map(|k| {
+            let dump: Vec<u8> = redis::cmd("DUMP").arg(&k).query(conn).expect("DUMP");
+            let pttl: i64 = redis::cmd("PTTL").arg(&k).query(conn).expect("PTTL");
+            (k, (dump, pttl >= 0))
+        })
+        .collect()
+}
+
+pub fn scan_keys(conn: &mut redis::Connection, pattern: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query(conn)
+            .expect("SCAN");
+        out.extend(keys);
+        cursor = next;
+        if cursor == 0 {
+            out.sort();
+            return out;
+        }
+    }
+}
+
+pub fn exists(conn: &mut redis::Connection, key: &str) -> bool {
+    redis::cmd("EXISTS").arg(key).query(conn).expect("EXISTS")
+}
+
+pub fn get(conn: &mut redis::Connection, key: &str) -> Option<String> {
+    redis::cmd("GET").arg(key).query(conn).expect("GET")
+}
+
+pub fn set(conn: &mut redis::Connection, key: &str, value: &str) {
+    let () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query(conn)
+        .expect("SET");
+}
+
+pub fn dbsize(conn: &mut redis::Connection) -> u64 {
+    redis::cmd("DBSIZE").query(conn).expect("DBSIZE")
+}
+
+/// Judges an entry by the layout's freshness rule using the library's rule and the
+/// current hashes in Redis: the same check a reader does.
+pub fn is_fresh(conn: &mut redis::Connection, key: &str) -> bool {
+    let raw: Option<Vec<u8>> = redis::cmd("HGET")
+        .arg(key)
+        .arg("deps")
+        .query(conn)
+        .expect("HGET");
+    let deps = cachecore::layout::parse_deps(&raw.expect("entry has deps")).expect("valid deps");
+    let current: Vec<(String, Option<String>)> = deps
+        .iter()
+        .map(|d| (d.id.clone(), get(conn, &format!("cc:dep:hash:{}", d.id))))
+        .collect();
+    cachecore::layout::freshness(&deps, |id| {
+        current
+            .iter()
+            .find(|(i, _)| i == id)
+            .and_then(|(_, h)| h.as_deref())
+    })
+    .is_fresh()
+}
+
+pub fn smembers(conn: &mut redis::Connection, key: &str) -> Vec<String> {
+    let mut m: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(key)
+        .query(conn)
+        .expect("SMEMBERS");
+    m.sort();
+    m
+}

@@ -1,0 +1,153 @@
+//! Real `redis-server` processes owned by one test: started in a private temp dir with no
+//! persistence, awaited by polling PING (never a fixed sleep), killed on drop.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub struct RedisServer {
+    child: Child,
+    dir: TempDir,
+    /// The URL the binary under test is given.
+    pub url: String,
+    pub port: Option<u16>,
+    password: Option<String>,
+}
+
+fn redis_server_binary() -> String {
+    let bin = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+    match Command::new(&bin).arg("--version").output() {
+        Ok(out) if out.status.success() => bin,
+        _ => panic!(
+            "`{bin}` was not found or does not run: the tests need a real redis-server \
+             (apt-get install redis-server, or set REDIS_SERVER to its path)"
+        ),
+    }
+}
+
+impl RedisServer {
+    /// A server on a private unix socket (no TCP port, so no port races).
+    pub fn start() -> RedisServer {
+        Self::spawn(None, &[])
+    }
+
+    /// A server on a free TCP port of 127.0.0.1, with extra `redis-server` arguments.
+    pub fn start_tcp(extra: &[&str]) -> RedisServer {
+        // Another process may grab the port between our probe and redis binding it: retry.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            if let Some(server) = Self::try_spawn(Some(port), extra) {
+                return server;
+            }
+        }
+        panic!("could not start redis-server on a free TCP port after 5 tries");
+    }
+
+    fn spawn(port: Option<u16>, extra: &[&str]) -> RedisServer {
+        Self::try_spawn(port, extra).expect("redis-server started")
+    }
+
+    fn try_spawn(port: Option<u16>, extra: &[&str]) -> Option<RedisServer> {
+        let dir = tempfile::Builder::new()
+            .prefix("cc-redis")
+            .tempdir()
+            .expect("temp dir");
+        let socket = dir.path().join("redis.sock");
+        let log = dir.path().join("redis.log");
+        let mut cmd = Command::new(redis_server_binary());
+        cmd.arg("--port")
+            .arg(port.unwrap_or(0).to_string())
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .arg("--unixsocket")
+            .arg(&socket)
+            .arg("--unixsocketperm")
+            .arg("700")
+            .arg("--save")
+            .arg("")
+            .arg("--appendonly")
+            .arg("no")
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--logfile")
+            .arg(&log)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd.spawn().expect("spawn redis-server");
+        let password = extra
+            .windows(2)
+            .find(|w| w[0] == "--requirepass")
+            .map(|w| w[1].to_string());
+        let url = match port {
+            Some(p) => format!("redis://127.0.0.1:{p}"),
+            None => format!("redis+unix://{}", socket.display()),
+        };
+        let mut server = RedisServer {
+            child,
+            dir,
+            url,
+            port,
+            password,
+        };
+        server.wait_ready(&socket).then_some(server)
+    }
+
+    fn wait_ready(&mut self, socket: &Path) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if socket.exists()
+                && let Ok(mut conn) = self.client().get_connection()
+                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "redis-server did not answer PING within 20 s; log: {}",
+            self.log()
+        );
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+    }
+
+    /// A direct client over the unix socket, for setting up and checking state.
+    pub fn client(&self) -> redis::Client {
+        let socket = self.dir.path().join("redis.sock");
+        let mut url = format!("redis+unix://{}", socket.display());
+        if let Some(pw) = &self.password {
+            url.push_str(&format!("?pass={pw}"));
+        }
+        redis::Client::open(url).expect("client")
+    }
+
+    pub fn conn(&self) -> redis::Connection {
+        self.client()
+            .get_connection()
+            .expect("connect to the test server")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
