@@ -76,12 +76,31 @@ pub enum Command {
     /// same dep.
     Invalidate(InvalidateArgs),
 
+    /// Invalidate many deps from a file, stdin or a list, with bounded concurrency.
+    ///
+    /// The whole input is validated before Redis is touched: any bad line is reported by
+    /// number and nothing is invalidated. One dep's failure never stops the others.
+    InvalidateMany(InvalidateManyArgs),
+
     /// Inspect and maintain dep sets.
     #[command(subcommand)]
     Deps(DepsCommand),
 
     /// Show one entry: its deps with recorded and current hash, and whether it is fresh.
     Entry(EntryArgs),
+
+    /// Show, list and roll namespaces' policy versions.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+
+    /// Add deps to existing entries (their deps field and the dep sets).
+    Tag(TagArgs),
+
+    /// Remove deps from entries (their deps field and the dep sets).
+    Untag(UntagArgs),
+
+    /// Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`.
+    Key(KeyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,8 +138,221 @@ pub struct InvalidateArgs {
     pub batch_size: u64,
 }
 
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("input").required(true))]
+pub struct InvalidateManyArgs {
+    /// Read deps from FILE (`-` for stdin): one dep id per line, or JSON Lines
+    /// {"dep_id": "...", "new_hash": "...", "if_hash": "..."}.
+    #[arg(long, value_name = "FILE", group = "input")]
+    pub file: Option<String>,
+
+    /// Comma-separated dep ids instead of a file.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', group = "input")]
+    pub dep_ids: Option<Vec<String>>,
+
+    /// Input format; auto detects JSON Lines by a leading `{`.
+    #[arg(long, value_enum, default_value_t = crate::depfile::Format::Auto)]
+    pub format: crate::depfile::Format,
+
+    /// New hash for deps whose line gives none. Default: a unique generated one per dep.
+    #[arg(long, value_name = "HASH")]
+    pub new_hash: Option<String>,
+
+    /// Deps invalidated at the same time.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub concurrency: u64,
+
+    /// Report what would be deleted; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Refuse, changing nothing, when the dep sets hold more than N members in all.
+    #[arg(long, value_name = "N")]
+    pub max_keys: Option<u64>,
+
+    /// Members per SSCAN/UNLINK round trip.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+
+    /// Do not ask for confirmation (it is only asked when stdin is a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// A namespace's current policy version.
+    Show(NamespaceArg),
+    /// Every namespace found, with its policy version and entry counts (scans the keyspace).
+    List,
+    /// Record the next policy version: every entry of the namespace is stale at once.
+    Roll(PolicyRollArgs),
+    /// Delete the namespace's entries that are not at the current policy version (finishes
+    /// an interrupted `roll --purge`, or purges after a roll without it).
+    Purge(PolicyPurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyPurgeArgs {
+    #[command(flatten)]
+    pub ns: NamespaceArg,
+
+    /// Report what would be deleted; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Keys per SCAN/UNLINK round trip.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+
+    /// Do not ask for confirmation (it is only asked when stdin is a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NamespaceArg {
+    /// The namespace (1-64 of A-Z a-z 0-9 _ . -).
+    #[arg(long, short, value_name = "NS", default_value = crate::layout::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyRollArgs {
+    #[command(flatten)]
+    pub ns: NamespaceArg,
+
+    /// The new version. Default: the current one plus 1 (numeric versions only).
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+
+    /// Then delete the namespace's entries written before the roll (cursor SCAN).
+    #[arg(long)]
+    pub purge: bool,
+
+    /// Report the new version (and, with --purge, what would be deleted); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Keys per SCAN/UNLINK round trip of the purge.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+
+    /// Do not ask for confirmation (it is only asked when stdin is a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// Entry keys to tag.
+    #[arg(
+        value_name = "KEY",
+        required_unless_present = "pattern",
+        conflicts_with = "pattern"
+    )]
+    pub keys: Vec<String>,
+
+    /// Tag every entry whose key matches this SCAN glob instead (e.g. 'cc:l1:shop:*').
+    #[arg(long = "match", value_name = "PATTERN")]
+    pub pattern: Option<String>,
+
+    /// A dep to add, as ID or ID=HASH (default hash: the dep's current one). Repeatable.
+    /// The first `=` separates id and hash.
+    #[arg(long = "dep", value_name = "ID[=HASH]", required = true)]
+    pub deps: Vec<String>,
+
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation of --match (it is only asked when stdin is a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UntagArgs {
+    /// Entry keys to untag.
+    #[arg(value_name = "KEY", required = true)]
+    pub keys: Vec<String>,
+
+    /// A dep to remove. Repeatable.
+    #[arg(long = "dep", value_name = "ID", required = true)]
+    pub deps: Vec<String>,
+
+    /// Report what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    #[command(flatten)]
+    pub ns: NamespaceArg,
+
+    /// The request as JSON (model, messages, parameters); `-` reads stdin.
+    #[arg(value_name = "REQUEST.json")]
+    pub request: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListSort {
+    /// Largest dep sets first.
+    Members,
+    /// By dep id.
+    Id,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only dep ids matching this glob (the `cc:dep:keys:` prefix is added, never matched).
+    #[arg(long, value_name = "GLOB", default_value = "*")]
+    pub pattern: String,
+
+    /// Only the first N by --sort (memory: N rows). Without it rows stream in scan order.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Order of --top (and of the full list, which then is held in memory).
+    #[arg(long, value_enum)]
+    pub sort: Option<ListSort>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Only dep ids matching this glob.
+    #[arg(long, value_name = "GLOB", default_value = "*")]
+    pub pattern: String,
+
+    /// Report what would be removed; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also retire hash records of deps with no tracked entries and no unfinished
+    /// invalidation, last written longer ago than DURATION. DURATION must exceed the
+    /// longest entry TTL plus the longest request time (see README: retiring hash records).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub retire_after: Option<Duration>,
+
+    /// Members per SSCAN round trip.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_size: u64,
+
+    /// Do not ask for confirmation (it is only asked when stdin is a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DepsCommand {
+    /// Every dep set, with its member count and current hash.
+    List(ListArgs),
+
+    /// Remove members whose entry no longer exists, delete emptied sets, and optionally
+    /// retire old hash records.
+    Prune(PruneArgs),
+
     /// Current hash, members, L1/L2 split, live vs dangling, fresh vs stale of each dep.
     ///
     /// With --expect-hash it is a CI gate: exit 1 unless every dep's current hash is HASH

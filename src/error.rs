@@ -110,10 +110,28 @@ pub fn scrub(text: &str) -> String {
     out
 }
 
-/// The one place errors reach the user: one line on stderr, secrets scrubbed.
+/// An error as one line with its context chain and no secrets: how errors are shown,
+/// whether on stderr or inside a JSON result.
+pub fn one_line(err: &anyhow::Error) -> String {
+    scrub(&format!("{err:#}").replace(['\n', '\r'], " "))
+}
+
+/// The one place a command's final error reaches the user.
 pub fn print_error(err: &anyhow::Error) {
-    let text = format!("{err:#}").replace(['\n', '\r'], " ");
-    eprintln!("cachecore: error: {}", scrub(&text));
+    eprintln!("cachecore: error: {}", one_line(err));
+}
+
+/// Whether the error means the connection itself is unusable (every later command would
+/// fail the same way), as opposed to one key or one dep being wrong.
+pub fn is_connection_error(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|c| c.downcast_ref::<redis::RedisError>())
+        .any(|e| {
+            e.is_io_error()
+                || e.is_timeout()
+                || e.is_connection_dropped()
+                || e.is_connection_refusal()
+        })
 }
 
 #[cfg(test)]

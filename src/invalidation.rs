@@ -22,11 +22,11 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 use serde::Serialize;
 
+use crate::bookkeeping::{hash_time_key, pending_key, registry_key};
 use crate::error::refused;
 use crate::interrupt::Interrupt;
 use crate::layout::{DepId, Tier, parse_entry_key};
 use crate::output::printable_str;
-use crate::slot::{key_slot, tag_for_slot};
 use crate::store::{HashCondition, Store};
 
 /// Keys shown as a sample by a dry run.
@@ -68,30 +68,21 @@ pub struct Report {
     pub sample: Vec<String>,
 }
 
-/// The bookkeeping keys of a dep's invalidations, all in the dep set's cluster slot.
+/// The bookkeeping keys of one run (see [`crate::bookkeeping`]).
 struct Bookkeeping {
     registry: String,
     pending: String,
+    hash_time: String,
 }
 
 impl Bookkeeping {
     fn for_dep(dep: &DepId) -> Bookkeeping {
-        let tag = slot_tag(dep);
-        let run = uuid::Uuid::new_v4().simple();
         Bookkeeping {
             registry: registry_key(dep),
-            pending: format!("cc:inval:{{{tag}}}:run:{run}:{dep}"),
+            pending: pending_key(dep, &uuid::Uuid::new_v4().simple().to_string()),
+            hash_time: hash_time_key(dep),
         }
     }
-}
-
-fn slot_tag(dep: &DepId) -> String {
-    tag_for_slot(key_slot(dep.keys_key().as_bytes()))
-}
-
-/// The set of a dep's unfinished invalidation runs (their pending keys).
-pub fn registry_key(dep: &DepId) -> String {
-    format!("cc:inval:{{{}}}:pending:{dep}", slot_tag(dep))
 }
 
 /// A hash no one has used before, for `invalidate` without `--new-hash`.
@@ -139,10 +130,8 @@ pub async fn invalidate(
     let hash_key = dep.hash_key();
     let books = Bookkeeping::for_dep(dep);
 
-    store.expect_type(set.as_bytes(), "set").await?;
-    store.expect_type(hash_key.as_bytes(), "string").await?;
-    store.expect_type(books.registry.as_bytes(), "set").await?;
-    let current = store.get_string(&hash_key).await?;
+    let pre = store.preflight(&set, &hash_key, &books.registry).await?;
+    let current = pre.current_hash;
     if !condition_holds(&plan.condition, current.as_deref()) {
         return Err(refused(refusal_text(
             dep,
@@ -150,11 +139,7 @@ pub async fn invalidate(
             current.as_deref(),
         )));
     }
-    let leftovers = store.small_set_members(&books.registry).await?;
-    let mut members = store.scard(&set).await?;
-    for key in &leftovers {
-        members += store.scard(key).await?;
-    }
+    let members = pre.members + pre.leftovers.iter().map(|(_, n)| n).sum::<u64>();
     if let Some(max) = plan.max_keys
         && members > max
     {
@@ -177,7 +162,7 @@ pub async fn invalidate(
     if plan.dry_run {
         if !plan.soft {
             let bar = progress(members);
-            for key in std::iter::once(&set).chain(&leftovers) {
+            for key in std::iter::once(&set).chain(pre.leftovers.iter().map(|(k, _)| k)) {
                 survey(store, key, plan.batch_size, &mut report, &bar, interrupt).await?;
             }
             bar.finish_and_clear();
@@ -188,7 +173,12 @@ pub async fn invalidate(
     }
 
     let swap = store
-        .set_hash(&hash_key, &plan.condition, &report.new_hash)
+        .set_hash(
+            &hash_key,
+            &books.hash_time,
+            &plan.condition,
+            &report.new_hash,
+        )
         .await?;
     if !swap.written {
         // Another client changed the hash between our check and the write.
@@ -207,18 +197,23 @@ pub async fn invalidate(
     let pending = store
         .detach_set(&set, &books.pending, &books.registry)
         .await?;
-    let mut total = 0;
-    for key in &pending {
-        total += store.scard(key).await?;
-    }
-    report.members = total;
-    let bar = progress(total);
-    for key in &pending {
-        if !drain(store, key, plan.batch_size, &mut report, &bar, interrupt).await? {
+    report.members = pending.iter().map(|(_, n)| n).sum();
+    let bar = progress(report.members);
+    for (key, _) in &pending {
+        if !drain(
+            store,
+            key,
+            &books.registry,
+            plan.batch_size,
+            &mut report,
+            &bar,
+            interrupt,
+        )
+        .await?
+        {
             report.interrupted = true;
             break;
         }
-        store.finish_pending(key, &books.registry).await?;
         if *key != books.pending {
             report.resumed_runs += 1;
         }
@@ -228,10 +223,12 @@ pub async fn invalidate(
     Ok(report)
 }
 
-/// Deletes every entry key in `set`. Returns false when interrupted before the end.
+/// Deletes every entry key in the pending `set`, then the set and its registry entry.
+/// Returns false when interrupted before the end (the set is then kept for a rerun).
 async fn drain(
     store: &mut Store,
     set: &str,
+    registry: &str,
     batch: usize,
     report: &mut Report,
     bar: &ProgressBar,
@@ -240,7 +237,9 @@ async fn drain(
     let mut cursor = Some(0);
     let (mut l1, mut l2) = (Vec::new(), Vec::new());
     loop {
-        let step = store.drain_step(set, cursor, batch, &l1, &l2).await?;
+        let step = store
+            .drain_step(set, cursor, batch, &l1, &l2, registry)
+            .await?;
         let attempted = (l1.len() + l2.len()) as u64;
         report.l1_deleted += step.l1_deleted;
         report.l2_deleted += step.l2_deleted;
@@ -316,18 +315,6 @@ async fn survey(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bookkeeping_keys_share_the_dep_set_slot_even_with_braces_in_the_id() {
-        for id in ["doc:contract-123", "table:products", "a{b}c", "{x}", "日本"] {
-            let dep = DepId::parse(id).unwrap();
-            let books = Bookkeeping::for_dep(&dep);
-            let slot = key_slot(dep.keys_key().as_bytes());
-            assert_eq!(key_slot(books.registry.as_bytes()), slot, "{id}");
-            assert_eq!(key_slot(books.pending.as_bytes()), slot, "{id}");
-            assert!(books.pending.ends_with(id) && books.registry.ends_with(id));
-        }
-    }
 
     #[test]
     fn runs_get_distinct_pending_keys_and_hashes() {

@@ -13,8 +13,10 @@
 //! talks to Redis; [`invalidation`] is the streaming-delete engine; `commands` holds one
 //! module per subcommand.
 
+pub mod bookkeeping;
 pub mod cli;
 mod commands;
+pub mod depfile;
 pub mod error;
 pub mod interrupt;
 pub mod invalidation;

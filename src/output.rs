@@ -23,17 +23,22 @@ pub struct Output {
 impl Output {
     /// A progress bar on stderr, or a hidden one when stderr is not a terminal or with
     /// `--quiet`, so callers never branch on whether progress is shown.
-    pub fn progress(&self, total: u64, what: &str) -> ProgressBar {
+    /// `total = None` gives a spinner with a running count (for SCANs of unknown length).
+    pub fn progress(&self, total: Option<u64>, what: &str, unit: &str) -> ProgressBar {
         if self.quiet || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+        let template = match total {
+            Some(_) => format!(
+                "{{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit}  {{per_sec}}  eta {{eta}}"
+            ),
+            None => format!("{{spinner}} {{msg}} {{human_pos}} {unit}  {{per_sec}}  {{elapsed}}"),
+        };
         bar.set_style(
-            ProgressStyle::with_template(
-                "{msg} [{bar:30}] {human_pos}/{human_len} members  {per_sec}  eta {eta}",
-            )
-            .expect("static template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template(&template)
+                .expect("valid template")
+                .progress_chars("=> "),
         );
         bar.set_message(what.to_string());
         bar.enable_steady_tick(Duration::from_millis(200));

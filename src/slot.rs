@@ -7,20 +7,29 @@
 
 pub const SLOTS: u16 = 16384;
 
-/// CRC16-CCITT (XMODEM), the checksum Redis Cluster uses.
+use std::sync::OnceLock;
+
+/// CRC16-CCITT (XMODEM), the checksum Redis Cluster uses, table-driven.
 fn crc16(data: &[u8]) -> u16 {
-    let mut crc: u16 = 0;
-    for &byte in data {
-        crc ^= u16::from(byte) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
+    static TABLE: OnceLock<[u16; 256]> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = [0u16; 256];
+        for (i, entry) in t.iter_mut().enumerate() {
+            let mut crc = (i as u16) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+            }
+            *entry = crc;
         }
-    }
-    crc
+        t
+    });
+    data.iter().fold(0u16, |crc, &b| {
+        (crc << 8) ^ table[usize::from((crc >> 8) as u8 ^ b)]
+    })
 }
 
 /// The slot of `key`, honouring the `{...}` hash-tag rule: the first `{` followed later
@@ -41,16 +50,30 @@ pub fn key_slot(key: &[u8]) -> u16 {
     crc16(hashed) % SLOTS
 }
 
-/// A short tag (without braces) whose `{tag}` hashes to `slot`. Deterministic, so every
-/// run of the tool computes the same bookkeeping key names for a given dep.
-pub fn tag_for_slot(slot: u16) -> String {
+/// A short tag (without braces) whose `{tag}` hashes to `slot`: the smallest decimal
+/// number that does. Deterministic, so every run of the tool, of any version, computes
+/// the same bookkeeping key names for a given dep.
+pub fn tag_for_slot(slot: u16) -> &'static str {
     assert!(slot < SLOTS, "slot {slot} out of range");
-    // Every slot is reached within a few hundred thousand decimal candidates; a search of
-    // ~16k CRCs on average costs well under a millisecond.
-    (0u32..)
-        .map(|n| n.to_string())
-        .find(|candidate| crc16(candidate.as_bytes()) % SLOTS == slot)
-        .expect("the candidates cover every slot")
+    // Built once per process (a bulk run asks for three tags per dep): numbers in
+    // increasing order until every slot has its smallest one; about 200k CRCs.
+    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
+    let tags = TAGS.get_or_init(|| {
+        let mut tags = vec![String::new(); usize::from(SLOTS)];
+        let mut missing = usize::from(SLOTS);
+        let mut n: u32 = 0;
+        while missing > 0 {
+            let candidate = n.to_string();
+            let s = usize::from(crc16(candidate.as_bytes()) % SLOTS);
+            if tags[s].is_empty() {
+                tags[s] = candidate;
+                missing -= 1;
+            }
+            n += 1;
+        }
+        tags
+    });
+    &tags[usize::from(slot)]
 }
 
 #[cfg(test)]

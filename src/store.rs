@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, Pipeline, RedisResult, Script, Value};
+use redis::io::tcp::TcpSettings;
+use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo, RedisResult, Script, Value};
 
 use crate::error::{redis_failure, register_secret};
 use crate::output::printable;
@@ -19,6 +20,9 @@ pub struct ConnectOptions {
     pub timeout: Duration,
 }
 
+/// Cloning is cheap and shares the connection: concurrent tasks each hold a clone and
+/// their commands are pipelined on the one socket.
+#[derive(Clone)]
 pub struct Store {
     conn: MultiplexedConnection,
     endpoint: String,
@@ -65,6 +69,16 @@ pub struct HashSwap {
     pub previous: Option<String>,
 }
 
+/// What an invalidation reads before it changes anything, in one round trip.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    pub current_hash: Option<String>,
+    /// Members of the dep set.
+    pub members: u64,
+    /// Pending keys of unfinished earlier runs, with their sizes.
+    pub leftovers: Vec<(String, u64)>,
+}
+
 /// One step of draining a set: the members the scan returned and what the UNLINKs of the
 /// previous step's keys deleted.
 #[derive(Debug, Default)]
@@ -77,33 +91,73 @@ pub struct DrainStep {
 
 // Compare-and-set in one script: the condition and the write must not be separated by
 // another client's write, or two pipelines could roll a version back.
+// The write time (server clock) goes to a bookkeeping key in the same slot, so that
+// retiring old hash records can prove their age.
 const SET_HASH_LUA: &str = r#"
 local cur = redis.call('GET', KEYS[1])
 if ARGV[1] == 'eq' and cur ~= ARGV[2] then return {0, cur} end
 if ARGV[1] == 'absent' and cur then return {0, cur} end
 redis.call('SET', KEYS[1], ARGV[3])
+local t = redis.call('TIME')
+redis.call('SET', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000))
 return {1, cur}
 "#;
 
 // Detaches the dep set under a run-unique name and records that name, atomically: writers
 // that SADD afterwards start a fresh set (so they stay tracked), and a run that dies later
 // leaves a registry entry from which the next run finishes the job. RENAME is O(1).
+// Returns every pending key of the dep (this run's and unfinished ones) with its size.
 const DETACH_LUA: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('RENAME', KEYS[1], KEYS[2])
   redis.call('SADD', KEYS[3], KEYS[2])
 end
-return redis.call('SMEMBERS', KEYS[3])
+local out = {}
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  table.insert(out, k)
+  table.insert(out, redis.call('SCARD', k))
+end
+return out
+"#;
+
+// Removes members whose key is gone, checking again inside the script so that an entry
+// written between the caller's check and the removal keeps its membership. Touches the
+// member keys without declaring them: standalone only (a cluster groups by node).
+const PRUNE_LUA: &str = r#"
+local removed = 0
+for _, m in ipairs(ARGV) do
+  if redis.call('EXISTS', m) == 0 then removed = removed + redis.call('SREM', KEYS[1], m) end
+end
+return removed
+"#;
+
+// Replaces an entry's deps only if nobody rewrote them since we read them.
+const REPLACE_DEPS_LUA: &str = r#"
+if redis.call('HGET', KEYS[1], 'deps') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'deps', ARGV[2])
+return 1
+"#;
+
+// Deletes a hash record only if it was not rewritten since the caller judged its age.
+const RETIRE_HASH_LUA: &str = r#"
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
 "#;
 
 impl Store {
     pub async fn connect(opts: &ConnectOptions) -> Result<Store> {
         let endpoint = redact_urls(&opts.url);
-        let client = Client::open(opts.url.as_str()).map_err(|e| {
+        let info = opts.url.as_str().into_connection_info().map_err(|e| {
             redis_failure(format!(
                 "invalid Redis URL {endpoint}: {e} (expected redis://[user:password@]host[:port][/db], rediss://..., or redis+unix:///path/to.sock)"
             ))
         })?;
+        // Many small pipelined writes are in flight at once: Nagle's algorithm would hold
+        // them back for delayed ACKs (redis-rs leaves it on by default).
+        let info = info.set_tcp_settings(TcpSettings::default().set_nodelay(true));
+        let client = Client::open(info)
+            .map_err(|e| redis_failure(format!("invalid Redis URL {endpoint}: {e}")))?;
         let settings = client.get_connection_info().redis_settings();
         if let Some(pw) = settings.password() {
             register_secret(pw);
@@ -156,10 +210,7 @@ impl Store {
         if t == "none" || t == want {
             return Ok(());
         }
-        Err(redis_failure(format!(
-            "key {} holds a {t}, expected a {want}; it was not written by Cachecore (inspect it with redis-cli TYPE); nothing was changed",
-            printable(key)
-        )))
+        Err(wrong_type(key, &t, want))
     }
 
     pub async fn get_string(&mut self, key: &str) -> Result<Option<String>> {
@@ -199,16 +250,6 @@ impl Store {
         Ok(n)
     }
 
-    /// All members of a small bookkeeping set (never a dep set: those are scanned).
-    pub async fn small_set_members(&mut self, key: &str) -> Result<Vec<String>> {
-        let members: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(key)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("SMEMBERS {}", printable(key.as_bytes())))?;
-        Ok(members)
-    }
-
     /// One SSCAN step: at most about `count` members, so the server is held briefly.
     pub async fn sscan(
         &mut self,
@@ -228,7 +269,9 @@ impl Store {
     }
 
     /// UNLINKs the previous batch's keys and fetches the next batch in one round trip.
-    /// `cursor = None` only unlinks (the scan is finished).
+    /// `cursor = None` means the scan is finished: the set is then dropped and removed from
+    /// `registry` in the same round trip. In that order: a crash in between leaves a
+    /// registry entry for a missing key, which the next run skips.
     pub async fn drain_step(
         &mut self,
         set: &str,
@@ -236,6 +279,7 @@ impl Store {
         count: usize,
         unlink_l1: &[Vec<u8>],
         unlink_l2: &[Vec<u8>],
+        registry: &str,
     ) -> Result<DrainStep> {
         let mut pipe = redis::pipe();
         for keys in [unlink_l1, unlink_l2] {
@@ -243,15 +287,18 @@ impl Store {
                 pipe.cmd("UNLINK").arg(keys);
             }
         }
-        if let Some(cursor) = cursor {
-            pipe.cmd("SSCAN")
-                .arg(set)
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(count);
-        }
-        if pipe.is_empty() {
-            return Ok(DrainStep::default());
+        match cursor {
+            Some(cursor) => {
+                pipe.cmd("SSCAN")
+                    .arg(set)
+                    .arg(cursor)
+                    .arg("COUNT")
+                    .arg(count);
+            }
+            None => {
+                pipe.cmd("UNLINK").arg(set).ignore();
+                pipe.cmd("SREM").arg(registry).arg(set).ignore();
+            }
         }
         let mut replies: Vec<Value> = pipe
             .query_async(&mut self.conn)
@@ -371,10 +418,12 @@ impl Store {
         Ok(fields)
     }
 
-    /// Writes `new` as the dep's current hash if `condition` holds, atomically.
+    /// Writes `new` as the dep's current hash if `condition` holds, atomically; `time_key`
+    /// receives the server time of the write (see [`crate::bookkeeping`]).
     pub async fn set_hash(
         &mut self,
         hash_key: &str,
+        time_key: &str,
         condition: &HashCondition,
         new: &str,
     ) -> Result<HashSwap> {
@@ -385,6 +434,7 @@ impl Store {
         };
         let (written, previous): (i64, Option<String>) = Script::new(SET_HASH_LUA)
             .key(hash_key)
+            .key(time_key)
             .arg(mode)
             .arg(expected)
             .arg(new)
@@ -397,15 +447,61 @@ impl Store {
         })
     }
 
+    /// Checks key types and reads the current hash, the dep set's size and unfinished
+    /// runs, in one round trip. Fails, changing nothing, when a key has the wrong type.
+    pub async fn preflight(
+        &mut self,
+        set: &str,
+        hash_key: &str,
+        registry: &str,
+    ) -> Result<Preflight> {
+        let (set_type, hash_type, registry_type): (String, String, String) = redis::pipe()
+            .cmd("TYPE")
+            .arg(set)
+            .cmd("TYPE")
+            .arg(hash_key)
+            .cmd("TYPE")
+            .arg(registry)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("TYPE {}", printable(set.as_bytes())))?;
+        for (key, t, want) in [
+            (set, set_type, "set"),
+            (hash_key, hash_type, "string"),
+            (registry, registry_type, "set"),
+        ] {
+            if t != "none" && t != want {
+                return Err(wrong_type(key.as_bytes(), &t, want));
+            }
+        }
+        let (current, members, pending): (Option<Vec<u8>>, u64, Vec<String>) = redis::pipe()
+            .cmd("GET")
+            .arg(hash_key)
+            .cmd("SCARD")
+            .arg(set)
+            .cmd("SMEMBERS")
+            .arg(registry)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("reading {}", printable(set.as_bytes())))?;
+        // Unfinished runs are rare: only then a second round trip for their sizes.
+        let sizes = self.scards(&pending).await?;
+        Ok(Preflight {
+            current_hash: current.map(|b| String::from_utf8_lossy(&b).into_owned()),
+            members,
+            leftovers: pending.into_iter().zip(sizes).collect(),
+        })
+    }
+
     /// Moves the dep set to `pending` (if it exists) and returns every pending key recorded
-    /// in `registry`, this run's and any left by interrupted runs.
+    /// in `registry`, this run's and any left by interrupted runs, with their sizes.
     pub async fn detach_set(
         &mut self,
         set: &str,
         pending: &str,
         registry: &str,
-    ) -> Result<Vec<String>> {
-        let keys: Vec<String> = Script::new(DETACH_LUA)
+    ) -> Result<Vec<(String, u64)>> {
+        let keys: Vec<(String, u64)> = Script::new(DETACH_LUA)
             .key(set)
             .key(pending)
             .key(registry)
@@ -415,22 +511,156 @@ impl Store {
         Ok(keys)
     }
 
-    /// Drops a fully drained pending set, then its registry entry. In that order: a crash
-    /// in between leaves a registry entry for a missing key, which the next run skips.
-    pub async fn finish_pending(&mut self, pending: &str, registry: &str) -> Result<()> {
-        let _: () = Pipeline::new()
-            .cmd("UNLINK")
-            .arg(pending)
-            .ignore()
-            .cmd("SREM")
-            .arg(registry)
-            .arg(pending)
-            .ignore()
+    /// One SCAN step over the keyspace, optionally only keys of `key_type`.
+    pub async fn scan(
+        &mut self,
+        cursor: u64,
+        pattern: &str,
+        count: usize,
+        key_type: Option<&str>,
+    ) -> Result<(u64, Vec<Vec<u8>>)> {
+        let mut cmd = redis::cmd("SCAN");
+        cmd.arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(count);
+        if let Some(t) = key_type {
+            cmd.arg("TYPE").arg(t);
+        }
+        let (next, keys): (u64, Vec<Vec<u8>>) = cmd
             .query_async(&mut self.conn)
             .await
-            .with_context(|| format!("dropping {}", printable(pending.as_bytes())))?;
+            .with_context(|| format!("SCAN MATCH {}", printable(pattern.as_bytes())))?;
+        Ok((next, keys))
+    }
+
+    /// SCARD of each key, one pipelined round trip. A key of the wrong type counts 0:
+    /// the caller's own per-key work reports it.
+    pub async fn scards(&mut self, keys: &[String]) -> Result<Vec<u64>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for key in keys {
+            pipe.cmd("SCARD").arg(key);
+        }
+        let counts: Vec<RedisResult<u64>> = pipe
+            .ignore_errors()
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("SCARD of {} dep sets", keys.len()))?;
+        Ok(counts.into_iter().map(|c| c.unwrap_or(0)).collect())
+    }
+
+    /// Removes those `candidates` whose key does not exist (checked again atomically).
+    pub async fn prune_members(&mut self, set: &str, candidates: &[Vec<u8>]) -> Result<u64> {
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let script = Script::new(PRUNE_LUA);
+        let mut invocation = script.prepare_invoke();
+        invocation.key(set);
+        for member in candidates {
+            invocation.arg(member.as_slice());
+        }
+        let removed: u64 = invocation
+            .invoke_async(&mut self.conn)
+            .await
+            .with_context(|| format!("pruning {}", printable(set.as_bytes())))?;
+        Ok(removed)
+    }
+
+    /// Approximate bytes a key uses (0 when absent).
+    pub async fn memory_usage(&mut self, key: &str) -> Result<u64> {
+        let bytes: Option<u64> = redis::cmd("MEMORY")
+            .arg("USAGE")
+            .arg(key)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("MEMORY USAGE {}", printable(key.as_bytes())))?;
+        Ok(bytes.unwrap_or(0))
+    }
+
+    /// Writes `new` as the entry's deps if they are still `expected`. False when the entry
+    /// was rewritten (or deleted) in between.
+    pub async fn replace_deps(&mut self, key: &[u8], expected: &[u8], new: &str) -> Result<bool> {
+        let replaced: i64 = Script::new(REPLACE_DEPS_LUA)
+            .key(key)
+            .arg(expected)
+            .arg(new)
+            .invoke_async(&mut self.conn)
+            .await
+            .with_context(|| format!("updating deps of {}", printable(key)))?;
+        Ok(replaced == 1)
+    }
+
+    pub async fn sadd(&mut self, set: &str, member: &[u8]) -> Result<()> {
+        let _: i64 = redis::cmd("SADD")
+            .arg(set)
+            .arg(member)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("SADD {}", printable(set.as_bytes())))?;
         Ok(())
     }
+
+    pub async fn srem(&mut self, set: &str, member: &[u8]) -> Result<bool> {
+        let n: i64 = redis::cmd("SREM")
+            .arg(set)
+            .arg(member)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("SREM {}", printable(set.as_bytes())))?;
+        Ok(n == 1)
+    }
+
+    /// Deletes a hash record and its write time if the time is still `written_at`.
+    pub async fn retire_hash(
+        &mut self,
+        hash_key: &str,
+        time_key: &str,
+        written_at: &str,
+    ) -> Result<bool> {
+        let retired: i64 = Script::new(RETIRE_HASH_LUA)
+            .key(hash_key)
+            .key(time_key)
+            .arg(written_at)
+            .invoke_async(&mut self.conn)
+            .await
+            .with_context(|| format!("retiring {}", printable(hash_key.as_bytes())))?;
+        Ok(retired == 1)
+    }
+
+    /// UNLINKs keys, returning how many existed.
+    pub async fn unlink(&mut self, keys: &[Vec<u8>]) -> Result<u64> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let n: u64 = redis::cmd("UNLINK")
+            .arg(keys)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("UNLINK of {} keys", keys.len()))?;
+        Ok(n)
+    }
+
+    /// The server's clock in unix milliseconds (ages are judged on the server's clock,
+    /// the same one that stamped the records).
+    pub async fn server_time_ms(&mut self) -> Result<u64> {
+        let (secs, micros): (u64, u64) = redis::cmd("TIME")
+            .query_async(&mut self.conn)
+            .await
+            .context("TIME")?;
+        Ok(secs * 1000 + micros / 1000)
+    }
+}
+
+fn wrong_type(key: &[u8], found: &str, want: &str) -> anyhow::Error {
+    redis_failure(format!(
+        "key {} holds a {found}, expected a {want}; it was not written by Cachecore (inspect it with redis-cli TYPE); nothing was changed",
+        printable(key)
+    ))
 }
 
 fn is_auth_error(e: &redis::RedisError) -> bool {

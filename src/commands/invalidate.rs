@@ -30,8 +30,9 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
         &plan,
         |total| {
             out.progress(
-                total,
+                Some(total),
                 &format!("invalidating {}", printable_str(plan.dep.as_str())),
+                "members",
             )
         },
         &ctx.interrupt,

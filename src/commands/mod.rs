@@ -3,11 +3,17 @@
 mod deps;
 mod entry;
 mod invalidate;
+mod invalidate_many;
+mod key;
+mod policy;
+mod tag;
+
+use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, DEFAULT_REDIS_URL, DepsCommand};
-use crate::error::Exit;
+use crate::cli::{Cli, Command, DEFAULT_REDIS_URL, DepsCommand, PolicyCommand};
+use crate::error::{Exit, refused};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::store::{ConnectOptions, Store};
@@ -44,13 +50,41 @@ impl Context {
     pub async fn store(&self) -> Result<Store> {
         Store::connect(&self.connect).await
     }
+
+    /// Asks before a bulk change. Never asks when stdin is not a terminal (cron, CI) or
+    /// with `--yes`; a declined prompt is exit 1 with nothing changed.
+    pub fn confirm(&self, yes: bool, question: &str) -> Result<()> {
+        if yes || !std::io::stdin().is_terminal() {
+            return Ok(());
+        }
+        eprint!("{question} [y/N] ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        match answer.trim() {
+            "y" | "Y" | "yes" | "Yes" | "YES" => Ok(()),
+            _ => Err(refused(
+                "not confirmed; nothing was changed (pass --yes to skip the question)",
+            )),
+        }
+    }
 }
 
 pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
     let ctx = Context::new(&cli, interrupt);
     match cli.command {
         Command::Invalidate(args) => invalidate::run(&ctx, args).await,
-        Command::Deps(DepsCommand::Inspect(args)) => deps::inspect(&ctx, args).await,
+        Command::InvalidateMany(args) => invalidate_many::run(&ctx, args).await,
+        Command::Deps(DepsCommand::Inspect(args)) => deps::inspect::run(&ctx, args).await,
+        Command::Deps(DepsCommand::List(args)) => deps::list::run(&ctx, args).await,
+        Command::Deps(DepsCommand::Prune(args)) => deps::prune::run(&ctx, args).await,
         Command::Entry(args) => entry::run(&ctx, args).await,
+        Command::Policy(PolicyCommand::Show(args)) => policy::show(&ctx, args).await,
+        Command::Policy(PolicyCommand::List) => policy::list(&ctx).await,
+        Command::Policy(PolicyCommand::Roll(args)) => policy::roll(&ctx, args).await,
+        Command::Policy(PolicyCommand::Purge(args)) => policy::purge_only(&ctx, args).await,
+        Command::Tag(args) => tag::tag(&ctx, args).await,
+        Command::Untag(args) => tag::untag(&ctx, args).await,
+        Command::Key(args) => key::run(&ctx, args).await,
     }
 }

@@ -1,4 +1,9 @@
 mod connection;
 mod entry;
+mod housekeeping;
 mod inspect;
 mod invalidate;
+mod invalidate_many;
+mod key;
+mod policy;
+mod tag;

@@ -3,10 +3,10 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::Context;
+use crate::bookkeeping::registry_key;
 use crate::cli::InspectArgs;
+use crate::commands::Context;
 use crate::error::Exit;
-use crate::invalidation::registry_key;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
     JSON_VERSION, Output, opt_text, print_json, print_table, printable, printable_str, table,
@@ -109,7 +109,7 @@ struct DepLine<'a> {
     stats: &'a DepStats,
 }
 
-pub async fn inspect(ctx: &Context, args: InspectArgs) -> Result<Exit> {
+pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     let deps = args
         .dep_ids
         .iter()
@@ -182,8 +182,9 @@ async fn inspect_one(
         ..DepStats::default()
     };
     let bar = ctx.out.progress(
-        stats.members,
+        Some(stats.members),
         &format!("inspecting {}", printable_str(dep.as_str())),
+        "members",
     );
     let mut cursor = 0;
     loop {

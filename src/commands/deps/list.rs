@@ -1,0 +1,162 @@
+//! `cachecore deps list [--pattern GLOB] [--top N] [--sort members|id]`
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::cli::{ListArgs, ListSort};
+use crate::commands::Context;
+use crate::error::Exit;
+use crate::layout::DEP_KEYS_PREFIX;
+use crate::output::{JSON_VERSION, opt_text, print_json, printable};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+struct Row {
+    dep_id: String,
+    members: u64,
+    current_hash: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    version: u32,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    row: &'a Row,
+}
+
+/// Keeps the first `n` rows by the chosen order, so `--top` needs memory for `n` rows.
+struct Top {
+    n: usize,
+    by_members: BinaryHeap<Reverse<(u64, String, Row)>>,
+    by_id: BinaryHeap<(String, Row)>,
+    sort: ListSort,
+}
+
+impl Top {
+    fn push(&mut self, row: Row) {
+        match self.sort {
+            ListSort::Members => {
+                self.by_members
+                    .push(Reverse((row.members, row.dep_id.clone(), row)));
+                if self.by_members.len() > self.n {
+                    self.by_members.pop();
+                }
+            }
+            ListSort::Id => {
+                self.by_id.push((row.dep_id.clone(), row));
+                if self.by_id.len() > self.n {
+                    self.by_id.pop();
+                }
+            }
+        }
+    }
+
+    fn into_sorted(self) -> Vec<Row> {
+        match self.sort {
+            ListSort::Members => {
+                let mut rows: Vec<_> = self
+                    .by_members
+                    .into_iter()
+                    .map(|Reverse((_, _, r))| r)
+                    .collect();
+                rows.sort_by(|a, b| {
+                    b.members
+                        .cmp(&a.members)
+                        .then_with(|| a.dep_id.cmp(&b.dep_id))
+                });
+                rows
+            }
+            ListSort::Id => {
+                let mut rows: Vec<_> = self.by_id.into_iter().map(|(_, r)| r).collect();
+                rows.sort_by(|a, b| a.dep_id.cmp(&b.dep_id));
+                rows
+            }
+        }
+    }
+}
+
+pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
+    let mut store = ctx.store().await?;
+    // The prefix has no glob characters, so only the operator's part is a pattern.
+    let pattern = format!("{DEP_KEYS_PREFIX}{}", args.pattern);
+    let mut top = match (args.top, args.sort) {
+        (None, None) => None,
+        (n, sort) => Some(Top {
+            n: n.unwrap_or(usize::MAX),
+            by_members: BinaryHeap::new(),
+            by_id: BinaryHeap::new(),
+            sort: sort.unwrap_or(ListSort::Members),
+        }),
+    };
+    if !ctx.out.json {
+        println!("{:>10}  {:<24}  dep", "members", "current hash");
+    }
+    let bar = ctx.out.progress(None, "listing dep sets", "sets");
+    let mut count = 0u64;
+    let mut cursor = 0;
+    loop {
+        let (next, keys) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
+        let keys: Vec<String> = keys
+            .into_iter()
+            .filter_map(|k| String::from_utf8(k).ok())
+            .collect();
+        let members = store.scards(&keys).await?;
+        let hash_keys: Vec<String> = keys
+            .iter()
+            .map(|k| format!("cc:dep:hash:{}", &k[DEP_KEYS_PREFIX.len()..]))
+            .collect();
+        let hashes = store.get_strings(&hash_keys).await?;
+        for ((key, members), hash) in keys.iter().zip(members).zip(hashes) {
+            let row = Row {
+                dep_id: key[DEP_KEYS_PREFIX.len()..].to_string(),
+                members,
+                current_hash: hash,
+            };
+            count += 1;
+            match &mut top {
+                Some(top) => top.push(row),
+                None => bar.suspend(|| print_row(ctx, &row))?,
+            }
+        }
+        bar.inc(keys.len() as u64);
+        cursor = next;
+        if cursor == 0 || ctx.interrupt.is_set() {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(top) = top {
+        for row in top.into_sorted() {
+            print_row(ctx, &row)?;
+        }
+    }
+    if !ctx.out.json {
+        println!("{count} dep sets");
+    }
+    Ok(if ctx.interrupt.is_set() {
+        Exit::Interrupted
+    } else {
+        Exit::Success
+    })
+}
+
+fn print_row(ctx: &Context, row: &Row) -> Result<()> {
+    if ctx.out.json {
+        return print_json(&Line {
+            version: JSON_VERSION,
+            kind: "dep",
+            row,
+        });
+    }
+    println!(
+        "{:>10}  {:<24}  {}",
+        row.members,
+        opt_text(row.current_hash.as_deref()),
+        printable(row.dep_id.as_bytes())
+    );
+    Ok(())
+}

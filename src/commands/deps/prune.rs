@@ -1,0 +1,292 @@
+//! `cachecore deps prune [--pattern GLOB] [--dry-run] [--retire-after DURATION]`
+//!
+//! Dep sets keep members whose entry expired (entries have TTLs, sets do not): without
+//! pruning they grow without bound. A member is removed only if its key does not exist at
+//! the moment of removal (checked again inside a script), so an entry a writer stores
+//! concurrently keeps its membership.
+//!
+//! Retiring hash records (`--retire-after`) is safe under this rule, proven in the README
+//! ("Retiring hash records"): a non-reserved dep's record is deleted only when its dep set
+//! is empty, it has no unfinished invalidation, and it was last written (server clock)
+//! longer ago than DURATION, which the operator sets above the longest entry TTL plus the
+//! longest request time; the delete is conditional on the write time being unchanged.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::bookkeeping::{hash_time_key, registry_key};
+use crate::cli::PruneArgs;
+use crate::commands::Context;
+use crate::error::Exit;
+use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX, DepId};
+use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable, table};
+use crate::store::Store;
+
+#[derive(Debug, Default, Serialize)]
+struct Report {
+    sets_scanned: u64,
+    members_scanned: u64,
+    /// Members whose entry no longer exists: removed (or, in a dry run, removable).
+    members_removed: u64,
+    /// Sets emptied and so deleted (or, in a dry run, that would be).
+    sets_deleted: u64,
+    /// MEMORY USAGE of the pruned sets before minus after (estimates, as Redis gives them).
+    bytes_reclaimed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retire: Option<Retire>,
+    dry_run: bool,
+    interrupted: bool,
+    elapsed_ms: u64,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Retire {
+    records_scanned: u64,
+    retired: u64,
+    kept_has_entries: u64,
+    kept_unfinished_runs: u64,
+    /// No write time recorded (written before cachecore recorded times, or by another tool).
+    kept_unknown_age: u64,
+    kept_recent: u64,
+    /// Policy versions are never retired: an absent one means "1".
+    kept_reserved: u64,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    command: &'static str,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
+    let started = Instant::now();
+    let mut store = ctx.store().await?;
+    if !args.dry_run {
+        let retire = args
+            .retire_after
+            .map(|d| {
+                format!(
+                    " and retire hash records unwritten for {}",
+                    humantime::format_duration(d)
+                )
+            })
+            .unwrap_or_default();
+        ctx.confirm(
+            args.yes,
+            &format!(
+                "prune dep sets matching {}{retire} on {}?",
+                printable(args.pattern.as_bytes()),
+                store.endpoint()
+            ),
+        )?;
+    }
+    let mut report = Report {
+        dry_run: args.dry_run,
+        ..Report::default()
+    };
+    let bar = ctx.out.progress(None, "pruning", "members");
+    let pattern = format!("{DEP_KEYS_PREFIX}{}", args.pattern);
+    let mut cursor = 0;
+    loop {
+        let (next, sets) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
+        for set in sets.into_iter().filter_map(|s| String::from_utf8(s).ok()) {
+            prune_set(ctx, &mut store, &set, &args, &mut report, &bar).await?;
+            if ctx.interrupt.is_set() {
+                break;
+            }
+        }
+        cursor = next;
+        if cursor == 0 || ctx.interrupt.is_set() {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(age) = args.retire_after
+        && !ctx.interrupt.is_set()
+    {
+        report.retire = Some(retire(ctx, &mut store, &args.pattern, age, args.dry_run).await?);
+    }
+    report.interrupted = ctx.interrupt.is_set();
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    if ctx.out.json {
+        print_json(&Document {
+            version: JSON_VERSION,
+            command: "deps prune",
+            report: &report,
+        })?;
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.interrupted {
+        Exit::Interrupted
+    } else {
+        Exit::Success
+    })
+}
+
+async fn prune_set(
+    ctx: &Context,
+    store: &mut Store,
+    set: &str,
+    args: &PruneArgs,
+    report: &mut Report,
+    bar: &indicatif::ProgressBar,
+) -> Result<()> {
+    report.sets_scanned += 1;
+    let before = if args.dry_run {
+        0
+    } else {
+        store.memory_usage(set).await?
+    };
+    let (mut scanned, mut removed) = (0u64, 0u64);
+    let mut cursor = 0;
+    loop {
+        let (next, members) = store.sscan(set, cursor, args.batch_size as usize).await?;
+        scanned += members.len() as u64;
+        bar.inc(members.len() as u64);
+        let live = store.exists_each(&members).await?;
+        let candidates: Vec<Vec<u8>> = members
+            .into_iter()
+            .zip(live)
+            .filter_map(|(m, live)| (!live).then_some(m))
+            .collect();
+        removed += if args.dry_run {
+            candidates.len() as u64
+        } else {
+            store.prune_members(set, &candidates).await?
+        };
+        cursor = next;
+        if cursor == 0 || ctx.interrupt.is_set() {
+            break;
+        }
+    }
+    report.members_scanned += scanned;
+    report.members_removed += removed;
+    if args.dry_run {
+        if removed == scanned && scanned > 0 {
+            report.sets_deleted += 1;
+        }
+    } else if removed > 0 {
+        let after = store.memory_usage(set).await?;
+        report.bytes_reclaimed += before.saturating_sub(after);
+        if after == 0 {
+            report.sets_deleted += 1;
+        }
+    }
+    Ok(())
+}
+
+async fn retire(
+    ctx: &Context,
+    store: &mut Store,
+    pattern: &str,
+    age: Duration,
+    dry_run: bool,
+) -> Result<Retire> {
+    let mut r = Retire::default();
+    let now = store.server_time_ms().await?;
+    let min_age_ms = age.as_millis() as u64;
+    let mut cursor = 0;
+    loop {
+        let (next, keys) = store
+            .scan(
+                cursor,
+                &format!("{DEP_HASH_PREFIX}{pattern}"),
+                1000,
+                Some("string"),
+            )
+            .await?;
+        for key in keys.into_iter().filter_map(|k| String::from_utf8(k).ok()) {
+            r.records_scanned += 1;
+            let Ok(dep) = DepId::parse(&key[DEP_HASH_PREFIX.len()..]) else {
+                r.kept_unknown_age += 1;
+                continue;
+            };
+            if dep.is_reserved() {
+                r.kept_reserved += 1;
+            } else if store.scard(&dep.keys_key()).await? > 0 {
+                r.kept_has_entries += 1;
+            } else if store.scard(&registry_key(&dep)).await? > 0 {
+                r.kept_unfinished_runs += 1;
+            } else {
+                let time_key = hash_time_key(&dep);
+                match store.get_string(&time_key).await? {
+                    None => r.kept_unknown_age += 1,
+                    Some(t) => match t.parse::<u64>() {
+                        Ok(written) if now.saturating_sub(written) > min_age_ms => {
+                            if dry_run || store.retire_hash(&key, &time_key, &t).await? {
+                                r.retired += 1;
+                            } else {
+                                // Rewritten since we read its time: it is recent now.
+                                r.kept_recent += 1;
+                            }
+                        }
+                        Ok(_) => r.kept_recent += 1,
+                        Err(_) => r.kept_unknown_age += 1,
+                    },
+                }
+            }
+        }
+        cursor = next;
+        if cursor == 0 || ctx.interrupt.is_set() {
+            return Ok(r);
+        }
+    }
+}
+
+fn print_report(r: &Report) {
+    let verb = if r.dry_run { "would be " } else { "" };
+    let mut t = table(&[]);
+    t.add_row(vec![
+        "dep sets scanned".to_string(),
+        r.sets_scanned.to_string(),
+    ]);
+    t.add_row(vec![
+        "members scanned".to_string(),
+        r.members_scanned.to_string(),
+    ]);
+    t.add_row(vec![
+        format!("members {verb}removed"),
+        r.members_removed.to_string(),
+    ]);
+    t.add_row(vec![
+        format!("sets {verb}deleted"),
+        r.sets_deleted.to_string(),
+    ]);
+    if !r.dry_run {
+        t.add_row(vec![
+            "memory reclaimed".to_string(),
+            format!("{} bytes", r.bytes_reclaimed),
+        ]);
+    }
+    if let Some(x) = &r.retire {
+        t.add_row(vec![
+            "hash records scanned".to_string(),
+            x.records_scanned.to_string(),
+        ]);
+        t.add_row(vec![
+            format!("hash records {verb}retired"),
+            x.retired.to_string(),
+        ]);
+        t.add_row(vec![
+            "kept: entries / unfinished / recent / unknown age / policy".to_string(),
+            format!(
+                "{} / {} / {} / {} / {}",
+                x.kept_has_entries,
+                x.kept_unfinished_runs,
+                x.kept_recent,
+                x.kept_unknown_age,
+                x.kept_reserved
+            ),
+        ]);
+    }
+    t.add_row(vec![
+        "elapsed".to_string(),
+        elapsed_text(Duration::from_millis(r.elapsed_ms)),
+    ]);
+    print_table(&t);
+}

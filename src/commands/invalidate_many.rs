@@ -1,0 +1,300 @@
+//! `cachecore invalidate-many --file F | --dep-ids a,b,c`
+
+use std::io::{IsTerminal, Read};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use indicatif::ProgressBar;
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use super::Context;
+use crate::cli::InvalidateManyArgs;
+use crate::depfile::{self, Format, Item};
+use crate::error::{Exit, invalid, is_connection_error, one_line, refused};
+use crate::invalidation::{Plan, Report, invalidate};
+use crate::layout::validate_hash;
+use crate::output::{
+    JSON_VERSION, elapsed_text, opt_text, print_json, print_table, printable_str, table,
+};
+use crate::store::{HashCondition, Store};
+
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    deps: u64,
+    succeeded: u64,
+    failed: u64,
+    /// Deps not attempted because the connection was lost or the run was interrupted.
+    not_started: u64,
+    l1_deleted: u64,
+    l2_deleted: u64,
+    already_gone: u64,
+    dry_run: bool,
+    interrupted: bool,
+    elapsed_ms: u64,
+}
+
+#[derive(Serialize)]
+struct DepLine<'a> {
+    version: u32,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    dep_id: &'a str,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    report: Option<&'a Report>,
+}
+
+#[derive(Serialize)]
+struct SummaryLine<'a> {
+    version: u32,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    summary: &'a Summary,
+}
+
+pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
+    if let Some(h) = &args.new_hash {
+        validate_hash(h)?;
+    }
+    let items = read_items(&args)?;
+    let started = Instant::now();
+    let mut store = ctx.store().await?;
+    let asks = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
+    if args.max_keys.is_some() || asks {
+        let members = count_members(&mut store, &items).await?;
+        if let Some(max) = args.max_keys
+            && members > max
+        {
+            return Err(refused(format!(
+                "refused: the {} dep sets hold {members} members in all, more than --max-keys {max}; nothing was changed",
+                items.len()
+            )));
+        }
+        ctx.confirm(
+            args.yes,
+            &format!(
+                "invalidate {} deps ({members} tracked entries) on {}?",
+                items.len(),
+                store.endpoint()
+            ),
+        )?;
+    }
+
+    let mut summary = Summary {
+        deps: items.len() as u64,
+        dry_run: args.dry_run,
+        ..Summary::default()
+    };
+    let bar = ctx
+        .out
+        .progress(Some(items.len() as u64), "invalidating", "deps");
+    if !ctx.out.json {
+        bar.suspend(|| {
+            println!(
+                "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
+                "status", "dep", "old -> new hash", "L1", "L2", "gone"
+            )
+        });
+    }
+    let mut running = JoinSet::new();
+    let mut queue = items.into_iter();
+    let mut lost_connection = false;
+    loop {
+        while running.len() < args.concurrency as usize
+            && !lost_connection
+            && !ctx.interrupt.is_set()
+        {
+            let Some(item) = queue.next() else { break };
+            let plan = plan_for(item, &args);
+            let mut store = store.clone();
+            let interrupt = ctx.interrupt.clone();
+            running.spawn(async move {
+                let result =
+                    invalidate(&mut store, &plan, |_| ProgressBar::hidden(), &interrupt).await;
+                (plan.dep, result)
+            });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (dep, result) = joined.context("an invalidation task panicked")?;
+        match &result {
+            Ok(report) => {
+                summary.l1_deleted += report.l1_deleted;
+                summary.l2_deleted += report.l2_deleted;
+                summary.already_gone += report.already_gone;
+                summary.interrupted |= report.interrupted;
+                if report.interrupted {
+                    summary.failed += 1;
+                } else {
+                    summary.succeeded += 1;
+                }
+            }
+            Err(e) => {
+                summary.failed += 1;
+                // Every later dep would fail the same way: stop starting new ones.
+                lost_connection |= is_connection_error(e);
+            }
+        }
+        bar.suspend(|| print_result(ctx, dep.as_str(), &result))?;
+        bar.inc(1);
+        bar.set_message(format!(
+            "{} keys deleted",
+            summary.l1_deleted + summary.l2_deleted
+        ));
+    }
+    bar.finish_and_clear();
+    summary.not_started = queue.count() as u64;
+    summary.interrupted |= ctx.interrupt.is_set();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    print_summary(ctx, &summary)?;
+
+    Ok(if summary.interrupted {
+        ctx.out.note(
+            "interrupted: rerun the same command to finish; deps already done are fast to redo",
+        );
+        Exit::Interrupted
+    } else if lost_connection {
+        ctx.out
+            .note("lost the connection to Redis: rerun the same command to finish");
+        Exit::Redis
+    } else if summary.failed > 0 {
+        Exit::Negative
+    } else {
+        Exit::Success
+    })
+}
+
+fn plan_for(item: Item, args: &InvalidateManyArgs) -> Plan {
+    Plan {
+        dep: item.dep,
+        new_hash: item.new_hash.or_else(|| args.new_hash.clone()),
+        condition: item
+            .if_hash
+            .map_or(HashCondition::Any, HashCondition::Equals),
+        soft: false,
+        dry_run: args.dry_run,
+        max_keys: None,
+        batch_size: args.batch_size as usize,
+    }
+}
+
+/// Reads and validates the whole input; every bad line is printed and nothing runs.
+fn read_items(args: &InvalidateManyArgs) -> Result<Vec<Item>> {
+    let (source, bytes, format) = match (&args.file, &args.dep_ids) {
+        (Some(path), _) if path == "-" => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| invalid(format!("cannot read stdin: {e}")))?;
+            ("stdin".to_string(), buf, args.format)
+        }
+        (Some(path), _) => {
+            let buf = std::fs::read(path)
+                .map_err(|e| invalid(format!("cannot read {}: {e}", printable_str(path))))?;
+            (printable_str(path), buf, args.format)
+        }
+        (None, Some(ids)) => (
+            "--dep-ids".to_string(),
+            ids.join("\n").into_bytes(),
+            Format::Plain,
+        ),
+        (None, None) => unreachable!("clap requires --file or --dep-ids"),
+    };
+    depfile::parse(&bytes, format).map_err(|bad| {
+        for b in &bad {
+            eprintln!("cachecore: error: {source} line {}: {}", b.line, b.reason);
+        }
+        let hint = if format == Format::Auto {
+            " (the format was detected from the first line; force it with --format)"
+        } else {
+            ""
+        };
+        invalid(format!(
+            "{} bad line(s) in {source}; nothing was invalidated{hint}",
+            bad.len()
+        ))
+    })
+}
+
+async fn count_members(store: &mut Store, items: &[Item]) -> Result<u64> {
+    let mut total = 0;
+    for chunk in items.chunks(1000) {
+        let keys: Vec<String> = chunk.iter().map(|i| i.dep.keys_key()).collect();
+        total += store.scards(&keys).await?.iter().sum::<u64>();
+    }
+    Ok(total)
+}
+
+fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()> {
+    let error = result.as_ref().err().map(one_line);
+    if ctx.out.json {
+        return print_json(&DepLine {
+            version: JSON_VERSION,
+            kind: "dep",
+            dep_id: dep,
+            ok: result.as_ref().is_ok_and(|r| !r.interrupted),
+            error,
+            report: result.as_ref().ok(),
+        });
+    }
+    match result {
+        Ok(r) => println!(
+            "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
+            if r.interrupted {
+                "stopped"
+            } else if r.dry_run {
+                "would"
+            } else {
+                "ok"
+            },
+            printable_str(dep),
+            format!(
+                "{} -> {}",
+                opt_text(r.old_hash.as_deref()),
+                printable_str(&r.new_hash)
+            ),
+            r.l1_deleted,
+            r.l2_deleted,
+            r.already_gone
+        ),
+        Err(_) => println!(
+            "{:<7} {:<30} {}",
+            "FAILED",
+            printable_str(dep),
+            error.unwrap_or_default()
+        ),
+    }
+    Ok(())
+}
+
+fn print_summary(ctx: &Context, s: &Summary) -> Result<()> {
+    if ctx.out.json {
+        return print_json(&SummaryLine {
+            version: JSON_VERSION,
+            kind: "summary",
+            summary: s,
+        });
+    }
+    let verb = if s.dry_run { "would delete" } else { "deleted" };
+    let mut t = table(&[]);
+    t.add_row(vec!["deps".to_string(), s.deps.to_string()]);
+    t.add_row(vec!["succeeded".to_string(), s.succeeded.to_string()]);
+    t.add_row(vec!["failed".to_string(), s.failed.to_string()]);
+    if s.not_started > 0 {
+        t.add_row(vec!["not started".to_string(), s.not_started.to_string()]);
+    }
+    t.add_row(vec![format!("L1 {verb}"), s.l1_deleted.to_string()]);
+    t.add_row(vec![format!("L2 {verb}"), s.l2_deleted.to_string()]);
+    t.add_row(vec!["already gone".to_string(), s.already_gone.to_string()]);
+    t.add_row(vec![
+        "elapsed".to_string(),
+        elapsed_text(std::time::Duration::from_millis(s.elapsed_ms)),
+    ]);
+    print_table(&t);
+    Ok(())
+}

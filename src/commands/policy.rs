@@ -1,0 +1,455 @@
+//! `cachecore policy show | list | roll`
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Context;
+use crate::bookkeeping::hash_time_key;
+use crate::cli::{NamespaceArg, PolicyPurgeArgs, PolicyRollArgs};
+use crate::error::{Exit, invalid, refused};
+use crate::layout::{
+    DEFAULT_POLICY_VERSION, DepId, Namespace, Tier, parse_entry_deps, parse_entry_key,
+    validate_hash,
+};
+use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable_str, table};
+use crate::store::{HashCondition, Store};
+
+const POLICY_HASH_PREFIX: &str = "cc:dep:hash:cc:policy-version:";
+
+#[derive(Serialize)]
+struct ShowDoc {
+    version: u32,
+    command: &'static str,
+    namespace: String,
+    policy_version: String,
+    /// False when no version was ever recorded (the default "1" applies).
+    explicit: bool,
+}
+
+pub async fn show(ctx: &Context, args: NamespaceArg) -> Result<Exit> {
+    let ns = Namespace::parse(&args.namespace)?;
+    let mut store = ctx.store().await?;
+    let current = store.get_string(&DepId::policy(&ns).hash_key()).await?;
+    let doc = ShowDoc {
+        version: JSON_VERSION,
+        command: "policy show",
+        namespace: ns.to_string(),
+        explicit: current.is_some(),
+        policy_version: current.unwrap_or_else(|| DEFAULT_POLICY_VERSION.into()),
+    };
+    if ctx.out.json {
+        print_json(&doc)?;
+    } else {
+        let mut t = table(&[]);
+        t.add_row(vec!["namespace".to_string(), doc.namespace.clone()]);
+        let shown = if doc.explicit {
+            printable_str(&doc.policy_version)
+        } else {
+            format!("{} (never rolled)", doc.policy_version)
+        };
+        t.add_row(vec!["policy version".to_string(), shown]);
+        print_table(&t);
+    }
+    Ok(Exit::Success)
+}
+
+#[derive(Debug, Default, Serialize)]
+struct NamespaceRow {
+    namespace: String,
+    policy_version: String,
+    explicit: bool,
+    l1: u64,
+    l2: u64,
+}
+
+#[derive(Serialize)]
+struct ListDoc<'a> {
+    version: u32,
+    command: &'static str,
+    namespaces: Vec<&'a NamespaceRow>,
+}
+
+/// One cursor SCAN over the keyspace; memory is one row per namespace.
+pub async fn list(ctx: &Context) -> Result<Exit> {
+    let mut store = ctx.store().await?;
+    let mut rows: BTreeMap<String, NamespaceRow> = BTreeMap::new();
+    let bar = ctx.out.progress(None, "scanning", "keys");
+    let mut cursor = 0;
+    loop {
+        let (next, keys) = store.scan(cursor, "*", 1000, None).await?;
+        bar.inc(keys.len() as u64);
+        for key in keys {
+            if let Some(k) = parse_entry_key(&key) {
+                let row = rows.entry(k.namespace.to_string()).or_default();
+                match k.tier {
+                    Tier::L1 => row.l1 += 1,
+                    Tier::L2 => row.l2 += 1,
+                }
+            } else if let Some(ns) = key.strip_prefix(POLICY_HASH_PREFIX.as_bytes())
+                && let Ok(ns) = std::str::from_utf8(ns)
+                && Namespace::parse(ns).is_ok()
+            {
+                rows.entry(ns.to_string()).or_default().explicit = true;
+            }
+        }
+        cursor = next;
+        if cursor == 0 || ctx.interrupt.is_set() {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    let names: Vec<String> = rows.keys().cloned().collect();
+    let keys: Vec<String> = names
+        .iter()
+        .map(|ns| format!("{POLICY_HASH_PREFIX}{ns}"))
+        .collect();
+    for (ns, version) in names.iter().zip(store.get_strings(&keys).await?) {
+        let row = rows.get_mut(ns).expect("row exists");
+        row.namespace = ns.clone();
+        row.explicit = version.is_some();
+        row.policy_version = version.unwrap_or_else(|| DEFAULT_POLICY_VERSION.into());
+    }
+    if ctx.out.json {
+        print_json(&ListDoc {
+            version: JSON_VERSION,
+            command: "policy list",
+            namespaces: rows.values().collect(),
+        })?;
+    } else {
+        let mut t = table(&["namespace", "policy version", "L1 entries", "L2 entries"]);
+        for r in rows.values() {
+            t.add_row(vec![
+                r.namespace.clone(),
+                printable_str(&r.policy_version),
+                r.l1.to_string(),
+                r.l2.to_string(),
+            ]);
+        }
+        print_table(&t);
+    }
+    Ok(if ctx.interrupt.is_set() {
+        Exit::Interrupted
+    } else {
+        Exit::Success
+    })
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Purge {
+    scanned: u64,
+    l1_deleted: u64,
+    l2_deleted: u64,
+    /// Entries already at the new version (written after the roll).
+    kept_fresh: u64,
+    /// Entries whose deps cannot be read; left alone (they are never served as fresh).
+    skipped_corrupt: u64,
+}
+
+#[derive(Serialize)]
+struct RollDoc {
+    version: u32,
+    command: &'static str,
+    namespace: String,
+    old_version: String,
+    new_version: String,
+    dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purge: Option<Purge>,
+    interrupted: bool,
+    elapsed_ms: u64,
+}
+
+/// The version a roll moves to, refusing a roll that would not change anything or would
+/// go back to an older number (entries written at that number would be fresh again).
+fn next_version(current: &str, to: Option<&str>) -> Result<String> {
+    let numeric = current.parse::<u64>().ok();
+    match to {
+        Some(v) if v == current => Err(invalid(format!(
+            "--to {} is already the current policy version; a roll must change it",
+            printable_str(v)
+        ))),
+        Some(v) => match (numeric, v.parse::<u64>()) {
+            (Some(c), Ok(n)) if n < c => Err(invalid(format!(
+                "--to {n} is lower than the current version {c}: entries written at {n} would become fresh again"
+            ))),
+            _ => Ok(v.to_string()),
+        },
+        None => numeric
+            .and_then(|n| n.checked_add(1))
+            .map(|n| n.to_string())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "the current policy version {} is not a number; give the next one with --to",
+                    printable_str(current)
+                ))
+            }),
+    }
+}
+
+pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
+    let started = Instant::now();
+    let ns = Namespace::parse(&args.ns.namespace)?;
+    if let Some(v) = &args.to {
+        validate_hash(v)?;
+    }
+    let dep = DepId::policy(&ns);
+    let mut store = ctx.store().await?;
+    store
+        .expect_type(dep.hash_key().as_bytes(), "string")
+        .await?;
+    let stored = store.get_string(&dep.hash_key()).await?;
+    let old = stored
+        .clone()
+        .unwrap_or_else(|| DEFAULT_POLICY_VERSION.into());
+    let new = next_version(&old, args.to.as_deref())?;
+    let mut doc = RollDoc {
+        version: JSON_VERSION,
+        command: "policy roll",
+        namespace: ns.to_string(),
+        old_version: old,
+        new_version: new,
+        dry_run: args.dry_run,
+        purge: None,
+        interrupted: false,
+        elapsed_ms: 0,
+    };
+    if !args.dry_run {
+        ctx.confirm(
+            args.yes,
+            &format!(
+                "roll the policy of namespace {ns} from {} to {} on {}? Every entry of the namespace becomes stale at once{}",
+                printable_str(&doc.old_version),
+                printable_str(&doc.new_version),
+                store.endpoint(),
+                if args.purge { " and is deleted" } else { "" }
+            ),
+        )?;
+        let condition = stored.map_or(HashCondition::Absent, HashCondition::Equals);
+        let swap = store
+            .set_hash(
+                &dep.hash_key(),
+                &hash_time_key(&dep),
+                &condition,
+                &doc.new_version,
+            )
+            .await?;
+        if !swap.written {
+            return Err(refused(format!(
+                "the policy version of {ns} changed while we rolled it (now {}); nothing was changed: check it and run again",
+                swap.previous
+                    .as_deref()
+                    .map_or("absent".into(), printable_str)
+            )));
+        }
+    }
+    if args.purge {
+        doc.purge = Some(
+            purge(
+                ctx,
+                &mut store,
+                &ns,
+                &doc.new_version,
+                args.dry_run,
+                args.batch_size as usize,
+            )
+            .await?,
+        );
+    }
+    doc.interrupted = ctx.interrupt.is_set();
+    doc.elapsed_ms = started.elapsed().as_millis() as u64;
+    if ctx.out.json {
+        print_json(&doc)?;
+    } else {
+        print_roll(&doc);
+    }
+    Ok(if doc.interrupted {
+        ctx.out.note(&format!(
+            "interrupted: the new version is recorded; finish with `cachecore policy purge --namespace {ns}`"
+        ));
+        Exit::Interrupted
+    } else {
+        Exit::Success
+    })
+}
+
+pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
+    let started = Instant::now();
+    let ns = Namespace::parse(&args.ns.namespace)?;
+    let dep = DepId::policy(&ns);
+    let mut store = ctx.store().await?;
+    store
+        .expect_type(dep.hash_key().as_bytes(), "string")
+        .await?;
+    let version = store
+        .get_string(&dep.hash_key())
+        .await?
+        .unwrap_or_else(|| DEFAULT_POLICY_VERSION.into());
+    if !args.dry_run {
+        ctx.confirm(
+            args.yes,
+            &format!(
+                "delete every entry of namespace {ns} not at policy version {} on {}?",
+                printable_str(&version),
+                store.endpoint()
+            ),
+        )?;
+    }
+    let purged = purge(
+        ctx,
+        &mut store,
+        &ns,
+        &version,
+        args.dry_run,
+        args.batch_size as usize,
+    )
+    .await?;
+    let doc = RollDoc {
+        version: JSON_VERSION,
+        command: "policy purge",
+        namespace: ns.to_string(),
+        old_version: version.clone(),
+        new_version: version,
+        dry_run: args.dry_run,
+        purge: Some(purged),
+        interrupted: ctx.interrupt.is_set(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    if ctx.out.json {
+        print_json(&doc)?;
+    } else {
+        print_roll(&doc);
+    }
+    Ok(if doc.interrupted {
+        Exit::Interrupted
+    } else {
+        Exit::Success
+    })
+}
+
+/// Deletes the namespace's entries not at `version`, by cursor SCAN in bounded batches.
+/// An entry rewritten between our read and the UNLINK is deleted too: a cache miss, never
+/// a stale answer.
+async fn purge(
+    ctx: &Context,
+    store: &mut Store,
+    ns: &Namespace,
+    version: &str,
+    dry_run: bool,
+    batch: usize,
+) -> Result<Purge> {
+    let mut p = Purge::default();
+    let bar = ctx
+        .out
+        .progress(None, &format!("purging namespace {ns}"), "keys");
+    for pattern in [format!("cc:l1:{ns}:*"), format!("vec:{ns}:*")] {
+        let mut cursor = 0;
+        loop {
+            let (next, keys) = store.scan(cursor, &pattern, batch, Some("hash")).await?;
+            let keys: Vec<Vec<u8>> = keys
+                .into_iter()
+                .filter(|k| parse_entry_key(k).is_some())
+                .collect();
+            p.scanned += keys.len() as u64;
+            bar.inc(keys.len() as u64);
+            let probes = store.probe_members(&keys).await?;
+            let (mut l1, mut l2) = (Vec::new(), Vec::new());
+            for (key, probe) in keys.into_iter().zip(probes) {
+                let Some(entry) = parse_entry_key(&key) else {
+                    continue;
+                };
+                let deps = match &probe.deps {
+                    Ok(raw) if probe.exists() => parse_entry_deps(raw.as_deref(), ns),
+                    _ => continue,
+                };
+                match deps {
+                    Err(_) => p.skipped_corrupt += 1,
+                    Ok(d) if d.last().and_then(|p| p.hash.as_deref()) == Some(version) => {
+                        p.kept_fresh += 1
+                    }
+                    Ok(_) => match entry.tier {
+                        Tier::L1 => l1.push(key),
+                        Tier::L2 => l2.push(key),
+                    },
+                }
+            }
+            if dry_run {
+                p.l1_deleted += l1.len() as u64;
+                p.l2_deleted += l2.len() as u64;
+            } else {
+                p.l1_deleted += store.unlink(&l1).await?;
+                p.l2_deleted += store.unlink(&l2).await?;
+            }
+            cursor = next;
+            if cursor == 0 || ctx.interrupt.is_set() {
+                break;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(p)
+}
+
+fn print_roll(doc: &RollDoc) {
+    let mut t = table(&[]);
+    t.add_row(vec!["namespace".to_string(), doc.namespace.clone()]);
+    t.add_row(vec![
+        "policy version".to_string(),
+        format!(
+            "{} -> {}",
+            printable_str(&doc.old_version),
+            printable_str(&doc.new_version)
+        ),
+    ]);
+    if doc.dry_run {
+        t.add_row(vec![
+            "mode".to_string(),
+            "dry run: nothing written".to_string(),
+        ]);
+    }
+    if let Some(p) = &doc.purge {
+        let verb = if doc.dry_run {
+            "would delete"
+        } else {
+            "deleted"
+        };
+        t.add_row(vec!["entries scanned".to_string(), p.scanned.to_string()]);
+        t.add_row(vec![format!("L1 {verb}"), p.l1_deleted.to_string()]);
+        t.add_row(vec![format!("L2 {verb}"), p.l2_deleted.to_string()]);
+        t.add_row(vec![
+            "kept (new version)".to_string(),
+            p.kept_fresh.to_string(),
+        ]);
+        t.add_row(vec![
+            "skipped (corrupt)".to_string(),
+            p.skipped_corrupt.to_string(),
+        ]);
+    }
+    t.add_row(vec![
+        "elapsed".to_string(),
+        elapsed_text(std::time::Duration::from_millis(doc.elapsed_ms)),
+    ]);
+    print_table(&t);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_version;
+
+    #[test]
+    fn versions_increment_or_move_forward_only() {
+        assert_eq!(next_version("1", None).unwrap(), "2");
+        assert_eq!(next_version("41", None).unwrap(), "42");
+        assert!(next_version("v7", None).is_err(), "non-numeric needs --to");
+        assert_eq!(next_version("v7", Some("v8")).unwrap(), "v8");
+        assert_eq!(next_version("3", Some("10")).unwrap(), "10");
+        assert!(next_version("3", Some("3")).is_err());
+        assert!(
+            next_version("3", Some("2")).is_err(),
+            "never back to an old number"
+        );
+        assert!(next_version(&u64::MAX.to_string(), None).is_err());
+    }
+}

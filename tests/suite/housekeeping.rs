@@ -1,0 +1,239 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::support::fixture::{self, Tier, with};
+use crate::support::*;
+
+#[test]
+fn deps_list_streams_every_dep_set_and_the_pattern_is_over_ids() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    for (dep, n) in [("doc:1", 3u64), ("doc:2", 1), ("table:t", 5), ("doc:*", 2)] {
+        fixture::write_many(&mut conn, 1000 * n, n, &[with(dep, "v1")], None, None);
+    }
+    set(&mut conn, "cc:dep:hash:table:t", "t9");
+    set(&mut conn, "cc:dep:keys:doc:str", "wrong type is not listed");
+
+    let r = run(&server, &["deps", "list", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let mut rows: Vec<(String, u64)> = r
+        .json_lines()
+        .iter()
+        .map(|l| {
+            (
+                l["dep_id"].as_str().unwrap().to_string(),
+                l["members"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        vec![
+            ("doc:*".into(), 2),
+            ("doc:1".into(), 3),
+            ("doc:2".into(), 1),
+            ("table:t".into(), 5)
+        ]
+    );
+    let doc_lines = run(&server, &["deps", "list", "--pattern", "doc:*", "--json"]).json_lines();
+    assert_eq!(doc_lines.len(), 3);
+    let top = run(&server, &["deps", "list", "--top", "2", "--json"]).json_lines();
+    assert_eq!(top.len(), 2);
+    assert_eq!(
+        (top[0]["dep_id"].as_str(), top[0]["current_hash"].as_str()),
+        (Some("table:t"), Some("t9"))
+    );
+    assert_eq!(top[1]["dep_id"], "doc:1");
+    let by_id = run(&server, &["deps", "list", "--sort", "id", "--json"]).json_lines();
+    let ids: Vec<&str> = by_id
+        .iter()
+        .map(|l| l["dep_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["doc:*", "doc:1", "doc:2", "table:t"]);
+}
+
+#[test]
+fn prune_removes_dangling_members_and_emptied_sets_only() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    fixture::write_many(&mut conn, 0, 100, &[with("doc:mixed", "v1")], None, None);
+    fixture::write_many(&mut conn, 1000, 10, &[with("doc:gone", "v1")], None, None);
+    // Half of doc:mixed's entries and all of doc:gone's expire.
+    for i in (0..100).step_by(2).chain(1000..1010) {
+        for tier in [Tier::L1, Tier::L2] {
+            let () = redis::cmd("DEL")
+                .arg(fixture::key(tier, "default", i))
+                .query(&mut conn)
+                .unwrap();
+        }
+    }
+    let before = snapshot(&mut conn);
+    let dry = run(&server, &["deps", "prune", "--dry-run", "--json"]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let j = dry.json();
+    assert_eq!(
+        (j["members_removed"].as_u64(), j["sets_deleted"].as_u64()),
+        (Some(60), Some(1))
+    );
+    assert_eq!(snapshot(&mut conn), before, "dry run");
+
+    let r = run(&server, &["deps", "prune", "--json", "--batch-size", "7"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(j["sets_scanned"], 2);
+    assert_eq!(j["members_scanned"], 110);
+    assert_eq!(j["members_removed"], 60);
+    assert_eq!(j["sets_deleted"], 1);
+    assert!(j["bytes_reclaimed"].as_u64().unwrap() > 0);
+    assert!(!exists(&mut conn, "cc:dep:keys:doc:gone"));
+    let left = smembers(&mut conn, "cc:dep:keys:doc:mixed");
+    assert_eq!(left.len(), 50);
+    assert!(
+        left.iter().all(|k| exists(&mut conn, k)),
+        "only live members remain"
+    );
+}
+
+#[test]
+fn prune_racing_a_writer_never_drops_a_live_member() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    // 40,000 members whose entries do not exist yet; a writer creates them (as the proxy
+    // would: entry and SADD together) while prune runs.
+    let keys: Vec<String> = (0..40_000)
+        .map(|i| fixture::key(Tier::L2, "default", i))
+        .collect();
+    for chunk in keys.chunks(1000) {
+        let () = redis::cmd("SADD")
+            .arg("cc:dep:keys:doc:race")
+            .arg(chunk)
+            .query(&mut conn)
+            .unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let client = server.client();
+        let stop = stop.clone();
+        let keys = keys.clone();
+        std::thread::spawn(move || {
+            let mut conn = client.get_connection().unwrap();
+            let mut written = 0;
+            // Back to front, so the writer and the scan meet in the middle.
+            for k in keys.iter().rev() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                fixture::write_entry(&mut conn, k, "default", &[with("doc:race", "v1")], None);
+                written += 1;
+            }
+            written
+        })
+    };
+    while dbsize(&mut conn) < 500 {
+        std::thread::yield_now();
+    }
+    let r = run(&server, &["deps", "prune", "--json", "--batch-size", "100"]);
+    stop.store(true, Ordering::SeqCst);
+    let written = writer.join().unwrap();
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        written > 500 && written < 40_000,
+        "the writer overlapped the prune: {written}"
+    );
+    let members: std::collections::HashSet<String> = smembers(&mut conn, "cc:dep:keys:doc:race")
+        .into_iter()
+        .collect();
+    for k in &keys {
+        if exists(&mut conn, k) {
+            assert!(members.contains(k), "{k} exists and must still be tracked");
+        }
+    }
+    assert!(r.json()["members_removed"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    // doc:old: invalidated, no entries left -> retirable once old enough.
+    assert_eq!(
+        run(&server, &["invalidate", "doc:old", "--new-hash", "v2"]).code,
+        0
+    );
+    // doc:used: invalidated, but an entry still depends on it.
+    assert_eq!(
+        run(&server, &["invalidate", "doc:used", "--new-hash", "v2"]).code,
+        0
+    );
+    fixture::write_entry(
+        &mut conn,
+        &fixture::key(Tier::L1, "default", 1),
+        "default",
+        &[with("doc:used", "v2")],
+        None,
+    );
+    // doc:foreign: a hash record with no write time (not written by cachecore).
+    set(&mut conn, "cc:dep:hash:doc:foreign", "x");
+    // A policy version: never retired.
+    assert_eq!(run(&server, &["policy", "roll"]).code, 0);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // doc:new: invalidated just now -> too recent.
+    assert_eq!(
+        run(&server, &["invalidate", "doc:new", "--new-hash", "v2"]).code,
+        0
+    );
+
+    let before = snapshot(&mut conn);
+    let dry = run(
+        &server,
+        &[
+            "deps",
+            "prune",
+            "--retire-after",
+            "200ms",
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(dry["retire"]["retired"], 1);
+    assert_eq!(snapshot(&mut conn), before);
+
+    let r = run(
+        &server,
+        &["deps", "prune", "--retire-after", "200ms", "--json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let x = &r.json()["retire"];
+    assert_eq!(x["records_scanned"], 5);
+    assert_eq!(x["retired"], 1);
+    assert_eq!(x["kept_has_entries"], 1);
+    assert_eq!(x["kept_unknown_age"], 1);
+    assert_eq!(x["kept_recent"], 1);
+    assert_eq!(x["kept_reserved"], 1);
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:old"), None);
+    assert!(
+        scan_keys(&mut conn, "cc:hashtime:*:doc:old").is_empty(),
+        "its write time goes too"
+    );
+    for kept in [
+        "doc:used",
+        "doc:foreign",
+        "doc:new",
+        "cc:policy-version:default",
+    ] {
+        assert!(
+            get(&mut conn, &format!("cc:dep:hash:{kept}")).is_some(),
+            "{kept} kept"
+        );
+    }
+    // Without --retire-after nothing is retired.
+    assert!(r.json()["retire"].is_object());
+    assert!(
+        run(&server, &["deps", "prune", "--json"])
+            .json()
+            .get("retire")
+            .is_none()
+    );
+}
