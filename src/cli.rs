@@ -136,6 +136,14 @@ pub struct InvalidateArgs {
     /// Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub batch_size: u64,
+
+    /// At most N keys deleted per second (a throttle for a busy production Redis).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate: Option<u64>,
+
+    /// UNLINK batches in flight at once (advanced; the default keeps Redis busy).
+    #[arg(long, value_name = "N", default_value_t = crate::invalidation::DEFAULT_PIPELINE_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub pipeline: u64,
 }
 
 #[derive(Debug, Args)]
@@ -158,8 +166,12 @@ pub struct InvalidateManyArgs {
     #[arg(long, value_name = "HASH")]
     pub new_hash: Option<String>,
 
-    /// Deps invalidated at the same time.
-    #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=256))]
+    /// Deps per wave: each step of a wave is one pipeline for all its deps.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub wave: u64,
+
+    /// Waves in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub concurrency: u64,
 
     /// Report what would be deleted; write nothing.
@@ -173,6 +185,14 @@ pub struct InvalidateManyArgs {
     /// Members per SSCAN/UNLINK round trip.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub batch_size: u64,
+
+    /// At most N keys deleted per second (a throttle for a busy production Redis).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate: Option<u64>,
+
+    /// UNLINK batches in flight at once (advanced; the default keeps Redis busy).
+    #[arg(long, value_name = "N", default_value_t = crate::invalidation::DEFAULT_PIPELINE_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub pipeline: u64,
 
     /// Do not ask for confirmation (it is only asked when stdin is a terminal).
     #[arg(long, short)]

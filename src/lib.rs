@@ -22,6 +22,7 @@ pub mod interrupt;
 pub mod invalidation;
 pub mod layout;
 pub mod output;
+pub mod pace;
 pub mod slot;
 pub mod store;
 pub mod verdict;

@@ -7,7 +7,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use redis::aio::MultiplexedConnection;
 use redis::io::tcp::TcpSettings;
-use redis::{AsyncConnectionConfig, Client, IntoConnectionInfo, RedisResult, Script, Value};
+use redis::{
+    AsyncConnectionConfig, Client, IntoConnectionInfo, Pipeline, RedisResult, Script, Value,
+};
 
 use crate::error::{redis_failure, register_secret};
 use crate::output::printable;
@@ -69,6 +71,35 @@ pub struct HashSwap {
     pub previous: Option<String>,
 }
 
+/// The keys one dep's invalidation touches (see [`crate::bookkeeping`]).
+#[derive(Debug, Clone)]
+pub struct DepKeys {
+    pub set: String,
+    pub hash: String,
+    pub hash_time: String,
+    pub registry: String,
+    /// This run's name for the detached set.
+    pub pending: String,
+}
+
+/// One conditional hash write.
+#[derive(Debug, Clone)]
+pub struct HashWrite<'a> {
+    pub hash_key: &'a str,
+    pub time_key: &'a str,
+    pub condition: &'a HashCondition,
+    pub new: &'a str,
+}
+
+/// The last batch of a pending set, deleted together with the set.
+#[derive(Debug, Clone)]
+pub struct FinalBatch {
+    pub pending: String,
+    pub registry: String,
+    pub l1: Vec<Vec<u8>>,
+    pub l2: Vec<Vec<u8>>,
+}
+
 /// What an invalidation reads before it changes anything, in one round trip.
 #[derive(Debug, Clone)]
 pub struct Preflight {
@@ -77,16 +108,6 @@ pub struct Preflight {
     pub members: u64,
     /// Pending keys of unfinished earlier runs, with their sizes.
     pub leftovers: Vec<(String, u64)>,
-}
-
-/// One step of draining a set: the members the scan returned and what the UNLINKs of the
-/// previous step's keys deleted.
-#[derive(Debug, Default)]
-pub struct DrainStep {
-    pub cursor: u64,
-    pub members: Vec<Vec<u8>>,
-    pub l1_deleted: u64,
-    pub l2_deleted: u64,
 }
 
 // Compare-and-set in one script: the condition and the write must not be separated by
@@ -268,58 +289,34 @@ impl Store {
         Ok((next, members))
     }
 
-    /// UNLINKs the previous batch's keys and fetches the next batch in one round trip.
-    /// `cursor = None` means the scan is finished: the set is then dropped and removed from
-    /// `registry` in the same round trip. In that order: a crash in between leaves a
-    /// registry entry for a missing key, which the next run skips.
-    pub async fn drain_step(
-        &mut self,
-        set: &str,
-        cursor: Option<u64>,
-        count: usize,
-        unlink_l1: &[Vec<u8>],
-        unlink_l2: &[Vec<u8>],
-        registry: &str,
-    ) -> Result<DrainStep> {
+    /// UNLINKs a batch of L1 keys and a batch of L2 keys in one round trip, returning how
+    /// many of each existed.
+    pub async fn unlink_tiers(&mut self, l1: &[Vec<u8>], l2: &[Vec<u8>]) -> Result<(u64, u64)> {
         let mut pipe = redis::pipe();
-        for keys in [unlink_l1, unlink_l2] {
+        for keys in [l1, l2] {
             if !keys.is_empty() {
                 pipe.cmd("UNLINK").arg(keys);
             }
         }
-        match cursor {
-            Some(cursor) => {
-                pipe.cmd("SSCAN")
-                    .arg(set)
-                    .arg(cursor)
-                    .arg("COUNT")
-                    .arg(count);
-            }
-            None => {
-                pipe.cmd("UNLINK").arg(set).ignore();
-                pipe.cmd("SREM").arg(registry).arg(set).ignore();
-            }
+        if pipe.is_empty() {
+            return Ok((0, 0));
         }
-        let mut replies: Vec<Value> = pipe
+        let counts: Vec<u64> = pipe
             .query_async(&mut self.conn)
             .await
-            .with_context(|| format!("draining {}", printable(set.as_bytes())))?;
-        let mut step = DrainStep::default();
-        if cursor.is_some() {
-            let scan = replies.pop().expect("one reply per command");
-            let (next, members): (u64, Vec<Vec<u8>>) = redis::from_redis_value(scan)
-                .with_context(|| format!("SSCAN {}", printable(set.as_bytes())))?;
-            step.cursor = next;
-            step.members = members;
-        }
-        let mut counts = replies.into_iter();
-        if !unlink_l1.is_empty() {
-            step.l1_deleted = redis::from_redis_value(counts.next().expect("reply"))?;
-        }
-        if !unlink_l2.is_empty() {
-            step.l2_deleted = redis::from_redis_value(counts.next().expect("reply"))?;
-        }
-        Ok(step)
+            .with_context(|| format!("UNLINK of {} entries", l1.len() + l2.len()))?;
+        let mut counts = counts.into_iter();
+        let d1 = if l1.is_empty() {
+            0
+        } else {
+            counts.next().unwrap_or(0)
+        };
+        let d2 = if l2.is_empty() {
+            0
+        } else {
+            counts.next().unwrap_or(0)
+        };
+        Ok((d1, d2))
     }
 
     /// Per key: does it exist. One pipelined round trip.
@@ -427,88 +424,232 @@ impl Store {
         condition: &HashCondition,
         new: &str,
     ) -> Result<HashSwap> {
-        let (mode, expected) = match condition {
-            HashCondition::Any => ("any", ""),
-            HashCondition::Equals(h) => ("eq", h.as_str()),
-            HashCondition::Absent => ("absent", ""),
+        let write = HashWrite {
+            hash_key,
+            time_key,
+            condition,
+            new,
         };
-        let (written, previous): (i64, Option<String>) = Script::new(SET_HASH_LUA)
-            .key(hash_key)
-            .key(time_key)
-            .arg(mode)
-            .arg(expected)
-            .arg(new)
-            .invoke_async(&mut self.conn)
-            .await
-            .with_context(|| format!("setting {}", printable(hash_key.as_bytes())))?;
-        Ok(HashSwap {
-            written: written == 1,
-            previous,
-        })
+        self.set_hash_many(&[write])
+            .await?
+            .pop()
+            .expect("one result per write")
     }
 
-    /// Checks key types and reads the current hash, the dep set's size and unfinished
-    /// runs, in one round trip. Fails, changing nothing, when a key has the wrong type.
-    pub async fn preflight(
+    /// Runs each item's commands in one pipeline for all items. A command's error (for
+    /// example a key of the wrong type) stays with its item; the outer error means the
+    /// round trip itself failed.
+    async fn per_item<I, T>(
         &mut self,
-        set: &str,
-        hash_key: &str,
-        registry: &str,
-    ) -> Result<Preflight> {
-        let (set_type, hash_type, registry_type): (String, String, String) = redis::pipe()
-            .cmd("TYPE")
-            .arg(set)
-            .cmd("TYPE")
-            .arg(hash_key)
-            .cmd("TYPE")
-            .arg(registry)
+        what: &str,
+        items: &[I],
+        build: impl Fn(&mut Pipeline, &I),
+        parse: impl Fn(&I, &mut dyn Iterator<Item = RedisResult<Value>>) -> Result<T>,
+    ) -> Result<Vec<Result<T>>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        let mut widths = Vec::with_capacity(items.len());
+        for item in items {
+            let before = pipe.len();
+            build(&mut pipe, item);
+            widths.push(pipe.len() - before);
+        }
+        let replies: Vec<RedisResult<Value>> = pipe
+            .ignore_errors()
             .query_async(&mut self.conn)
             .await
-            .with_context(|| format!("TYPE {}", printable(set.as_bytes())))?;
-        for (key, t, want) in [
-            (set, set_type, "set"),
-            (hash_key, hash_type, "string"),
-            (registry, registry_type, "set"),
-        ] {
-            if t != "none" && t != want {
-                return Err(wrong_type(key.as_bytes(), &t, want));
+            .with_context(|| format!("{what} of {} deps", items.len()))?;
+        let mut replies = replies.into_iter();
+        Ok(items
+            .iter()
+            .zip(widths)
+            .map(|(item, width)| {
+                // Taken whole, so an item whose parse stops early cannot shift the next.
+                let chunk: Vec<RedisResult<Value>> = replies.by_ref().take(width).collect();
+                parse(item, &mut chunk.into_iter())
+            })
+            .collect())
+    }
+
+    /// Checks key types and reads the current hash, the dep set's size and unfinished runs
+    /// of every dep, in one round trip (two when there are unfinished runs). A dep with a
+    /// key of the wrong type gets an error, changing nothing.
+    pub async fn preflight_many(&mut self, deps: &[DepKeys]) -> Result<Vec<Result<Preflight>>> {
+        let mut pre = self
+            .per_item(
+                "preflight",
+                deps,
+                |pipe, d| {
+                    pipe.cmd("TYPE")
+                        .arg(&d.set)
+                        .cmd("TYPE")
+                        .arg(&d.hash)
+                        .cmd("TYPE")
+                        .arg(&d.registry);
+                    pipe.cmd("GET")
+                        .arg(&d.hash)
+                        .cmd("SCARD")
+                        .arg(&d.set)
+                        .cmd("SMEMBERS")
+                        .arg(&d.registry);
+                },
+                |d, replies| {
+                    let mut next = || replies.next().expect("one reply per command");
+                    for (key, want) in [(&d.set, "set"), (&d.hash, "string"), (&d.registry, "set")]
+                    {
+                        let found: String = redis::from_redis_value(next()?)?;
+                        if found != "none" && found != want {
+                            return Err(wrong_type(key.as_bytes(), &found, want));
+                        }
+                    }
+                    let current: Option<Vec<u8>> = redis::from_redis_value(next()?)?;
+                    let members: u64 = redis::from_redis_value(next()?)?;
+                    let pending: Vec<String> = redis::from_redis_value(next()?)?;
+                    Ok(Preflight {
+                        current_hash: current.map(|b| String::from_utf8_lossy(&b).into_owned()),
+                        members,
+                        leftovers: pending.into_iter().map(|k| (k, 0)).collect(),
+                    })
+                },
+            )
+            .await?;
+        // Unfinished runs are rare: only then a second round trip for their sizes.
+        let leftovers: Vec<String> = pre
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .flat_map(|p| p.leftovers.iter().map(|(k, _)| k.clone()))
+            .collect();
+        let mut sizes = self.scards(&leftovers).await?.into_iter();
+        for p in pre.iter_mut().filter_map(|p| p.as_mut().ok()) {
+            for (_, size) in &mut p.leftovers {
+                *size = sizes.next().unwrap_or(0);
             }
         }
-        let (current, members, pending): (Option<Vec<u8>>, u64, Vec<String>) = redis::pipe()
-            .cmd("GET")
-            .arg(hash_key)
-            .cmd("SCARD")
-            .arg(set)
-            .cmd("SMEMBERS")
-            .arg(registry)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("reading {}", printable(set.as_bytes())))?;
-        // Unfinished runs are rare: only then a second round trip for their sizes.
-        let sizes = self.scards(&pending).await?;
-        Ok(Preflight {
-            current_hash: current.map(|b| String::from_utf8_lossy(&b).into_owned()),
-            members,
-            leftovers: pending.into_iter().zip(sizes).collect(),
-        })
+        Ok(pre)
     }
 
-    /// Moves the dep set to `pending` (if it exists) and returns every pending key recorded
-    /// in `registry`, this run's and any left by interrupted runs, with their sizes.
-    pub async fn detach_set(
+    /// Writes each dep's new hash if its condition holds (see [`Store::set_hash`]).
+    pub async fn set_hash_many(
         &mut self,
-        set: &str,
-        pending: &str,
-        registry: &str,
-    ) -> Result<Vec<(String, u64)>> {
-        let keys: Vec<(String, u64)> = Script::new(DETACH_LUA)
-            .key(set)
-            .key(pending)
-            .key(registry)
-            .invoke_async(&mut self.conn)
-            .await
-            .with_context(|| format!("detaching {}", printable(set.as_bytes())))?;
-        Ok(keys)
+        writes: &[HashWrite<'_>],
+    ) -> Result<Vec<Result<HashSwap>>> {
+        self.per_item(
+            "recording hashes",
+            writes,
+            |pipe, w| {
+                let (mode, expected) = match w.condition {
+                    HashCondition::Any => ("any", ""),
+                    HashCondition::Equals(h) => ("eq", h.as_str()),
+                    HashCondition::Absent => ("absent", ""),
+                };
+                pipe.cmd("EVAL")
+                    .arg(SET_HASH_LUA)
+                    .arg(2)
+                    .arg(w.hash_key)
+                    .arg(w.time_key)
+                    .arg(mode)
+                    .arg(expected)
+                    .arg(w.new);
+            },
+            |w, replies| {
+                let reply = replies
+                    .next()
+                    .expect("one reply")
+                    .with_context(|| format!("setting {}", printable(w.hash_key.as_bytes())))?;
+                let (written, previous): (i64, Option<String>) = redis::from_redis_value(reply)?;
+                Ok(HashSwap {
+                    written: written == 1,
+                    previous,
+                })
+            },
+        )
+        .await
+    }
+
+    /// Detaches each dep set (see `DETACH_LUA`) and returns, per dep, every pending key with
+    /// its size: this run's and any left by interrupted runs.
+    pub async fn detach_many(
+        &mut self,
+        deps: &[DepKeys],
+    ) -> Result<Vec<Result<Vec<(String, u64)>>>> {
+        self.per_item(
+            "detaching dep sets",
+            deps,
+            |pipe, d| {
+                pipe.cmd("EVAL")
+                    .arg(DETACH_LUA)
+                    .arg(3)
+                    .arg(&d.set)
+                    .arg(&d.pending)
+                    .arg(&d.registry);
+            },
+            |d, replies| {
+                let reply = replies
+                    .next()
+                    .expect("one reply")
+                    .with_context(|| format!("detaching {}", printable(d.set.as_bytes())))?;
+                Ok(redis::from_redis_value(reply)?)
+            },
+        )
+        .await
+    }
+
+    /// All members of each of several small sets, one round trip.
+    pub async fn smembers_many(&mut self, sets: &[String]) -> Result<Vec<Result<Vec<Vec<u8>>>>> {
+        self.per_item(
+            "reading pending sets",
+            sets,
+            |pipe, set| {
+                pipe.cmd("SMEMBERS").arg(set);
+            },
+            |set, replies| {
+                let reply = replies
+                    .next()
+                    .expect("one reply")
+                    .with_context(|| format!("SMEMBERS {}", printable(set.as_bytes())))?;
+                Ok(redis::from_redis_value(reply)?)
+            },
+        )
+        .await
+    }
+
+    /// For each fully read pending set: UNLINK its L1 and L2 keys, then the set itself and
+    /// its registry entry, all in one round trip. In that order: a crash in between leaves
+    /// a registry entry for a missing key, which the next run skips.
+    pub async fn finish_many(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<(u64, u64)>>> {
+        self.per_item(
+            "deleting entries",
+            sets,
+            |pipe, f| {
+                for keys in [&f.l1, &f.l2] {
+                    if !keys.is_empty() {
+                        pipe.cmd("UNLINK").arg(keys.as_slice());
+                    }
+                }
+                pipe.cmd("UNLINK").arg(&f.pending);
+                pipe.cmd("SREM").arg(&f.registry).arg(&f.pending);
+            },
+            |f, replies| {
+                let mut count = |keys: &Vec<Vec<u8>>| -> Result<u64> {
+                    if keys.is_empty() {
+                        return Ok(0);
+                    }
+                    let reply = replies
+                        .next()
+                        .expect("one reply")
+                        .with_context(|| format!("UNLINK of {} entries", keys.len()))?;
+                    Ok(redis::from_redis_value(reply)?)
+                };
+                let (d1, d2) = (count(&f.l1)?, count(&f.l2)?);
+                for done in replies {
+                    done.with_context(|| format!("dropping {}", printable(f.pending.as_bytes())))?;
+                }
+                Ok((d1, d2))
+            },
+        )
+        .await
     }
 
     /// One SCAN step over the keyspace, optionally only keys of `key_type`.

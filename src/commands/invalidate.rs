@@ -11,6 +11,7 @@ use crate::layout::{DepId, validate_hash};
 use crate::output::{
     JSON_VERSION, elapsed_text, opt_text, print_json, print_table, printable_str, table,
 };
+use crate::pace::Pacer;
 use crate::store::HashCondition;
 
 #[derive(Serialize)]
@@ -75,6 +76,8 @@ fn plan(args: InvalidateArgs) -> Result<Plan> {
         dry_run: args.dry_run,
         max_keys: args.max_keys,
         batch_size: args.batch_size as usize,
+        pipeline_depth: args.pipeline as usize,
+        pacer: args.rate.map_or_else(Pacer::unlimited, Pacer::per_second),
     })
 }
 

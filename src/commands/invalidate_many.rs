@@ -12,11 +12,12 @@ use super::Context;
 use crate::cli::InvalidateManyArgs;
 use crate::depfile::{self, Format, Item};
 use crate::error::{Exit, invalid, is_connection_error, one_line, refused};
-use crate::invalidation::{Plan, Report, invalidate};
+use crate::invalidation::{Plan, Report, invalidate_wave};
 use crate::layout::validate_hash;
 use crate::output::{
     JSON_VERSION, elapsed_text, opt_text, print_json, print_table, printable_str, table,
 };
+use crate::pace::Pacer;
 use crate::store::{HashCondition, Store};
 
 #[derive(Debug, Default, Serialize)]
@@ -39,7 +40,9 @@ struct DepLine<'a> {
     version: u32,
     #[serde(rename = "type")]
     kind: &'static str,
-    dep_id: &'a str,
+    /// Given by the flattened report when there is one; only once per line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dep_id: Option<&'a str>,
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -100,6 +103,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
             )
         });
     }
+    // One budget for the whole run: --rate limits the command, not each dep.
+    let pacer = args.rate.map_or_else(Pacer::unlimited, Pacer::per_second);
     let mut running = JoinSet::new();
     let mut queue = items.into_iter();
     let mut lost_connection = false;
@@ -108,40 +113,59 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
             && !lost_connection
             && !ctx.interrupt.is_set()
         {
-            let Some(item) = queue.next() else { break };
-            let plan = plan_for(item, &args);
+            let wave: Vec<Plan> = queue
+                .by_ref()
+                .take(args.wave as usize)
+                .map(|item| plan_for(item, &args, &pacer))
+                .collect();
+            if wave.is_empty() {
+                break;
+            }
             let mut store = store.clone();
             let interrupt = ctx.interrupt.clone();
             running.spawn(async move {
-                let result =
-                    invalidate(&mut store, &plan, |_| ProgressBar::hidden(), &interrupt).await;
-                (plan.dep, result)
+                let results =
+                    invalidate_wave(&mut store, &wave, |_| ProgressBar::hidden(), &interrupt).await;
+                (wave, results)
             });
         }
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (dep, result) = joined.context("an invalidation task panicked")?;
-        match &result {
-            Ok(report) => {
-                summary.l1_deleted += report.l1_deleted;
-                summary.l2_deleted += report.l2_deleted;
-                summary.already_gone += report.already_gone;
-                summary.interrupted |= report.interrupted;
-                if report.interrupted {
+        let (wave, results) = joined.context("an invalidation task panicked")?;
+        let results: Vec<Result<Report>> = match results {
+            Ok(results) => results,
+            Err(e) => {
+                // The wave's round trip failed: every dep in it failed the same way.
+                lost_connection |= is_connection_error(&e);
+                let text = one_line(&e);
+                wave.iter()
+                    .map(|_| Err(anyhow::anyhow!(text.clone())))
+                    .collect()
+            }
+        };
+        for (plan, result) in wave.iter().zip(results) {
+            match &result {
+                Ok(report) => {
+                    summary.l1_deleted += report.l1_deleted;
+                    summary.l2_deleted += report.l2_deleted;
+                    summary.already_gone += report.already_gone;
+                    summary.interrupted |= report.interrupted;
+                    if report.interrupted {
+                        summary.failed += 1;
+                    } else {
+                        summary.succeeded += 1;
+                    }
+                }
+                Err(e) => {
                     summary.failed += 1;
-                } else {
-                    summary.succeeded += 1;
+                    // Every later dep would fail the same way: stop starting new ones.
+                    lost_connection |= is_connection_error(e);
                 }
             }
-            Err(e) => {
-                summary.failed += 1;
-                // Every later dep would fail the same way: stop starting new ones.
-                lost_connection |= is_connection_error(e);
-            }
+            bar.suspend(|| print_result(ctx, plan.dep.as_str(), &result))?;
+            bar.inc(1);
         }
-        bar.suspend(|| print_result(ctx, dep.as_str(), &result))?;
-        bar.inc(1);
         bar.set_message(format!(
             "{} keys deleted",
             summary.l1_deleted + summary.l2_deleted
@@ -169,7 +193,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     })
 }
 
-fn plan_for(item: Item, args: &InvalidateManyArgs) -> Plan {
+fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
     Plan {
         dep: item.dep,
         new_hash: item.new_hash.or_else(|| args.new_hash.clone()),
@@ -180,6 +204,8 @@ fn plan_for(item: Item, args: &InvalidateManyArgs) -> Plan {
         dry_run: args.dry_run,
         max_keys: None,
         batch_size: args.batch_size as usize,
+        pipeline_depth: args.pipeline as usize,
+        pacer: pacer.clone(),
     }
 }
 
@@ -236,7 +262,7 @@ fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()>
         return print_json(&DepLine {
             version: JSON_VERSION,
             kind: "dep",
-            dep_id: dep,
+            dep_id: result.is_err().then_some(dep),
             ok: result.as_ref().is_ok_and(|r| !r.interrupted),
             error,
             report: result.as_ref().ok(),

@@ -648,10 +648,11 @@ fn an_interrupted_run_exits_130_and_the_rerun_finishes_the_job() {
     let left: Vec<Vec<u8>> = scan_keys(&mut conn, "*");
     let time_key =
         cachecore::bookkeeping::hash_time_key(&cachecore::layout::DepId::parse("doc:big").unwrap());
-    assert_eq!(
-        left,
-        vec![b"cc:dep:hash:doc:big".to_vec(), time_key.into_bytes()]
-    );
+    let left: Vec<String> = left
+        .into_iter()
+        .map(|k| String::from_utf8_lossy(&k).into_owned())
+        .collect();
+    assert_eq!(left, vec!["cc:dep:hash:doc:big".to_string(), time_key]);
 }
 
 fn unsafe_kill(pid: u32, signal: &str) {

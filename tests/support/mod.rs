@@ -28,7 +28,16 @@ impl Run {
     pub fn json_lines(&self) -> Vec<serde_json::Value> {
         self.stdout
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}")))
+            .map(|l| {
+                let v: serde_json::Value =
+                    serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}"));
+                // serde_json keeps the last of duplicate keys silently: count them in the text.
+                for key in v.as_object().expect("each line is an object").keys() {
+                    let quoted = format!("{}:", serde_json::Value::String(key.clone()));
+                    assert_eq!(l.matches(&quoted).count(), 1, "key {key} repeated in {l}");
+                }
+                v
+            })
             .collect()
     }
 

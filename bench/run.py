@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""The performance benchmark (issue 4): cachecore against its baselines in one run.
+
+For each data set it starts a private redis-server, builds the data once, saves it as an
+RDB snapshot, and before every measured run restarts the server from that snapshot, so
+every tool starts from the same data. During each run a probe client sends a GET every
+~1 ms on its own connection and records the worst latency it saw. Wall time and the
+client's peak RSS come from /usr/bin/time. Every tool runs --repeat times; the table
+gives medians and the ratio of each median to the Lua bound's.
+
+  python3 bench/run.py                     # everything (about 20 minutes on 2 cores)
+  python3 bench/run.py --only one-big --repeat 5
+
+Needs: a release build (`cargo build --release`), redis-server and redis-cli,
+GNU time (/usr/bin/time), and redis-py for the redis-py baseline (pip install redis).
+"""
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CACHECORE = os.path.join(ROOT, "target", "release", "cachecore")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A private redis-server that restarts from a named RDB snapshot."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="cc-bench-")
+        self.port = free_port()
+        self.proc = None
+        self.sizes = {}
+
+    def start(self, dbfilename="empty.rdb"):
+        self.stop()
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--dbfilename", dbfilename,
+             "--logfile", os.path.join(self.dir, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if self.cli("PING").strip() == "PONG":
+                    return
+            except subprocess.CalledProcessError:
+                pass
+            time.sleep(0.1)
+        sys.exit("redis-server did not start; see " + self.dir)
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait()
+            self.proc = None
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args], input=stdin,
+                              capture_output=True, check=True, text=stdin is None or isinstance(stdin, str)).stdout
+
+    def load(self, generator_args, snapshot):
+        """Builds a data set with bench/gen_data.py and saves it as `snapshot`."""
+        # dbfilename cannot be changed at run time (a protected config): start with it.
+        if os.path.exists(os.path.join(self.dir, snapshot)):
+            os.remove(os.path.join(self.dir, snapshot))
+        self.start(snapshot)
+        self.cli("FLUSHALL")
+        gen = subprocess.Popen([sys.executable, os.path.join(HERE, "gen_data.py"), *generator_args],
+                               stdout=subprocess.PIPE)
+        subprocess.run(["redis-cli", "-p", str(self.port), "--pipe"], stdin=gen.stdout,
+                       stdout=subprocess.DEVNULL, check=True)
+        gen.wait()
+        self.sizes[snapshot] = self.dbsize()
+        if "OK" not in self.cli("SAVE"):
+            sys.exit("SAVE failed")
+        self.stop()
+
+    def dbsize(self):
+        return int(self.cli("DBSIZE"))
+
+
+class Probe(threading.Thread):
+    """A GET every ~1 ms on its own connection; keeps the worst round trip."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.stop_flag = threading.Event()
+        self.worst = 0.0
+        self.samples = 0
+
+    def run(self):
+        cmd = b"*2\r\n$3\r\nGET\r\n$5\r\nprobe\r\n"
+        while not self.stop_flag.is_set():
+            t0 = time.perf_counter()
+            self.sock.sendall(cmd)
+            buf = b""
+            while not buf.endswith(b"\r\n"):
+                buf += self.sock.recv(64)
+            self.worst = max(self.worst, time.perf_counter() - t0)
+            self.samples += 1
+            time.sleep(0.001)
+
+    def finish(self):
+        self.stop_flag.set()
+        self.join()
+        self.sock.close()
+        return self.worst * 1000
+
+
+def measure(server, snapshot, command, check=None, shell=False):
+    """Restores the snapshot, runs `command` under /usr/bin/time with the probe running."""
+    server.start(snapshot)
+    if server.dbsize() != server.sizes[snapshot]:
+        sys.exit(f"restoring {snapshot} gave {server.dbsize()} keys, expected {server.sizes[snapshot]}")
+    probe = Probe(server.port)
+    probe.start()
+    time.sleep(0.05)
+    timefile = os.path.join(server.dir, "time.txt")
+    argv = ["/usr/bin/time", "-o", timefile, "-f", "%e %M"]
+    argv += ["bash", "-c", command] if shell else command
+    t0 = time.perf_counter()
+    result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    worst_ms = probe.finish()
+    if result.returncode != 0:
+        sys.exit(f"{command} failed ({result.returncode}): {result.stderr[-2000:]}")
+    rss_kb = int(open(timefile).read().split()[-1])
+    if check:
+        check(server)
+    return wall, rss_kb / 1024, worst_ms
+
+
+def summarise(rows, name, runs, baseline):
+    walls = [r[0] for r in runs]
+    med = statistics.median(walls)
+    rss = statistics.median(r[1] for r in runs)
+    probe = statistics.median(r[2] for r in runs)
+    ratio = med / baseline if baseline else float("nan")
+    rows.append((name, med, ratio, rss, probe, walls))
+    return med
+
+
+def print_table(title, rows):
+    print(f"\n{title}")
+    print(f"{'tool':<34} {'wall (median)':>14} {'x Lua':>7} {'peak RSS':>10} {'worst probe':>12}   runs")
+    for name, med, ratio, rss, probe, walls in rows:
+        runs = ", ".join(f"{w:.2f}" for w in walls)
+        print(f"{name:<34} {med:>12.2f} s {ratio:>7.2f} {rss:>7.1f} MB {probe:>9.1f} ms   {runs}")
+    sys.stdout.flush()
+
+
+def expect_no_entries(server):
+    left = server.cli("--scan", "--pattern", "cc:l1:*").split() + \
+        server.cli("--scan", "--pattern", "vec:*").split()
+    if left:
+        sys.exit(f"{len(left)} entries left behind, e.g. {left[:3]}")
+
+
+def bench_one_big(server, n, repeat, tools, title):
+    snap = f"one-big-{n}.rdb"
+    server.load(["one-big", str(n)], snap)
+    url = f"redis://127.0.0.1:{server.port}"
+    runs = {}
+    cmds = {
+        "Lua bound (SET+SMEMBERS+UNLINK)": (["redis-cli", "-p", str(server.port), "--eval",
+                                             os.path.join(HERE, "lua_bound.lua"), "cc:dep:hash:table:products",
+                                             "cc:dep:keys:table:products", ",", "v2"], False),
+        "cachecore invalidate": ([CACHECORE, "--redis-url", url, "invalidate", "table:products",
+                                  "--new-hash", "v2", "--quiet"], False),
+        "redis-py SSCAN+UNLINK x1000": ([sys.executable, os.path.join(HERE, "baselines.py"), str(server.port),
+                                         "one-big"], False),
+        "redis-cli SMEMBERS | xargs UNLINK": (
+            f"redis-cli -p {server.port} SET cc:dep:hash:table:products v2 >/dev/null && "
+            f"redis-cli -p {server.port} --raw SMEMBERS cc:dep:keys:table:products | "
+            f"xargs -n 1000 redis-cli -p {server.port} UNLINK >/dev/null && "
+            f"redis-cli -p {server.port} UNLINK cc:dep:keys:table:products >/dev/null", True),
+    }
+    for _ in range(repeat):
+        for name in tools:
+            cmd, shell = cmds[name]
+            runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
+    lua_name = "Lua bound (SET+SMEMBERS+UNLINK)"
+    lua = statistics.median(r[0] for r in runs[lua_name]) if lua_name in runs else None
+    rows = []
+    for name in tools:
+        summarise(rows, name, runs[name], lua)
+    print_table(title, rows)
+    os.remove(os.path.join(server.dir, snap))
+    return rows
+
+
+def bench_many(server, deps, per, repeat):
+    snap = "many.rdb"
+    server.load(["many", str(deps), str(per)], snap)
+    url = f"redis://127.0.0.1:{server.port}"
+    dep_file = os.path.join(server.dir, "deps.txt")
+    with open(dep_file, "w") as f:
+        f.writelines(f"doc:{d}\n" for d in range(deps))
+    # The Lua bound: the same script once per dep, all pipelined from a prepared file.
+    server.start(snap)
+    sha = server.cli("SCRIPT", "LOAD", open(os.path.join(HERE, "lua_bound.lua")).read()).strip()
+    server.stop()
+    resp_file = os.path.join(server.dir, "evalsha.resp")
+    with open(resp_file, "wb") as f:
+        for d in range(deps):
+            args = [b"EVALSHA", sha.encode(), b"2", b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"]
+            f.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    lua_cmd = (f"redis-cli -p {server.port} SCRIPT LOAD \"$(cat {HERE}/lua_bound.lua)\" >/dev/null && "
+               f"redis-cli -p {server.port} --pipe < {resp_file} >/dev/null")
+    cmds = {
+        "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
+        "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
+                                       "--new-hash", "v2", "--quiet", "--yes"], False),
+        "redis-py, dep after dep": ([sys.executable, os.path.join(HERE, "baselines.py"), str(server.port),
+                                     "many", dep_file], False),
+    }
+    runs = {}
+    for _ in range(repeat):
+        for name, (cmd, shell) in cmds.items():
+            runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
+    rows = []
+    lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
+    for name in cmds:
+        summarise(rows, name, runs[name], lua)
+    rows.append(("redis-cli recipe", float("nan"), float("nan"), float("nan"), float("nan"), []))
+    print_table(f"many: {deps:,} deps x {per} entries (redis-cli recipe not run: it would spawn "
+                f"{3 * deps:,} processes)", rows)
+    return rows
+
+
+def bench_prune(server, sets, per, repeat):
+    snap = "prune.rdb"
+    server.load(["prune", str(sets), str(per)], snap)
+    url = f"redis://127.0.0.1:{server.port}"
+    resp_file = os.path.join(server.dir, "prune.resp")
+    server.start(snap)
+    sha = server.cli("SCRIPT", "LOAD", open(os.path.join(HERE, "lua_prune.lua")).read()).strip()
+    server.stop()
+    with open(resp_file, "wb") as f:
+        for s in range(sets):
+            args = [b"EVALSHA", sha.encode(), b"1", b"cc:dep:keys:doc:%d" % s]
+            f.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    lua_cmd = (f"redis-cli -p {server.port} SCRIPT LOAD \"$(cat {HERE}/lua_prune.lua)\" >/dev/null && "
+               f"redis-cli -p {server.port} --pipe < {resp_file} >/dev/null")
+
+    def half_left(server):
+        left = int(server.cli("SCARD", "cc:dep:keys:doc:0"))
+        if left != per // 2:
+            sys.exit(f"prune left {left} members in doc:0, expected {per // 2}")
+
+    cmds = {
+        "Lua bound (SSCAN+EXISTS+SREM)": (lua_cmd, True),
+        "cachecore deps prune": ([CACHECORE, "--redis-url", url, "deps", "prune", "--quiet", "--yes"], False),
+        "redis-py SSCAN+EXISTS+SREM": ([sys.executable, os.path.join(HERE, "baselines.py"), str(server.port),
+                                        "prune"], False),
+    }
+    runs = {}
+    for _ in range(repeat):
+        for name, (cmd, shell) in cmds.items():
+            runs.setdefault(name, []).append(measure(server, snap, cmd, half_left, shell))
+    rows = []
+    lua = statistics.median(r[0] for r in runs["Lua bound (SSCAN+EXISTS+SREM)"])
+    for name in cmds:
+        summarise(rows, name, runs[name], lua)
+    print_table(f"prune: {sets * per:,} members in {sets:,} dep sets, half dangling", rows)
+    return rows
+
+
+def bench_rate(server, n, repeat):
+    snap = f"rate-{n}.rdb"
+    server.load(["one-big", str(n)], snap)
+    url = f"redis://127.0.0.1:{server.port}"
+    rows = []
+    print(f"\nthrottle: cachecore invalidate of {n:,} entries at several --rate settings")
+    print(f"{'--rate (keys/s)':<18} {'wall (median)':>14} {'keys/s':>10} {'worst probe':>12}")
+    for rate in [None, 200_000, 100_000, 50_000]:
+        cmd = [CACHECORE, "--redis-url", url, "invalidate", "table:products", "--new-hash", "v2", "--quiet"]
+        if rate:
+            cmd += ["--rate", str(rate)]
+        runs = [measure(server, snap, cmd, expect_no_entries) for _ in range(repeat)]
+        med = statistics.median(r[0] for r in runs)
+        probe = statistics.median(r[2] for r in runs)
+        label = f"{rate:,}" if rate else "unlimited"
+        print(f"{label:<18} {med:>12.2f} s {n / med:>10,.0f} {probe:>9.1f} ms")
+        rows.append((label, med, probe))
+    os.remove(os.path.join(server.dir, snap))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=["one-big", "scaling", "many", "prune", "rate"], action="append")
+    ap.add_argument("--entries", type=int, default=1_000_000, help="one-big size")
+    args = ap.parse_args()
+    if not os.path.exists(CACHECORE):
+        sys.exit("build first: cargo build --release")
+    for tool in ("redis-server", "redis-cli", "/usr/bin/time"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is needed")
+    only = set(args.only or ["one-big", "scaling", "many", "prune", "rate"])
+    print(f"machine: {os.cpu_count()} cores; {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}; "
+          f"repeat {args.repeat}, medians")
+    server = Server()
+    try:
+        all_tools = ["Lua bound (SET+SMEMBERS+UNLINK)", "cachecore invalidate", "redis-py SSCAN+UNLINK x1000",
+                     "redis-cli SMEMBERS | xargs UNLINK"]
+        if "one-big" in only:
+            bench_one_big(server, args.entries, args.repeat, all_tools,
+                          f"one-big: {args.entries:,} entries tagged table:products (20% L2)")
+        if "scaling" in only:
+            for n in (10_000, 100_000, 1_000_000):
+                bench_one_big(server, n, args.repeat, ["Lua bound (SET+SMEMBERS+UNLINK)", "cachecore invalidate"],
+                              f"scaling: one-big with {n:,} entries")
+        if "many" in only:
+            bench_many(server, 100_000, 10, args.repeat)
+        if "prune" in only:
+            bench_prune(server, 10_000, 100, args.repeat)
+        if "rate" in only:
+            bench_rate(server, 200_000, args.repeat)
+    finally:
+        server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
