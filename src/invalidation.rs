@@ -10,11 +10,18 @@
 //!    in a small per-dep registry. Writers that tag entries afterwards create a fresh dep
 //!    set, so every entry that exists after the run is still tracked, without an SREM per
 //!    member (which would cost the server a third more CPU).
-//! 4. SSCAN the pending set in bounded batches, UNLINKing each batch's keys in the same
-//!    round trip as the next SSCAN. Nothing else writes the pending set, so SSCAN returns
-//!    every member.
-//! 5. Drop the pending set and its registry entry. An interrupted run leaves both behind;
-//!    the next run for the dep finds them in the registry and finishes them first.
+//! 4. Delete. A small pending set (up to 256 members) is read whole and its entries,
+//!    the set and its registry entry go in one more round trip. A larger one is streamed:
+//!    SSCAN runs ahead while up to `--pipeline` UNLINK batches are in flight, so Redis
+//!    always has the next batch queued; every command touches at most one batch. Nothing
+//!    else writes a pending set, so the scan returns every member.
+//! 5. Drop the pending set and its registry entry (with the last batch). An interrupted
+//!    run leaves both behind; the next run for the dep finds them in the registry and
+//!    finishes them first.
+//!
+//! Several deps run as a *wave*: each step above is one pipeline for all of them, so a
+//! wave of a hundred deps costs the round trips of one. A single `invalidate` is a wave
+//! of one.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

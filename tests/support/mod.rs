@@ -120,7 +120,10 @@ pub fn scan_keys(conn: &mut redis::Connection, pattern: &str) -> Vec<Vec<u8>> {
         out.extend(keys);
         cursor = next;
         if cursor == 0 {
+            // SCAN may return a key twice while the keyspace rehashes (after a mass
+            // deletion, for example); it never misses one.
             out.sort();
+            out.dedup();
             return out;
         }
     }
