@@ -133,6 +133,13 @@ pub struct InvalidateArgs {
     #[arg(long, value_name = "N")]
     pub max_keys: Option<u64>,
 
+    #[command(flatten)]
+    pub pace: DeletePace,
+}
+
+/// How fast deletions go: the same knobs for every command that streams deletions.
+#[derive(Debug, Args)]
+pub struct DeletePace {
     /// Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub batch_size: u64,
@@ -182,17 +189,8 @@ pub struct InvalidateManyArgs {
     #[arg(long, value_name = "N")]
     pub max_keys: Option<u64>,
 
-    /// Members per SSCAN/UNLINK round trip.
-    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    pub batch_size: u64,
-
-    /// At most N keys deleted per second (a throttle for a busy production Redis).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub rate: Option<u64>,
-
-    /// UNLINK batches in flight at once (advanced; the default keeps Redis busy).
-    #[arg(long, value_name = "N", default_value_t = crate::invalidation::DEFAULT_PIPELINE_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub pipeline: u64,
+    #[command(flatten)]
+    pub pace: DeletePace,
 
     /// Do not ask for confirmation (it is only asked when stdin is a terminal).
     #[arg(long, short)]

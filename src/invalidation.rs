@@ -392,17 +392,7 @@ async fn finish_small_sets(
                 continue;
             }
         };
-        let (mut l1, mut l2) = (Vec::new(), Vec::new());
-        for member in members {
-            match parse_entry_key(&member).map(|k| k.tier) {
-                Some(Tier::L1) => l1.push(member),
-                Some(Tier::L2) => l2.push(member),
-                None => {
-                    job.report.skipped_not_entries += 1;
-                    bar.inc(1);
-                }
-            }
-        }
+        let (l1, l2) = split_tiers(members, &mut job.report, bar);
         job.plan.pacer.admit((l1.len() + l2.len()) as u64).await;
         if pending != job.keys.pending {
             job.report.resumed_runs += 1;
@@ -445,17 +435,7 @@ async fn drain(
     let mut cursor = 0;
     loop {
         let (next, members) = store.sscan(set, cursor, plan.batch_size).await?;
-        let (mut l1, mut l2) = (Vec::new(), Vec::new());
-        for member in members {
-            match parse_entry_key(&member).map(|k| k.tier) {
-                Some(Tier::L1) => l1.push(member),
-                Some(Tier::L2) => l2.push(member),
-                None => {
-                    report.skipped_not_entries += 1;
-                    bar.inc(1);
-                }
-            }
-        }
+        let (l1, l2) = split_tiers(members, report, bar);
         let attempted = (l1.len() + l2.len()) as u64;
         plan.pacer.admit(attempted).await;
         if next == 0 {
@@ -493,6 +473,27 @@ async fn drain(
             return Ok(false);
         }
     }
+}
+
+/// Splits dep-set members into L1 and L2 entry keys; anything else is counted and never
+/// deleted.
+fn split_tiers(
+    members: Vec<Vec<u8>>,
+    report: &mut Report,
+    bar: &ProgressBar,
+) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let (mut l1, mut l2) = (Vec::new(), Vec::new());
+    for member in members {
+        match parse_entry_key(&member).map(|k| k.tier) {
+            Some(Tier::L1) => l1.push(member),
+            Some(Tier::L2) => l2.push(member),
+            None => {
+                report.skipped_not_entries += 1;
+                bar.inc(1);
+            }
+        }
+    }
+    (l1, l2)
 }
 
 /// Adds one UNLINK batch's outcome: (keys attempted, L1 deleted, L2 deleted).

@@ -62,6 +62,39 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A command's one JSON document: `{"version": 1, "command": ..., <value's fields>}`.
+pub fn print_document<T: Serialize>(command: &str, value: &T) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct Document<'a, T> {
+        version: u32,
+        command: &'a str,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    print_json(&Document {
+        version: JSON_VERSION,
+        command,
+        body: value,
+    })
+}
+
+/// One record of a JSON Lines stream: `{"version": 1, "type": ..., <value's fields>}`.
+pub fn print_json_line<T: Serialize>(kind: &str, value: &T) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct Line<'a, T> {
+        version: u32,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    print_json(&Line {
+        version: JSON_VERSION,
+        kind,
+        body: value,
+    })
+}
+
 /// A table that wraps to the terminal's width (80 columns when it is not a terminal);
 /// an empty `header` gives a header-less key/value table.
 pub fn table(header: &[&str]) -> Table {

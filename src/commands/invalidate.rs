@@ -1,26 +1,15 @@
 //! `cachecore invalidate <DEP_ID>`
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Context;
 use crate::cli::InvalidateArgs;
 use crate::error::Exit;
 use crate::invalidation::{Plan, Report, invalidate};
 use crate::layout::{DepId, validate_hash};
-use crate::output::{
-    JSON_VERSION, elapsed_text, opt_text, print_json, print_table, printable_str, table,
-};
+use crate::output::{elapsed_text, opt_text, print_document, print_table, printable_str, table};
 use crate::pace::Pacer;
 use crate::store::HashCondition;
-
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    command: &'static str,
-    #[serde(flatten)]
-    report: &'a Report,
-}
 
 pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
     let plan = plan(args)?;
@@ -40,11 +29,7 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
     )
     .await?;
     if ctx.out.json {
-        print_json(&Document {
-            version: JSON_VERSION,
-            command: "invalidate",
-            report: &report,
-        })?;
+        print_document("invalidate", &report)?;
     } else {
         print_report(&report);
     }
@@ -75,9 +60,12 @@ fn plan(args: InvalidateArgs) -> Result<Plan> {
         soft: args.soft,
         dry_run: args.dry_run,
         max_keys: args.max_keys,
-        batch_size: args.batch_size as usize,
-        pipeline_depth: args.pipeline as usize,
-        pacer: args.rate.map_or_else(Pacer::unlimited, Pacer::per_second),
+        batch_size: args.pace.batch_size as usize,
+        pipeline_depth: args.pace.pipeline as usize,
+        pacer: args
+            .pace
+            .rate
+            .map_or_else(Pacer::unlimited, Pacer::per_second),
     })
 }
 

@@ -15,7 +15,8 @@ use crate::error::{Exit, invalid, is_connection_error, one_line, refused};
 use crate::invalidation::{Plan, Report, invalidate_wave};
 use crate::layout::validate_hash;
 use crate::output::{
-    JSON_VERSION, elapsed_text, opt_text, print_json, print_table, printable_str, table,
+    JSON_VERSION, elapsed_text, opt_text, print_json, print_json_line, print_table, printable_str,
+    table,
 };
 use crate::pace::Pacer;
 use crate::store::{HashCondition, Store};
@@ -48,15 +49,6 @@ struct DepLine<'a> {
     error: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     report: Option<&'a Report>,
-}
-
-#[derive(Serialize)]
-struct SummaryLine<'a> {
-    version: u32,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    summary: &'a Summary,
 }
 
 pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
@@ -104,7 +96,10 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         });
     }
     // One budget for the whole run: --rate limits the command, not each dep.
-    let pacer = args.rate.map_or_else(Pacer::unlimited, Pacer::per_second);
+    let pacer = args
+        .pace
+        .rate
+        .map_or_else(Pacer::unlimited, Pacer::per_second);
     let mut running = JoinSet::new();
     let mut queue = items.into_iter();
     let mut lost_connection = false;
@@ -203,8 +198,8 @@ fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
         soft: false,
         dry_run: args.dry_run,
         max_keys: None,
-        batch_size: args.batch_size as usize,
-        pipeline_depth: args.pipeline as usize,
+        batch_size: args.pace.batch_size as usize,
+        pipeline_depth: args.pace.pipeline as usize,
         pacer: pacer.clone(),
     }
 }
@@ -300,11 +295,7 @@ fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()>
 
 fn print_summary(ctx: &Context, s: &Summary) -> Result<()> {
     if ctx.out.json {
-        return print_json(&SummaryLine {
-            version: JSON_VERSION,
-            kind: "summary",
-            summary: s,
-        });
+        return print_json_line("summary", s);
     }
     let verb = if s.dry_run { "would delete" } else { "deleted" };
     let mut t = table(&[]);

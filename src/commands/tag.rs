@@ -17,7 +17,7 @@ use crate::error::{Exit, invalid, one_line};
 use crate::layout::{
     DepId, DepRecord, parse_entry_deps, parse_entry_key, validate_hash, write_deps,
 };
-use crate::output::{JSON_VERSION, print_json, print_table, printable, table};
+use crate::output::{JSON_VERSION, print_json, print_json_line, print_table, printable, table};
 use crate::store::Store;
 use crate::verdict::current_hashes;
 
@@ -231,19 +231,7 @@ fn report(
 
 fn finish(ctx: &Context, summary: &Summary) -> Result<Exit> {
     if ctx.out.json {
-        #[derive(Serialize)]
-        struct Line<'a> {
-            version: u32,
-            #[serde(rename = "type")]
-            kind: &'static str,
-            #[serde(flatten)]
-            summary: &'a Summary,
-        }
-        print_json(&Line {
-            version: JSON_VERSION,
-            kind: "summary",
-            summary,
-        })?;
+        print_json_line("summary", summary)?;
     } else {
         let mut t = table(&[
             "keys",

@@ -9,8 +9,8 @@ use crate::commands::Context;
 use crate::error::Exit;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
-    JSON_VERSION, Output, opt_text, print_json, print_table, printable, printable_str, table,
-    ttl_text,
+    JSON_VERSION, Output, opt_text, print_json, print_json_line, print_table, printable,
+    printable_str, table, ttl_text,
 };
 use crate::store::Store;
 use crate::verdict::{Judged, Verdict, judge_keys};
@@ -100,15 +100,6 @@ struct Document<'a> {
     interrupted: bool,
 }
 
-#[derive(Serialize)]
-struct DepLine<'a> {
-    version: u32,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    stats: &'a DepStats,
-}
-
 pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     let deps = args
         .dep_ids
@@ -124,11 +115,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     for dep in &deps {
         let stats = inspect_one(&mut store, ctx, dep, &args).await?;
         if args.keys && ctx.out.json {
-            print_json(&DepLine {
-                version: JSON_VERSION,
-                kind: "dep",
-                stats: &stats,
-            })?;
+            print_json_line("dep", &stats)?;
         }
         all.push(stats);
         if ctx.interrupt.is_set() {

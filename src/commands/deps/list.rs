@@ -10,22 +10,13 @@ use crate::cli::{ListArgs, ListSort};
 use crate::commands::Context;
 use crate::error::Exit;
 use crate::layout::DEP_KEYS_PREFIX;
-use crate::output::{JSON_VERSION, opt_text, print_json, printable};
+use crate::output::{opt_text, print_json_line, printable};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 struct Row {
     dep_id: String,
     members: u64,
     current_hash: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Line<'a> {
-    version: u32,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(flatten)]
-    row: &'a Row,
 }
 
 /// Keeps the first `n` rows by the chosen order, so `--top` needs memory for `n` rows.
@@ -146,11 +137,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
 
 fn print_row(ctx: &Context, row: &Row) -> Result<()> {
     if ctx.out.json {
-        return print_json(&Line {
-            version: JSON_VERSION,
-            kind: "dep",
-            row,
-        });
+        return print_json_line("dep", row);
     }
     println!(
         "{:>10}  {:<24}  {}",

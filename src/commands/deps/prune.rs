@@ -21,7 +21,7 @@ use crate::cli::PruneArgs;
 use crate::commands::Context;
 use crate::error::Exit;
 use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX, DepId};
-use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable, table};
+use crate::output::{elapsed_text, print_document, print_table, printable, table};
 use crate::store::Store;
 
 #[derive(Debug, Default, Serialize)]
@@ -52,14 +52,6 @@ struct Retire {
     kept_recent: u64,
     /// Policy versions are never retired: an absent one means "1".
     kept_reserved: u64,
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    command: &'static str,
-    #[serde(flatten)]
-    report: &'a Report,
 }
 
 pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
@@ -113,11 +105,7 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     report.interrupted = ctx.interrupt.is_set();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     if ctx.out.json {
-        print_json(&Document {
-            version: JSON_VERSION,
-            command: "deps prune",
-            report: &report,
-        })?;
+        print_document("deps prune", &report)?;
     } else {
         print_report(&report);
     }
