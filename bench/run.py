@@ -17,6 +17,7 @@ Needs: a release build (`cargo build --release`), redis-server and redis-cli,
 GNU time (/usr/bin/time), and redis-py for the redis-py baseline (pip install redis).
 """
 import argparse
+import hashlib
 import os
 import shutil
 import socket
@@ -200,6 +201,21 @@ def bench_one_big(server, n, repeat, tools, title):
     return rows
 
 
+def piped_script(server, script, calls, keys):
+    """A shell command that loads bench/`script` and pipes one EVALSHA per item of `calls`
+    (each a list of arguments, the first `keys` of them keys) from a file prepared now."""
+    path = os.path.join(HERE, script)
+    sha = hashlib.sha1(open(path, "rb").read()).hexdigest().encode()  # Redis names scripts so
+    resp_file = os.path.join(server.dir, script + ".resp")
+    with open(resp_file, "wb") as f:
+        for call in calls:
+            args = [b"EVALSHA", sha, str(keys).encode(), *call]
+            f.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+    # -x passes the file's exact bytes, so the loaded script has that same SHA.
+    return (f"redis-cli -p {server.port} -x SCRIPT LOAD < {path} >/dev/null && "
+            f"redis-cli -p {server.port} --pipe < {resp_file} >/dev/null")
+
+
 def bench_many(server, deps, per, repeat):
     snap = "many.rdb"
     server.load(["many", str(deps), str(per)], snap)
@@ -207,17 +223,9 @@ def bench_many(server, deps, per, repeat):
     dep_file = os.path.join(server.dir, "deps.txt")
     with open(dep_file, "w") as f:
         f.writelines(f"doc:{d}\n" for d in range(deps))
-    # The Lua bound: the same script once per dep, all pipelined from a prepared file.
-    server.start(snap)
-    sha = server.cli("SCRIPT", "LOAD", open(os.path.join(HERE, "lua_bound.lua")).read()).strip()
-    server.stop()
-    resp_file = os.path.join(server.dir, "evalsha.resp")
-    with open(resp_file, "wb") as f:
-        for d in range(deps):
-            args = [b"EVALSHA", sha.encode(), b"2", b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"]
-            f.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
-    lua_cmd = (f"redis-cli -p {server.port} -x SCRIPT LOAD < {HERE}/lua_bound.lua >/dev/null && "
-               f"redis-cli -p {server.port} --pipe < {resp_file} >/dev/null")
+    # The Lua bound: the same script once per dep.
+    lua_cmd = piped_script(server, "lua_bound.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
     cmds = {
         "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
         "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
@@ -243,16 +251,7 @@ def bench_prune(server, sets, per, repeat):
     snap = "prune.rdb"
     server.load(["prune", str(sets), str(per)], snap)
     url = f"redis://127.0.0.1:{server.port}"
-    resp_file = os.path.join(server.dir, "prune.resp")
-    server.start(snap)
-    sha = server.cli("SCRIPT", "LOAD", open(os.path.join(HERE, "lua_prune.lua")).read()).strip()
-    server.stop()
-    with open(resp_file, "wb") as f:
-        for s in range(sets):
-            args = [b"EVALSHA", sha.encode(), b"1", b"cc:dep:keys:doc:%d" % s]
-            f.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
-    lua_cmd = (f"redis-cli -p {server.port} -x SCRIPT LOAD < {HERE}/lua_prune.lua >/dev/null && "
-               f"redis-cli -p {server.port} --pipe < {resp_file} >/dev/null")
+    lua_cmd = piped_script(server, "lua_prune.lua", ([b"cc:dep:keys:doc:%d" % s] for s in range(sets)), keys=1)
 
     def half_left(server):
         left = int(server.cli("SCARD", "cc:dep:keys:doc:0"))

@@ -168,6 +168,15 @@ fn is_namespace_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
 }
 
+/// The namespace whose policy version `key` records, if `key` is a policy hash record
+/// (`cc:dep:hash:cc:policy-version:{ns}`).
+pub fn policy_hash_namespace(key: &[u8]) -> Option<Namespace> {
+    let rest = key
+        .strip_prefix(DEP_HASH_PREFIX.as_bytes())?
+        .strip_prefix(POLICY_DEP_PREFIX.as_bytes())?;
+    Namespace::parse(std::str::from_utf8(rest).ok()?).ok()
+}
+
 /// A data version: non-empty UTF-8, at most 256 bytes, no control characters.
 pub fn validate_hash(hash: &str) -> Result<(), LayoutError> {
     let bad = |reason| {
@@ -625,6 +634,22 @@ mod tests {
         );
         // Braces are inserted verbatim, never escaped.
         assert_eq!(DepId::parse("a{b}").unwrap().keys_key(), "cc:dep:keys:a{b}");
+    }
+
+    #[test]
+    fn policy_hash_records_name_their_namespace() {
+        let ns = Namespace::parse("shop").unwrap();
+        let key = DepId::policy(&ns).hash_key();
+        assert_eq!(policy_hash_namespace(key.as_bytes()), Some(ns));
+        assert_eq!(policy_hash_namespace(b"cc:dep:hash:doc:1"), None);
+        assert_eq!(
+            policy_hash_namespace(b"cc:dep:hash:cc:policy-version:a:b"),
+            None
+        );
+        assert_eq!(
+            policy_hash_namespace(b"cc:dep:keys:cc:policy-version:shop"),
+            None
+        );
     }
 
     #[test]

@@ -12,12 +12,10 @@ use crate::cli::{NamespaceArg, PolicyPurgeArgs, PolicyRollArgs};
 use crate::error::{Exit, invalid, refused};
 use crate::layout::{
     DEFAULT_POLICY_VERSION, DepId, Namespace, Tier, parse_entry_deps, parse_entry_key,
-    validate_hash,
+    policy_hash_namespace, validate_hash,
 };
 use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable_str, table};
 use crate::store::{HashCondition, Store};
-
-const POLICY_HASH_PREFIX: &str = "cc:dep:hash:cc:policy-version:";
 
 #[derive(Serialize)]
 struct ShowDoc {
@@ -88,10 +86,7 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
                     Tier::L1 => row.l1 += 1,
                     Tier::L2 => row.l2 += 1,
                 }
-            } else if let Some(ns) = key.strip_prefix(POLICY_HASH_PREFIX.as_bytes())
-                && let Ok(ns) = std::str::from_utf8(ns)
-                && Namespace::parse(ns).is_ok()
-            {
+            } else if let Some(ns) = policy_hash_namespace(&key) {
                 rows.entry(ns.to_string()).or_default().explicit = true;
             }
         }
@@ -104,7 +99,7 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
     let names: Vec<String> = rows.keys().cloned().collect();
     let keys: Vec<String> = names
         .iter()
-        .map(|ns| format!("{POLICY_HASH_PREFIX}{ns}"))
+        .map(|ns| DepId::policy(&Namespace::parse(ns).expect("parsed when found")).hash_key())
         .collect();
     for (ns, version) in names.iter().zip(store.get_strings(&keys).await?) {
         let row = rows.get_mut(ns).expect("row exists");
@@ -344,7 +339,8 @@ async fn purge(
     let bar = ctx
         .out
         .progress(None, &format!("purging namespace {ns}"), "keys");
-    for pattern in [format!("cc:l1:{ns}:*"), format!("vec:{ns}:*")] {
+    // Namespaces have no glob characters, so only the trailing `*` is a pattern.
+    for pattern in [ns.l1_key("*"), ns.l2_key("*")] {
         let mut cursor = 0;
         loop {
             let (next, keys) = store.scan(cursor, &pattern, batch, Some("hash")).await?;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::cli::{ListArgs, ListSort};
 use crate::commands::Context;
 use crate::error::Exit;
-use crate::layout::DEP_KEYS_PREFIX;
+use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX};
 use crate::output::{opt_text, print_json_line, printable};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -98,7 +98,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
         let members = store.scards(&keys).await?;
         let hash_keys: Vec<String> = keys
             .iter()
-            .map(|k| format!("cc:dep:hash:{}", &k[DEP_KEYS_PREFIX.len()..]))
+            .map(|k| format!("{DEP_HASH_PREFIX}{}", &k[DEP_KEYS_PREFIX.len()..]))
             .collect();
         let hashes = store.get_strings(&hash_keys).await?;
         for ((key, members), hash) in keys.iter().zip(members).zip(hashes) {
