@@ -30,6 +30,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CACHECORE = os.path.join(ROOT, "target", "release", "cachecore")
+BOUND_ONLY = False  # --bound-only
+
+
+def wanted(name):
+    return not BOUND_ONLY or name.startswith(("Lua", "cachecore"))
 
 
 def free_port():
@@ -127,9 +132,11 @@ def measure(server, snapshot, command, check=None, shell=False):
     timefile = os.path.join(server.dir, "time.txt")
     argv = ["/usr/bin/time", "-o", timefile, "-f", "%e %M"]
     argv += ["bash", "-c", command] if shell else command
+    cpu0 = redis_cpu_s(server)
     t0 = time.perf_counter()
     result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
+    cpu = redis_cpu_s(server) - cpu0
     worst_ms = probe.finish()
     stall_ms = worst_event_ms(server)
     if result.returncode != 0:
@@ -137,7 +144,13 @@ def measure(server, snapshot, command, check=None, shell=False):
     rss_kb = int(open(timefile).read().split()[-1])
     if check:
         check(server)
-    return wall, rss_kb / 1024, worst_ms, stall_ms
+    return wall, rss_kb / 1024, worst_ms, stall_ms, cpu
+
+
+def redis_cpu_s(server):
+    """CPU seconds the server's main process has used (user + system), from INFO."""
+    info = dict(line.split(":", 1) for line in server.cli("INFO", "cpu").splitlines() if ":" in line)
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 def summarise(rows, name, runs, baseline):
@@ -146,18 +159,20 @@ def summarise(rows, name, runs, baseline):
     rss = statistics.median(r[1] for r in runs)
     probe = statistics.median(r[2] for r in runs)
     stall = statistics.median(r[3] for r in runs)
+    cpu = statistics.median(r[4] for r in runs)
     ratio = med / baseline if baseline else float("nan")
-    rows.append((name, med, ratio, rss, probe, stall, walls))
+    rows.append((name, med, ratio, rss, probe, stall, cpu, walls))
     return med
 
 
 def print_table(title, rows):
     print(f"\n{title}")
     print(f"{'tool':<34} {'wall (median)':>14} {'x Lua':>7} {'peak RSS':>10} {'worst probe':>12} "
-          f"{'Redis stall':>12}   runs")
-    for name, med, ratio, rss, probe, stall, walls in rows:
+          f"{'Redis stall':>12} {'Redis CPU':>10}   runs")
+    for name, med, ratio, rss, probe, stall, cpu, walls in rows:
         runs = ", ".join(f"{w:.2f}" for w in walls)
-        print(f"{name:<34} {med:>12.2f} s {ratio:>7.2f} {rss:>7.1f} MB {probe:>9.1f} ms {stall:>9.0f} ms   {runs}")
+        print(f"{name:<34} {med:>12.2f} s {ratio:>7.2f} {rss:>7.1f} MB {probe:>9.1f} ms {stall:>9.0f} ms "
+              f"{cpu:>8.2f} s   {runs}")
     sys.stdout.flush()
 
 
@@ -188,13 +203,13 @@ def bench_one_big(server, n, repeat, tools, title):
             f"redis-cli -p {server.port} UNLINK cc:dep:keys:table:products >/dev/null", True),
     }
     for _ in range(repeat):
-        for name in tools:
+        for name in filter(wanted, tools):
             cmd, shell = cmds[name]
             runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
     lua_name = "Lua bound (SET+SMEMBERS+UNLINK)"
     lua = statistics.median(r[0] for r in runs[lua_name]) if lua_name in runs else None
     rows = []
-    for name in tools:
+    for name in runs:
         summarise(rows, name, runs[name], lua)
     print_table(title, rows)
     os.remove(os.path.join(server.dir, snap))
@@ -226,8 +241,13 @@ def bench_many(server, deps, per, repeat):
     # The Lua bound: the same script once per dep.
     lua_cmd = piped_script(server, "lua_bound.lua", (
         [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
+    # The same bound plus the contract's entry-key check per member (which cachecore must
+    # do and the bound skips): the measured cost of that check.
+    checked_cmd = piped_script(server, "lua_bound_checked.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
     cmds = {
         "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
+        "Lua bound + entry-key check": (checked_cmd, True),
         "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
                                        "--new-hash", "v2", "--quiet", "--yes"], False),
         "redis-py, dep after dep": ([sys.executable, os.path.join(HERE, "baselines.py"), str(server.port),
@@ -236,12 +256,13 @@ def bench_many(server, deps, per, repeat):
     runs = {}
     for _ in range(repeat):
         for name, (cmd, shell) in cmds.items():
-            runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
+            if wanted(name):
+                runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
     rows = []
     lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
-    for name in cmds:
+    for name in runs:
         summarise(rows, name, runs[name], lua)
-    rows.append(("redis-cli recipe", float("nan"), float("nan"), float("nan"), float("nan"), float("nan"), []))
+    rows.append(("redis-cli recipe", *[float("nan")] * 6, []))
     print_table(f"many: {deps:,} deps x {per} entries (redis-cli recipe not run: it would spawn "
                 f"{3 * deps:,} processes)", rows)
     return rows
@@ -267,10 +288,11 @@ def bench_prune(server, sets, per, repeat):
     runs = {}
     for _ in range(repeat):
         for name, (cmd, shell) in cmds.items():
-            runs.setdefault(name, []).append(measure(server, snap, cmd, half_left, shell))
+            if wanted(name):
+                runs.setdefault(name, []).append(measure(server, snap, cmd, half_left, shell))
     rows = []
     lua = statistics.median(r[0] for r in runs["Lua bound (SSCAN+EXISTS+SREM)"])
-    for name in cmds:
+    for name in runs:
         summarise(rows, name, runs[name], lua)
     print_table(f"prune: {sets * per:,} members in {sets:,} dep sets, half dangling", rows)
     return rows
@@ -303,7 +325,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=["one-big", "scaling", "many", "prune", "rate"], action="append")
     ap.add_argument("--entries", type=int, default=1_000_000, help="one-big size")
+    ap.add_argument("--bound-only", action="store_true",
+                    help="for quick iterations: run cachecore and the Lua bound only (no redis-py, no redis-cli)")
     args = ap.parse_args()
+    global BOUND_ONLY
+    BOUND_ONLY = args.bound_only
     if not os.path.exists(CACHECORE):
         sys.exit("build first: cargo build --release")
     for tool in ("redis-server", "redis-cli", "/usr/bin/time"):

@@ -2,6 +2,7 @@
 //! text (and so the man pages and completions). Values are validated by the commands, so
 //! every invalid input is reported the same way, as one line with exit code 2.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -24,23 +25,55 @@ pub struct Cli {
 
 fn long_after_help() -> String {
     format!(
-        "{EXIT_STATUS_HELP}\n\nEnvironment:\n  CACHECORE_REDIS_URL  Redis URL, used when --redis-url is not given\n  REDIS_URL            Redis URL, used when neither of the above is set\n  (default {DEFAULT_REDIS_URL})"
+        "{EXIT_STATUS_HELP}\n\nEnvironment:\n  CACHECORE_REDIS_URL       Redis URL, used when --redis-url is not given\n  REDIS_URL                 Redis URL, used when neither of the above is set\n                            (default {DEFAULT_REDIS_URL})\n  CACHECORE_REDIS_USER      ACL user, used when --user is not given\n  CACHECORE_REDIS_PASSWORD  password, used when --password-file is not given"
     )
 }
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for
-    /// TLS, or redis+unix:///path/to.sock. Falls back to REDIS_URL, then
+    /// TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed
+    /// nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then
     /// redis://127.0.0.1:6379. Credentials are never printed.
     #[arg(
         long,
         global = true,
         env = "CACHECORE_REDIS_URL",
         hide_env_values = true,
-        value_name = "URL"
+        value_name = "URL",
+        value_delimiter = ','
     )]
-    pub redis_url: Option<String>,
+    pub redis_url: Vec<String>,
+
+    /// Treat the server as a Redis Cluster (detected automatically otherwise).
+    #[arg(long, global = true)]
+    pub cluster: bool,
+
+    /// ACL user (overrides a user in the URL). The password comes from
+    /// CACHECORE_REDIS_PASSWORD or --password-file, never from the command line.
+    #[arg(long, global = true, env = "CACHECORE_REDIS_USER", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+
+    /// PEM file of the certificate authorities to trust for rediss:// (default: the
+    /// system's trust store).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// PEM client certificate for mutual TLS (with --tls-key).
+    #[arg(long, global = true, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of the client certificate (with --tls-cert).
+    #[arg(long, global = true, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Do not verify the server's certificate: for self-signed test setups only.
+    #[arg(long, global = true, conflicts_with = "tls_ca")]
+    pub tls_insecure: bool,
 
     /// Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m).
     #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]

@@ -113,7 +113,13 @@ pub fn scrub(text: &str) -> String {
 /// An error as one line with its context chain and no secrets: how errors are shown,
 /// whether on stderr or inside a JSON result.
 pub fn one_line(err: &anyhow::Error) -> String {
-    scrub(&format!("{err:#}").replace(['\n', '\r'], " "))
+    let mut text = format!("{err:#}").replace(['\n', '\r'], " ");
+    if text.to_ascii_lowercase().contains("noperm") {
+        text.push_str(
+            "; the ACL user lacks this permission: grant it (the README lists the rule set each subcommand needs)",
+        );
+    }
+    scrub(&text)
 }
 
 /// The one place a command's final error reaches the user.

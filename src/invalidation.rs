@@ -22,6 +22,12 @@
 //! Several deps run as a *wave*: each step above is one pipeline for all of them, so a
 //! wave of a hundred deps costs the round trips of one. A single `invalidate` is a wave
 //! of one.
+//!
+//! Fast path: on a single node, a dep whose set has at most 256 members, no unfinished
+//! runs and keys of the right types is done by one script that runs steps 1 to 5 at
+//! once (see `Store::sweep_small_many`). Its work is bounded by the set size, so Redis is
+//! held for microseconds, and no detach is needed because no writer can interleave. Every
+//! other dep, and every dep the script declines, takes the steps above.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -36,7 +42,9 @@ use crate::interrupt::Interrupt;
 use crate::layout::{DepId, Tier, parse_entry_key};
 use crate::output::printable_str;
 use crate::pace::Pacer;
-use crate::store::{DepKeys, FinalBatch, HashCondition, HashWrite, Preflight, Store};
+use crate::store::{
+    DepKeys, FinalBatch, HashCondition, HashWrite, Preflight, Store, Sweep, SweepRequest,
+};
 
 /// Keys shown as a sample by a dry run.
 const SAMPLE_SIZE: usize = 10;
@@ -146,6 +154,17 @@ pub async fn invalidate(
         .expect("one result per plan")
 }
 
+/// Plans the single-step path may take (see `Store::sweep_small_many`): it deletes,
+/// so not dry runs or soft ones, and it must see member keys, so a single node only.
+fn fast_path_candidates(store: &Store, plans: &[Plan]) -> Vec<usize> {
+    if !store.is_standalone() {
+        return Vec::new();
+    }
+    (0..plans.len())
+        .filter(|&i| !plans[i].dry_run && !plans[i].soft)
+        .collect()
+}
+
 /// One dep's run inside a wave.
 struct Job<'a> {
     plan: &'a Plan,
@@ -158,6 +177,9 @@ struct Job<'a> {
 /// Invalidates several deps together: each step of the protocol (see the module docs) is
 /// one pipeline for the whole wave, so a wave costs the round trips of a single dep. One
 /// result per plan, in order; the outer error means Redis could not be reached at all.
+///
+/// Small deps go first through a single-step script (one round trip for the wave); the
+/// rest, and any the script declines, take the stepwise protocol.
 pub async fn invalidate_wave(
     store: &mut Store,
     plans: &[Plan],
@@ -165,6 +187,78 @@ pub async fn invalidate_wave(
     interrupt: &Interrupt,
 ) -> Result<Vec<Result<Report>>> {
     let started = Instant::now();
+    let mut results: Vec<Option<Result<Report>>> = plans.iter().map(|_| None).collect();
+    let fast = fast_path_candidates(store, plans);
+    if !fast.is_empty() {
+        let keys: Vec<DepKeys> = fast.iter().map(|&i| dep_keys(&plans[i].dep)).collect();
+        let new_hashes: Vec<String> = fast
+            .iter()
+            .map(|&i| plans[i].new_hash.clone().unwrap_or_else(generated_hash))
+            .collect();
+        let reqs: Vec<SweepRequest> = fast
+            .iter()
+            .zip(&keys)
+            .zip(&new_hashes)
+            .map(|((&i, keys), new)| SweepRequest {
+                keys,
+                condition: &plans[i].condition,
+                new,
+                limit: plans[i].max_keys.unwrap_or(u64::MAX).min(SMALL_SET),
+            })
+            .collect();
+        let sweeps = store.sweep_small_many(&reqs).await?;
+        let elapsed = started.elapsed().as_millis() as u64;
+        for ((&i, new_hash), sweep) in fast.iter().zip(new_hashes).zip(sweeps) {
+            results[i] = match sweep {
+                Ok(None) => None,
+                Ok(Some(s)) => {
+                    plans[i].pacer.admit(s.members).await;
+                    Some(Ok(swept_report(&plans[i], new_hash, s, elapsed)))
+                }
+                Err(e) => Some(Err(e)),
+            }
+        }
+    }
+    let rest: Vec<&Plan> = plans
+        .iter()
+        .zip(&results)
+        .filter_map(|(p, r)| r.is_none().then_some(p))
+        .collect();
+    let mut stepwise = stepwise_wave(store, &rest, started, progress, interrupt)
+        .await?
+        .into_iter();
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| stepwise.next().expect("one result per stepwise plan")))
+        .collect())
+}
+
+fn swept_report(plan: &Plan, new_hash: String, s: Sweep, elapsed_ms: u64) -> Report {
+    Report {
+        dep_id: plan.dep.as_str().to_string(),
+        old_hash: s.previous,
+        new_hash,
+        members: s.members,
+        l1_deleted: s.l1_deleted,
+        l2_deleted: s.l2_deleted,
+        already_gone: s.members - s.l1_deleted - s.l2_deleted - s.skipped_not_entries,
+        skipped_not_entries: s.skipped_not_entries,
+        elapsed_ms,
+        ..Report::default()
+    }
+}
+
+/// The stepwise protocol of the module docs for a wave of deps.
+async fn stepwise_wave(
+    store: &mut Store,
+    plans: &[&Plan],
+    started: Instant,
+    progress: impl Fn(u64) -> ProgressBar,
+    interrupt: &Interrupt,
+) -> Result<Vec<Result<Report>>> {
+    if plans.is_empty() {
+        return Ok(Vec::new());
+    }
     let keys: Vec<DepKeys> = plans.iter().map(|p| dep_keys(&p.dep)).collect();
 
     // 1. Read-only checks: a refusal changes nothing.
@@ -173,7 +267,7 @@ pub async fn invalidate_wave(
         .iter()
         .zip(keys)
         .zip(pre)
-        .map(|((plan, keys), pre)| start_job(plan, keys, pre?))
+        .map(|((&plan, keys), pre)| start_job(plan, keys, pre?))
         .collect();
 
     // Dry runs only read.

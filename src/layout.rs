@@ -242,6 +242,39 @@ pub fn parse_entry_key(key: &[u8]) -> Option<EntryKey> {
     id_ok.then_some(EntryKey { tier, namespace })
 }
 
+/// [`parse_entry_key`]'s rule as a Lua function `entry_tier(key)` returning 1 (L1),
+/// 2 (L2) or 0, for scripts that must tell entries from other members server-side. Built
+/// from the same constants; a test runs both over one corpus on a real server.
+pub fn entry_tier_lua() -> String {
+    let ns = "([A-Za-z0-9_%.%-]+)";
+    let hex = "[0-9a-f]".repeat(64);
+    format!(
+        r#"local function entry_tier(m)
+  local ns = string.match(m, '^{l1}{ns}:{hex}$')
+  if ns and #ns <= {max} then return 1 end
+  ns = string.match(m, '^{l2}{ns}:.')
+  if ns and #ns <= {max} then return 2 end
+  return 0
+end
+"#,
+        l1 = lua_literal_pattern(L1_PREFIX),
+        l2 = lua_literal_pattern(L2_PREFIX),
+        max = MAX_NAMESPACE_CHARS,
+    )
+}
+
+/// Escapes Lua pattern magic characters so `s` matches only itself.
+fn lua_literal_pattern(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "^$()%.[]*+-?".contains(c) {
+            out.push('%');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// One element of an entry's `deps` field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DepRecord {

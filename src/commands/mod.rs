@@ -16,7 +16,7 @@ use crate::cli::{Cli, Command, DEFAULT_REDIS_URL, DepsCommand, PolicyCommand};
 use crate::error::{Exit, refused};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
-use crate::store::{ConnectOptions, Store};
+use crate::store::{ClusterMode, ConnectOptions, PasswordSource, Store, TlsFiles};
 
 /// What every command gets: how to reach Redis, how to print, and the interrupt flag.
 pub struct Context {
@@ -28,16 +28,48 @@ pub struct Context {
 impl Context {
     pub fn new(cli: &Cli, interrupt: Interrupt) -> Context {
         // clap reads CACHECORE_REDIS_URL; REDIS_URL is the conventional fallback.
-        let url = cli
+        let mut urls: Vec<String> = cli
             .global
             .redis_url
-            .clone()
-            .or_else(|| std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()))
-            .unwrap_or_else(|| DEFAULT_REDIS_URL.to_string());
+            .iter()
+            .filter(|u| !u.is_empty())
+            .cloned()
+            .collect();
+        if urls.is_empty() {
+            urls = std::env::var("REDIS_URL")
+                .ok()
+                .filter(|u| !u.is_empty())
+                .map(|u| u.split(',').map(str::to_string).collect())
+                .unwrap_or_else(|| vec![DEFAULT_REDIS_URL.to_string()]);
+        }
         Context {
             connect: ConnectOptions {
-                url,
+                urls,
+                cluster: if cli.global.cluster {
+                    ClusterMode::Force
+                } else {
+                    ClusterMode::Detect
+                },
                 timeout: cli.global.timeout,
+                user: cli.global.user.clone(),
+                // The file wins over the environment: it is the more deliberate choice.
+                password: cli
+                    .global
+                    .password_file
+                    .clone()
+                    .map(PasswordSource::File)
+                    .or_else(|| {
+                        std::env::var("CACHECORE_REDIS_PASSWORD")
+                            .ok()
+                            .filter(|p| !p.is_empty())
+                            .map(PasswordSource::Env)
+                    }),
+                tls: TlsFiles {
+                    ca: cli.global.tls_ca.clone(),
+                    cert: cli.global.tls_cert.clone(),
+                    key: cli.global.tls_key.clone(),
+                    insecure: cli.global.tls_insecure,
+                },
             },
             out: Output {
                 json: cli.global.json,

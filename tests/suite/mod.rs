@@ -1,4 +1,7 @@
+mod acl;
+mod cluster;
 mod connection;
+mod contract_lua;
 mod entry;
 mod housekeeping;
 mod inspect;
@@ -7,3 +10,4 @@ mod invalidate_many;
 mod key;
 mod policy;
 mod tag;
+mod tls;

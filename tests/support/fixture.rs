@@ -4,8 +4,29 @@
 //! built here with serde_json, independently of the library's writer, so a bug there
 //! cannot hide in the tests.
 
-use redis::Connection;
+use redis::{Connection, ConnectionLike};
 use serde_json::json;
+
+/// Where the fixture writes. On one node an entry and its dep-set memberships go in one
+/// MULTI, as the proxy writes them; a cluster cannot run MULTI across slots, so there
+/// each command goes on its own (the proxy then writes the entry first, then the SADDs).
+pub trait Writer: ConnectionLike {
+    fn write(&mut self, pipe: redis::Pipeline);
+}
+
+impl Writer for Connection {
+    fn write(&mut self, mut pipe: redis::Pipeline) {
+        let () = pipe.atomic().query(self).expect("write entries");
+    }
+}
+
+impl Writer for redis::cluster::ClusterConnection {
+    fn write(&mut self, pipe: redis::Pipeline) {
+        for cmd in pipe.cmd_iter() {
+            let _: redis::Value = cmd.query(self).expect("write to the cluster");
+        }
+    }
+}
 
 /// A dep as the proxy declares it.
 #[derive(Debug, Clone)]
@@ -46,7 +67,11 @@ pub fn key(tier: Tier, ns: &str, i: u64) -> String {
 }
 
 /// The recorded deps of a new entry, read as the proxy would at request start.
-pub fn resolve(conn: &mut Connection, ns: &str, deps: &[Dep]) -> Vec<(String, Option<String>)> {
+pub fn resolve(
+    conn: &mut impl ConnectionLike,
+    ns: &str,
+    deps: &[Dep],
+) -> Vec<(String, Option<String>)> {
     let mut out: Vec<(String, Option<String>)> = deps
         .iter()
         .map(|d| match d {
@@ -126,7 +151,7 @@ pub fn queue_entry(
 
 /// Writes one entry atomically, as the proxy does.
 pub fn write_entry(
-    conn: &mut Connection,
+    conn: &mut impl Writer,
     key: &str,
     ns: &str,
     deps: &[Dep],
@@ -134,16 +159,15 @@ pub fn write_entry(
 ) {
     let recorded = resolve(conn, ns, deps);
     let mut pipe = redis::pipe();
-    pipe.atomic();
     queue_entry(&mut pipe, key, &recorded, ttl_secs);
-    let () = pipe.query(conn).expect("write entry");
+    conn.write(pipe);
 }
 
 /// Writes `count` entries of namespace `default` (every fifth one L2) tagged with `deps`
 /// plus, when `per_entry_dep` is given, `{per_entry_dep}{i}`. Pipelined in chunks.
 /// Returns the keys' count per tier.
 pub fn write_many(
-    conn: &mut Connection,
+    conn: &mut impl Writer,
     first: u64,
     count: u64,
     deps: &[Dep],
@@ -167,7 +191,7 @@ pub fn write_many(
             }
             queue_entry(&mut pipe, &key(tier, "default", j), &recorded, ttl_secs);
         }
-        let () = pipe.query(conn).expect("write entries");
+        conn.write(pipe);
         i += 1000;
     }
     (l1, l2)

@@ -3,12 +3,14 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod fixture;
 pub mod server;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output, Stdio};
 
+pub use cluster::RedisCluster;
 pub use server::RedisServer;
 
 /// What one run of the binary produced.
@@ -65,6 +67,7 @@ pub fn cachecore_cmd(url: &str) -> Command {
     cmd.env_remove("CACHECORE_REDIS_URL")
         .env_remove("REDIS_URL")
         .env_remove("CACHECORE_REDIS_PASSWORD")
+        .env_remove("CACHECORE_REDIS_USER")
         .arg("--redis-url")
         .arg(url)
         .stdin(Stdio::null());

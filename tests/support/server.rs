@@ -36,17 +36,66 @@ impl RedisServer {
 
     /// A server on a free TCP port of 127.0.0.1, with extra `redis-server` arguments.
     pub fn start_tcp(extra: &[&str]) -> RedisServer {
+        Self::start_tcp_below(u16::MAX, extra)
+    }
+
+    /// [`RedisServer::start_tcp`] on a port below `limit` (a cluster node also binds its
+    /// port + 10000 for the cluster bus).
+    pub fn start_tcp_below(limit: u16, extra: &[&str]) -> RedisServer {
         // Another process may grab the port between our probe and redis binding it: retry.
+        for _ in 0..20 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            if port >= limit {
+                continue;
+            }
+            if let Some(server) = Self::try_spawn(Some(port), extra) {
+                return server;
+            }
+        }
+        panic!("could not start redis-server on a free TCP port after 20 tries");
+    }
+
+    /// A server that speaks only TLS on a free port (plus the private unix socket for
+    /// setup), with a CA, server and client certificate generated now by openssl.
+    /// `auth_clients` is redis-server's `--tls-auth-clients` (yes, no, optional).
+    pub fn start_tls(auth_clients: &str) -> (RedisServer, TlsFiles) {
+        let certs = tempfile::Builder::new()
+            .prefix("cc-tls")
+            .tempdir()
+            .expect("temp dir");
+        let files = TlsFiles::generate(certs);
+        let (cert, key, ca) = (
+            files.path("server.crt"),
+            files.path("server.key"),
+            files.path("ca.crt"),
+        );
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
                 .expect("a free port")
                 .port();
-            if let Some(server) = Self::try_spawn(Some(port), extra) {
-                return server;
+            let args = [
+                "--tls-port",
+                &port.to_string(),
+                "--tls-cert-file",
+                &cert,
+                "--tls-key-file",
+                &key,
+                "--tls-ca-cert-file",
+                &ca,
+                "--tls-auth-clients",
+                auth_clients,
+            ];
+            if let Some(mut server) = Self::try_spawn(None, &args) {
+                server.url = format!("rediss://127.0.0.1:{port}");
+                server.port = Some(port);
+                return (server, files);
             }
         }
-        panic!("could not start redis-server on a free TCP port after 5 tries");
+        panic!("could not start a TLS redis-server after 5 tries");
     }
 
     fn spawn(port: Option<u16>, extra: &[&str]) -> RedisServer {
@@ -150,4 +199,103 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A throwaway CA with a server certificate for 127.0.0.1 and a client certificate.
+pub struct TlsFiles {
+    dir: TempDir,
+}
+
+impl TlsFiles {
+    fn generate(dir: TempDir) -> TlsFiles {
+        let files = TlsFiles { dir };
+        let d = files.dir.path();
+        std::fs::write(
+            d.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        std::fs::write(d.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        openssl(
+            d,
+            &[
+                &["req", "-x509", "-new"],
+                &ec[..],
+                &[
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=cachecore test CA",
+                ],
+            ]
+            .concat(),
+        );
+        for name in ["server", "client"] {
+            let (key, csr, crt, ext) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.crt"),
+                format!("{name}.ext"),
+            );
+            let subj = format!("/CN=cachecore test {name}");
+            openssl(
+                d,
+                &[
+                    &["req", "-new"],
+                    &ec[..],
+                    &["-keyout", &key, "-out", &csr, "-subj", &subj],
+                ]
+                .concat(),
+            );
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "ca.crt",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    &crt,
+                    "-days",
+                    "2",
+                    "-extfile",
+                    &ext,
+                ],
+            );
+        }
+        files
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs (the TLS tests generate their certificates with it)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -85,11 +85,15 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     let mut cursor = 0;
     loop {
         let (next, sets) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
-        for set in sets.into_iter().filter_map(|s| String::from_utf8(s).ok()) {
-            prune_set(ctx, &mut store, &set, &args, &mut report, &bar).await?;
+        let sets: Vec<String> = sets
+            .into_iter()
+            .filter_map(|s| String::from_utf8(s).ok())
+            .collect();
+        for wave in sets.chunks(PRUNE_WAVE) {
             if ctx.interrupt.is_set() {
                 break;
             }
+            prune_wave(ctx, &mut store, wave, &args, &mut report, &bar).await?;
         }
         cursor = next;
         if cursor == 0 || ctx.interrupt.is_set() {
@@ -116,55 +120,56 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     })
 }
 
-async fn prune_set(
+/// Dep sets pruned together: each round is one pipeline for the whole wave, so a wave of
+/// small sets costs the round trips of one (see the README's performance section).
+const PRUNE_WAVE: usize = 100;
+
+/// Prunes a wave of sets, one page of each per round trip, until every scan is complete.
+async fn prune_wave(
     ctx: &Context,
     store: &mut Store,
-    set: &str,
+    sets: &[String],
     args: &PruneArgs,
     report: &mut Report,
     bar: &indicatif::ProgressBar,
 ) -> Result<()> {
-    report.sets_scanned += 1;
-    let before = if args.dry_run {
-        0
-    } else {
-        store.memory_usage(set).await?
-    };
-    let (mut scanned, mut removed) = (0u64, 0u64);
-    let mut cursor = 0;
-    loop {
-        let (next, members) = store.sscan(set, cursor, args.batch_size as usize).await?;
-        scanned += members.len() as u64;
-        bar.inc(members.len() as u64);
-        let live = store.exists_each(&members).await?;
-        let candidates: Vec<Vec<u8>> = members
-            .into_iter()
-            .zip(live)
-            .filter_map(|(m, live)| (!live).then_some(m))
+    report.sets_scanned += sets.len() as u64;
+    let mut scanned = vec![0u64; sets.len()];
+    let mut dangling = vec![0u64; sets.len()];
+    let mut before = vec![0u64; sets.len()];
+    let mut scanning: Vec<(usize, u64)> = (0..sets.len()).map(|i| (i, 0)).collect();
+    while !scanning.is_empty() && !ctx.interrupt.is_set() {
+        let steps: Vec<(&str, u64)> = scanning
+            .iter()
+            .map(|&(i, cursor)| (sets[i].as_str(), cursor))
             .collect();
-        removed += if args.dry_run {
-            candidates.len() as u64
-        } else {
-            store.prune_members(set, &candidates).await?
-        };
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
-            break;
+        let pages = store
+            .prune_pages(&steps, args.batch_size, !args.dry_run)
+            .await?;
+        let mut next_round = Vec::with_capacity(scanning.len());
+        for (&(i, cursor), page) in scanning.iter().zip(pages) {
+            bar.inc(page.scanned);
+            scanned[i] += page.scanned;
+            dangling[i] += page.dangling;
+            if cursor == 0 {
+                before[i] = page.bytes_before;
+            }
+            if page.next != 0 {
+                next_round.push((i, page.next));
+                continue;
+            }
+            let emptied = if args.dry_run {
+                scanned[i] > 0 && dangling[i] == scanned[i]
+            } else {
+                report.bytes_reclaimed += before[i].saturating_sub(page.bytes_after);
+                dangling[i] > 0 && page.bytes_after == 0
+            };
+            report.sets_deleted += u64::from(emptied);
         }
+        scanning = next_round;
     }
-    report.members_scanned += scanned;
-    report.members_removed += removed;
-    if args.dry_run {
-        if removed == scanned && scanned > 0 {
-            report.sets_deleted += 1;
-        }
-    } else if removed > 0 {
-        let after = store.memory_usage(set).await?;
-        report.bytes_reclaimed += before.saturating_sub(after);
-        if after == 0 {
-            report.sets_deleted += 1;
-        }
-    }
+    report.members_scanned += scanned.iter().sum::<u64>();
+    report.members_removed += dangling.iter().sum::<u64>();
     Ok(())
 }
 

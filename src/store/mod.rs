@@ -2,31 +2,25 @@
 //! primitives the commands are built from. No command issues Redis calls of its own, so
 //! batching, routing and error context are decided here once.
 
-use std::time::Duration;
+mod connect;
+
+use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use redis::aio::MultiplexedConnection;
-use redis::io::tcp::TcpSettings;
-use redis::{
-    AsyncConnectionConfig, Client, IntoConnectionInfo, Pipeline, RedisResult, Script, Value,
-};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::{AsyncConnectionConfig, Pipeline, RedisResult, Script, Value};
 
-use crate::error::{redis_failure, register_secret};
+use connect::Conn;
+pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
+
+use crate::error::{invalid, redis_failure};
 use crate::output::printable;
-
-/// Where and how to connect, resolved from the command line and environment.
-#[derive(Debug, Clone)]
-pub struct ConnectOptions {
-    pub url: String,
-    /// Applies to the connection attempt and to every single command or pipeline.
-    pub timeout: Duration,
-}
 
 /// Cloning is cheap and shares the connection: concurrent tasks each hold a clone and
 /// their commands are pipelined on the one socket.
 #[derive(Clone)]
 pub struct Store {
-    conn: MultiplexedConnection,
+    conn: Conn,
     endpoint: String,
 }
 
@@ -62,6 +56,17 @@ pub enum HashCondition {
     Any,
     Equals(String),
     Absent,
+}
+
+impl HashCondition {
+    /// The (mode, expected) arguments the hash-writing scripts take.
+    fn script_args(&self) -> (&'static str, &str) {
+        match self {
+            HashCondition::Any => ("any", ""),
+            HashCondition::Equals(h) => ("eq", h.as_str()),
+            HashCondition::Absent => ("absent", ""),
+        }
+    }
 }
 
 /// The outcome of [`Store::set_hash`]: whether it was written and the value before.
@@ -141,16 +146,104 @@ end
 return out
 "#;
 
-// Removes members whose key is gone, checking again inside the script so that an entry
-// written between the caller's check and the removal keeps its membership. Touches the
-// member keys without declaring them: standalone only (a cluster groups by node).
-const PRUNE_LUA: &str = r#"
-local removed = 0
-for _, m in ipairs(ARGV) do
-  if redis.call('EXISTS', m) == 0 then removed = removed + redis.call('SREM', KEYS[1], m) end
+// Prunes one SSCAN page of a dep set: members whose key is gone are removed (or, when
+// ARGV[3] is '0', only counted). Check and removal are one atomic step, so an entry a
+// writer stores concurrently keeps its membership; the page bounds the work per call, and
+// the members never cross the network. MEMORY USAGE is taken before the first page and
+// after the last. Touches member keys without declaring them: standalone only.
+// KEYS[1] = dep set; ARGV = cursor, COUNT, remove ('1' or '0').
+// Returns {next cursor, members scanned, dangling, bytes before, bytes after}.
+const PRUNE_PAGE_LUA: &str = r#"
+local before, after = 0, 0
+if ARGV[1] == '0' then before = redis.call('MEMORY', 'USAGE', KEYS[1]) or 0 end
+local page = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+local dangling = 0
+for _, m in ipairs(page[2]) do
+  if redis.call('EXISTS', m) == 0 then
+    if ARGV[3] == '1' then
+      dangling = dangling + redis.call('SREM', KEYS[1], m)
+    else
+      dangling = dangling + 1
+    end
+  end
 end
-return removed
+if page[1] == '0' then after = redis.call('MEMORY', 'USAGE', KEYS[1]) or 0 end
+return {page[1], #page[2], dangling, before, after}
 "#;
+
+// A whole invalidation of one small dep in one step (the fast path of a wave). It does
+// its work only when nothing needs the stepwise protocol: the keys have the right types,
+// the condition holds, there are no unfinished runs to resume, and the set has at most
+// ARGV[4] members, so the script's work is bounded and Redis is held for microseconds.
+// Otherwise it changes nothing and returns nil; the caller then runs the stepwise path,
+// which also words any refusal. Deleting members inside the script needs no detach: no
+// writer can interleave. Touches member keys without declaring them: standalone only.
+// KEYS: hash, hash time, dep set, registry. ARGV: mode, expected, new hash, limit.
+const SWEEP_SMALL_BODY: &str = r#"
+if redis.call('EXISTS', KEYS[4]) == 1 then return false end
+local st = redis.call('TYPE', KEYS[3])['ok']
+if st ~= 'set' and st ~= 'none' then return false end
+local ht = redis.call('TYPE', KEYS[1])['ok']
+if ht ~= 'string' and ht ~= 'none' then return false end
+local n = redis.call('SCARD', KEYS[3])
+if n > tonumber(ARGV[4]) then return false end
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == 'eq' and cur ~= ARGV[2] then return false end
+if ARGV[1] == 'absent' and cur then return false end
+redis.call('SET', KEYS[1], ARGV[3])
+local t = redis.call('TIME')
+redis.call('SET', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000))
+local l1, l2, skipped = {}, {}, 0
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local tier = entry_tier(m)
+  if tier == 1 then table.insert(l1, m)
+  elseif tier == 2 then table.insert(l2, m)
+  else skipped = skipped + 1 end
+end
+local d1, d2 = 0, 0
+if #l1 > 0 then d1 = redis.call('UNLINK', unpack(l1)) end
+if #l2 > 0 then d2 = redis.call('UNLINK', unpack(l2)) end
+redis.call('UNLINK', KEYS[3])
+return {cur or false, n, d1, d2, skipped}
+"#;
+
+fn sweep_small_lua() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| format!("{}{SWEEP_SMALL_BODY}", crate::layout::entry_tier_lua()))
+}
+
+/// One page of a prune (see `PRUNE_PAGE_LUA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrunePage {
+    /// SSCAN cursor to continue from; 0 when the set is done.
+    pub next: u64,
+    pub scanned: u64,
+    /// Members whose key is gone: removed, or in a dry run removable.
+    pub dangling: u64,
+    /// MEMORY USAGE before the first page (0 on later pages).
+    pub bytes_before: u64,
+    /// MEMORY USAGE after the last page (0 before it, and once the set is gone).
+    pub bytes_after: u64,
+}
+
+/// What the fast path did for one dep (see `SWEEP_SMALL_BODY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub previous: Option<String>,
+    pub members: u64,
+    pub l1_deleted: u64,
+    pub l2_deleted: u64,
+    pub skipped_not_entries: u64,
+}
+
+/// One dep for the fast path.
+#[derive(Debug, Clone)]
+pub struct SweepRequest<'a> {
+    pub keys: &'a DepKeys,
+    pub condition: &'a HashCondition,
+    pub new: &'a str,
+    pub limit: u64,
+}
 
 // Replaces an entry's deps only if nobody rewrote them since we read them.
 const REPLACE_DEPS_LUA: &str = r#"
@@ -167,47 +260,78 @@ return 1
 "#;
 
 impl Store {
+    /// Connects to the first seed that answers, then, if it is a cluster node (or
+    /// `--cluster` forces it), to the whole cluster through all the seeds.
     pub async fn connect(opts: &ConnectOptions) -> Result<Store> {
-        let endpoint = redact_urls(&opts.url);
-        let info = opts.url.as_str().into_connection_info().map_err(|e| {
+        let endpoint = opts.seeds().map(redact_urls).collect::<Vec<_>>().join(",");
+        let clients = connect::clients(opts, &endpoint)?;
+        let failed = |e: redis::RedisError| {
+            let hint = if is_auth_error(&e) {
+                "check the user and password"
+            } else if is_certificate_error(&e) {
+                "the server's certificate is not trusted: pass --tls-ca with the CA that signed it (--tls-insecure only for a self-signed test setup)"
+            } else {
+                "check --redis-url (or CACHECORE_REDIS_URL / REDIS_URL) and that the server is running"
+            };
             redis_failure(format!(
-                "invalid Redis URL {endpoint}: {e} (expected redis://[user:password@]host[:port][/db], rediss://..., or redis+unix:///path/to.sock)"
+                "cannot connect to Redis at {endpoint}: {e}; {hint}"
             ))
-        })?;
-        // Many small pipelined writes are in flight at once: Nagle's algorithm would hold
-        // them back for delayed ACKs (redis-rs leaves it on by default).
-        let info = info.set_tcp_settings(TcpSettings::default().set_nodelay(true));
-        let client = Client::open(info)
-            .map_err(|e| redis_failure(format!("invalid Redis URL {endpoint}: {e}")))?;
-        let settings = client.get_connection_info().redis_settings();
-        if let Some(pw) = settings.password() {
-            register_secret(pw);
-        }
+        };
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(opts.timeout))
             .set_response_timeout(Some(opts.timeout));
-        let conn = client
-            .get_multiplexed_async_connection_with_config(&config)
+        let mut first = None;
+        let mut last_error = None;
+        for client in &clients {
+            match client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+            {
+                Ok(c) => {
+                    first = Some(c);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let Some(mut first) = first else {
+            return Err(failed(last_error.expect("at least one seed")));
+        };
+        // HELLO without a protocol version reports the server's mode without switching
+        // protocols, and needs no ACL permission. The handshake may also succeed on a
+        // server that refuses every command (auth required but none given): this finds
+        // out before any work.
+        let hello: HashMap<String, Value> = redis::cmd("HELLO")
+            .query_async(&mut first)
             .await
             .map_err(|e| {
-                let hint = if is_auth_error(&e) {
-                    "check the user and password"
-                } else {
-                    "check --redis-url (or CACHECORE_REDIS_URL / REDIS_URL) and that the server is running"
-                };
-                redis_failure(format!("cannot connect to Redis at {endpoint}: {e}; {hint}"))
+                redis_failure(format!(
+                    "Redis at {endpoint} refused HELLO: {e}; check the user and password"
+                ))
             })?;
-        let mut store = Store { conn, endpoint };
-        // The handshake may succeed on a server that then refuses every command (for
-        // example when auth is required but none was given): find out before any work.
-        let pong: RedisResult<String> = redis::cmd("PING").query_async(&mut store.conn).await;
-        pong.map_err(|e| {
-            redis_failure(format!(
-                "Redis at {} refused PING: {e}; check the user and password",
-                store.endpoint
-            ))
-        })?;
-        Ok(store)
+        let is_cluster = opts.cluster == ClusterMode::Force
+            || hello.get("mode").is_some_and(|m| {
+                redis::from_redis_value::<String>(m.clone()).is_ok_and(|m| m == "cluster")
+            });
+        let conn = if is_cluster {
+            let certs = opts.tls.certificates()?;
+            connect::cluster(opts, &clients, certs)
+                .await
+                .map_err(failed)?
+        } else if clients.len() > 1 {
+            return Err(invalid(format!(
+                "several --redis-url values are the seeds of one cluster, but {endpoint} is not a cluster (pass one URL, or --cluster to force cluster mode)"
+            )));
+        } else {
+            Conn::Single(first)
+        };
+        Ok(Store { conn, endpoint })
+    }
+
+    /// Whether scripts may touch keys they do not declare (member keys of a dep set):
+    /// true on a single node; a cluster needs every key of a script in one slot.
+    pub fn is_standalone(&self) -> bool {
+        matches!(self.conn, Conn::Single(_))
     }
 
     /// The server address with any credentials redacted, safe to print.
@@ -449,7 +573,25 @@ impl Store {
         if items.is_empty() {
             return Ok(Vec::new());
         }
+        self.per_item_after(what, |_| {}, items, build, parse).await
+    }
+
+    /// [`Store::per_item`] with `prelude` commands first in the same pipeline (for example
+    /// a SCRIPT LOAD that the items' EVALSHAs rely on); their failure fails the whole call.
+    async fn per_item_after<I, T>(
+        &mut self,
+        what: &str,
+        prelude: impl Fn(&mut Pipeline),
+        items: &[I],
+        build: impl Fn(&mut Pipeline, &I),
+        parse: impl Fn(&I, &mut dyn Iterator<Item = RedisResult<Value>>) -> Result<T>,
+    ) -> Result<Vec<Result<T>>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut pipe = redis::pipe();
+        prelude(&mut pipe);
+        let skip = pipe.len();
         let mut widths = Vec::with_capacity(items.len());
         for item in items {
             let before = pipe.len();
@@ -460,8 +602,11 @@ impl Store {
             .ignore_errors()
             .query_async(&mut self.conn)
             .await
-            .with_context(|| format!("{what} of {} deps", items.len()))?;
+            .with_context(|| format!("{what} ({} at once)", items.len()))?;
         let mut replies = replies.into_iter();
+        for reply in replies.by_ref().take(skip) {
+            reply.with_context(|| format!("{what}: preparing the pipeline"))?;
+        }
         Ok(items
             .iter()
             .zip(widths)
@@ -539,11 +684,7 @@ impl Store {
             "recording hashes",
             writes,
             |pipe, w| {
-                let (mode, expected) = match w.condition {
-                    HashCondition::Any => ("any", ""),
-                    HashCondition::Equals(h) => ("eq", h.as_str()),
-                    HashCondition::Absent => ("absent", ""),
-                };
+                let (mode, expected) = w.condition.script_args();
                 pipe.cmd("EVAL")
                     .arg(SET_HASH_LUA)
                     .arg(2)
@@ -563,6 +704,53 @@ impl Store {
                     written: written == 1,
                     previous,
                 })
+            },
+        )
+        .await
+    }
+
+    /// The fast path for each dep (see `SWEEP_SMALL_BODY`), one round trip: `Some` when
+    /// the dep was invalidated, `None` when it needs the stepwise path (nothing changed).
+    /// The script is loaded at the head of the same pipeline, so every EVALSHA finds it
+    /// and Redis hashes the script text once per wave rather than once per dep.
+    pub async fn sweep_small_many(
+        &mut self,
+        reqs: &[SweepRequest<'_>],
+    ) -> Result<Vec<Result<Option<Sweep>>>> {
+        let script = Script::new(sweep_small_lua());
+        self.per_item_after(
+            "invalidating small dep sets",
+            |pipe| {
+                pipe.cmd("SCRIPT").arg("LOAD").arg(sweep_small_lua());
+            },
+            reqs,
+            |pipe, r| {
+                let (mode, expected) = r.condition.script_args();
+                pipe.cmd("EVALSHA")
+                    .arg(script.get_hash())
+                    .arg(4)
+                    .arg(&r.keys.hash)
+                    .arg(&r.keys.hash_time)
+                    .arg(&r.keys.set)
+                    .arg(&r.keys.registry)
+                    .arg(mode)
+                    .arg(expected)
+                    .arg(r.new)
+                    .arg(r.limit);
+            },
+            |r, replies| {
+                let reply = replies.next().expect("one reply").with_context(|| {
+                    format!("invalidating {}", printable(r.keys.set.as_bytes()))
+                })?;
+                let done: Option<(Option<String>, u64, u64, u64, u64)> =
+                    redis::from_redis_value(reply)?;
+                Ok(done.map(|(previous, members, l1, l2, skipped)| Sweep {
+                    previous,
+                    members,
+                    l1_deleted: l1,
+                    l2_deleted: l2,
+                    skipped_not_entries: skipped,
+                }))
             },
         )
         .await
@@ -652,7 +840,9 @@ impl Store {
         .await
     }
 
-    /// One SCAN step over the keyspace, optionally only keys of `key_type`.
+    /// One SCAN step over the keyspace, optionally only keys of `key_type`. On a cluster
+    /// the scan visits every primary in turn: the cursor's top byte is the primary's
+    /// index and the rest is that node's own cursor.
     pub async fn scan(
         &mut self,
         cursor: u64,
@@ -660,8 +850,10 @@ impl Store {
         count: usize,
         key_type: Option<&str>,
     ) -> Result<(u64, Vec<Vec<u8>>)> {
+        const NODE_SHIFT: u32 = 56;
+        let node_cursor = cursor & ((1 << NODE_SHIFT) - 1);
         let mut cmd = redis::cmd("SCAN");
-        cmd.arg(cursor)
+        cmd.arg(node_cursor)
             .arg("MATCH")
             .arg(pattern)
             .arg("COUNT")
@@ -669,11 +861,42 @@ impl Store {
         if let Some(t) = key_type {
             cmd.arg("TYPE").arg(t);
         }
-        let (next, keys): (u64, Vec<Vec<u8>>) = cmd
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("SCAN MATCH {}", printable(pattern.as_bytes())))?;
-        Ok((next, keys))
+        let context = || format!("SCAN MATCH {}", printable(pattern.as_bytes()));
+        match &mut self.conn {
+            Conn::Single(conn) => {
+                let (next, keys): (u64, Vec<Vec<u8>>) =
+                    cmd.query_async(conn).await.with_context(context)?;
+                Ok((next, keys))
+            }
+            Conn::Cluster { conn, primaries } => {
+                let node = (cursor >> NODE_SHIFT) as usize;
+                let Some((host, port)) = primaries.get(node).cloned() else {
+                    return Ok((0, Vec::new()));
+                };
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                    host: host.clone(),
+                    port,
+                });
+                let reply = conn
+                    .route_command(cmd, routing)
+                    .await
+                    .with_context(|| format!("{} on {host}:{port}", context()))?;
+                let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
+                if next >> NODE_SHIFT != 0 {
+                    return Err(redis_failure(format!(
+                        "{host}:{port} returned a SCAN cursor too large to combine with a node index"
+                    )));
+                }
+                let next = if next != 0 {
+                    ((node as u64) << NODE_SHIFT) | next
+                } else if node + 1 < primaries.len() {
+                    ((node + 1) as u64) << NODE_SHIFT
+                } else {
+                    0
+                };
+                Ok((next, keys))
+            }
+        }
     }
 
     /// SCARD of each key, one pipelined round trip. A key of the wrong type counts 0:
@@ -694,33 +917,196 @@ impl Store {
         Ok(counts.into_iter().map(|c| c.unwrap_or(0)).collect())
     }
 
-    /// Removes those `candidates` whose key does not exist (checked again atomically).
-    pub async fn prune_members(&mut self, set: &str, candidates: &[Vec<u8>]) -> Result<u64> {
-        if candidates.is_empty() {
-            return Ok(0);
+    /// One prune page of each of several sets: members whose key is gone are removed (or
+    /// with `remove` false only counted), and a member whose entry exists keeps its place.
+    pub async fn prune_pages(
+        &mut self,
+        sets: &[(&str, u64)],
+        count: u64,
+        remove: bool,
+    ) -> Result<Vec<PrunePage>> {
+        if self.is_standalone() {
+            self.prune_pages_scripted(sets, count, remove).await
+        } else {
+            self.prune_pages_routed(sets, count, remove).await
         }
-        let script = Script::new(PRUNE_LUA);
-        let mut invocation = script.prepare_invoke();
-        invocation.key(set);
-        for member in candidates {
-            invocation.arg(member.as_slice());
-        }
-        let removed: u64 = invocation
-            .invoke_async(&mut self.conn)
-            .await
-            .with_context(|| format!("pruning {}", printable(set.as_bytes())))?;
-        Ok(removed)
     }
 
-    /// Approximate bytes a key uses (0 when absent).
-    pub async fn memory_usage(&mut self, key: &str) -> Result<u64> {
-        let bytes: Option<u64> = redis::cmd("MEMORY")
-            .arg("USAGE")
-            .arg(key)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("MEMORY USAGE {}", printable(key.as_bytes())))?;
-        Ok(bytes.unwrap_or(0))
+    /// A cluster keeps a set and its members in different slots, so no script can check
+    /// and remove atomically. Instead: SSCAN, EXISTS, SREM of the missing ones, then
+    /// EXISTS again for those and SADD back any that a writer stored meanwhile. An entry
+    /// stored in that instant is untracked only between the SREM and the SADD; it is
+    /// still judged by its recorded hashes, so it can be stale but never wrongly fresh.
+    async fn prune_pages_routed(
+        &mut self,
+        sets: &[(&str, u64)],
+        count: u64,
+        remove: bool,
+    ) -> Result<Vec<PrunePage>> {
+        let scanned = self
+            .per_item(
+                "scanning dep sets",
+                sets,
+                |pipe, (set, cursor)| {
+                    if *cursor == 0 {
+                        pipe.cmd("MEMORY").arg("USAGE").arg(*set);
+                    }
+                    pipe.cmd("SSCAN")
+                        .arg(*set)
+                        .arg(*cursor)
+                        .arg("COUNT")
+                        .arg(count);
+                },
+                |(set, cursor), replies| {
+                    let mut next = || {
+                        replies
+                            .next()
+                            .expect("one reply per command")
+                            .with_context(|| format!("SSCAN {}", printable(set.as_bytes())))
+                    };
+                    let before = if *cursor == 0 {
+                        redis::from_redis_value::<Option<u64>>(next()?)?.unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    let (cursor, members): (u64, Vec<Vec<u8>>) = redis::from_redis_value(next()?)?;
+                    Ok((before, cursor, members))
+                },
+            )
+            .await?
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?;
+        let all: Vec<Vec<u8>> = scanned
+            .iter()
+            .flat_map(|(_, _, m)| m.iter().cloned())
+            .collect();
+        let mut live = self.exists_each(&all).await?.into_iter();
+        let dangling: Vec<Vec<Vec<u8>>> = scanned
+            .iter()
+            .map(|(_, _, members)| {
+                members
+                    .iter()
+                    .zip(live.by_ref())
+                    .filter(|(_, live)| !live)
+                    .map(|(m, _)| m.clone())
+                    .collect()
+            })
+            .collect();
+        let mut removed: Vec<u64> = dangling.iter().map(|d| d.len() as u64).collect();
+        if remove {
+            for (i, members) in dangling.iter().enumerate() {
+                if members.is_empty() {
+                    continue;
+                }
+                let (set, _) = sets[i];
+                let n: u64 = redis::cmd("SREM")
+                    .arg(set)
+                    .arg(members.as_slice())
+                    .query_async(&mut self.conn)
+                    .await
+                    .with_context(|| format!("SREM {}", printable(set.as_bytes())))?;
+                let back = self.exists_each(members).await?;
+                let revived: Vec<&Vec<u8>> = members
+                    .iter()
+                    .zip(back)
+                    .filter_map(|(m, b)| b.then_some(m))
+                    .collect();
+                if !revived.is_empty() {
+                    let _: u64 = redis::cmd("SADD")
+                        .arg(set)
+                        .arg(revived.as_slice())
+                        .query_async(&mut self.conn)
+                        .await
+                        .with_context(|| format!("SADD {}", printable(set.as_bytes())))?;
+                }
+                removed[i] = n.saturating_sub(revived.len() as u64);
+            }
+        }
+        let done: Vec<&str> = sets
+            .iter()
+            .zip(&scanned)
+            .filter_map(|((set, _), (_, next, _))| (*next == 0).then_some(*set))
+            .collect();
+        let mut after = self
+            .per_item(
+                "MEMORY USAGE",
+                &done,
+                |pipe, set| {
+                    pipe.cmd("MEMORY").arg("USAGE").arg(*set);
+                },
+                |set, replies| {
+                    let reply = replies
+                        .next()
+                        .expect("one reply")
+                        .with_context(|| format!("MEMORY USAGE {}", printable(set.as_bytes())))?;
+                    Ok(redis::from_redis_value::<Option<u64>>(reply)?.unwrap_or(0))
+                },
+            )
+            .await?
+            .into_iter();
+        scanned
+            .into_iter()
+            .zip(removed)
+            .map(|((bytes_before, next, members), dangling)| {
+                let bytes_after = if next == 0 {
+                    after.next().expect("one per finished set")?
+                } else {
+                    0
+                };
+                Ok(PrunePage {
+                    next,
+                    scanned: members.len() as u64,
+                    dangling,
+                    bytes_before,
+                    bytes_after,
+                })
+            })
+            .collect()
+    }
+
+    /// One prune page of each of several sets (see `PRUNE_PAGE_LUA`), one round trip.
+    /// The script is loaded at the head of the same pipeline.
+    async fn prune_pages_scripted(
+        &mut self,
+        sets: &[(&str, u64)],
+        count: u64,
+        remove: bool,
+    ) -> Result<Vec<PrunePage>> {
+        let script = Script::new(PRUNE_PAGE_LUA);
+        self.per_item_after(
+            "pruning dep sets",
+            |pipe| {
+                pipe.cmd("SCRIPT").arg("LOAD").arg(PRUNE_PAGE_LUA);
+            },
+            sets,
+            |pipe, (set, cursor)| {
+                pipe.cmd("EVALSHA")
+                    .arg(script.get_hash())
+                    .arg(1)
+                    .arg(*set)
+                    .arg(*cursor)
+                    .arg(count)
+                    .arg(if remove { "1" } else { "0" });
+            },
+            |(set, _), replies| {
+                let reply = replies
+                    .next()
+                    .expect("one reply")
+                    .with_context(|| format!("pruning {}", printable(set.as_bytes())))?;
+                let (next, scanned, dangling, bytes_before, bytes_after) =
+                    redis::from_redis_value(reply)?;
+                Ok(PrunePage {
+                    next,
+                    scanned,
+                    dangling,
+                    bytes_before,
+                    bytes_after,
+                })
+            },
+        )
+        .await?
+        .into_iter()
+        .collect()
     }
 
     /// Writes `new` as the entry's deps if they are still `expected`. False when the entry
@@ -802,6 +1188,11 @@ fn wrong_type(key: &[u8], found: &str, want: &str) -> anyhow::Error {
         "key {} holds a {found}, expected a {want}; it was not written by Cachecore (inspect it with redis-cli TYPE); nothing was changed",
         printable(key)
     ))
+}
+
+fn is_certificate_error(e: &redis::RedisError) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("certificate") || text.contains("unknownissuer")
 }
 
 fn is_auth_error(e: &redis::RedisError) -> bool {

@@ -1,0 +1,213 @@
+//! Least-privilege ACL users: the rule sets the README documents are exactly enough, and a
+//! missing permission is a clear exit 3.
+
+use crate::support::fixture::{self, Tier, with};
+use crate::support::*;
+
+/// The README's "ACL rule sets" section, verbatim: the operator role runs every subcommand.
+const OPERATOR: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +time +type +exists +scan +get +set +pttl +hget +hset +hstrlen +scard +smembers +sscan +sadd +srem +unlink +del +rename +memory|usage +eval +evalsha +script|load";
+/// The read-only role: inspect, list, entry, policy show/list, invalidate --dry-run.
+const READ_ONLY: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +type +exists +scan +get +pttl +hget +hstrlen +scard +smembers +sscan";
+
+fn add_user(conn: &mut redis::Connection, name: &str, rules: &str) {
+    let mut cmd = redis::cmd("ACL");
+    cmd.arg("SETUSER")
+        .arg(name)
+        .arg("reset")
+        .arg("on")
+        .arg(">Acl-Pa55");
+    for rule in rules.split_whitespace() {
+        cmd.arg(rule);
+    }
+    let () = cmd.query(conn).unwrap();
+}
+
+fn run_as(server: &RedisServer, user: &str, args: &[&str]) -> Run {
+    let url = format!("redis://127.0.0.1:{}", server.port.unwrap());
+    let mut cmd = cachecore_cmd(&url);
+    cmd.env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+        .arg("--user")
+        .arg(user)
+        .args(args);
+    finish(cmd.output().unwrap())
+}
+
+fn data(conn: &mut redis::Connection) {
+    for i in 0..3 {
+        for tier in [Tier::L1, Tier::L2] {
+            let k = fixture::key(tier, "default", i);
+            fixture::write_entry(conn, &k, "default", &[with("doc:1", "v1")], Some(600));
+        }
+    }
+    // A dep large enough for the stepwise path, and a dangling member for prune.
+    fixture::write_many(conn, 100, 300, &[with("table:big", "v1")], None, Some(600));
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:1")
+        .arg(fixture::key(Tier::L1, "default", 77))
+        .query(conn)
+        .unwrap();
+}
+
+#[test]
+fn the_documented_rule_sets_are_enough_and_a_missing_permission_is_exit_3() {
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(OPERATOR),
+        "README documents the operator rules"
+    );
+    assert!(
+        readme.contains(READ_ONLY),
+        "README documents the read-only rules"
+    );
+
+    let server = RedisServer::start_tcp(&[]);
+    let mut conn = server.conn();
+    data(&mut conn);
+    add_user(&mut conn, "reader", READ_ONLY);
+    add_user(&mut conn, "operator", OPERATOR);
+    add_user(&mut conn, "no-unlink", &OPERATOR.replace(" +unlink", ""));
+
+    let key = fixture::key(Tier::L1, "default", 0);
+    for args in [
+        vec!["deps", "inspect", "doc:1", "table:big"],
+        vec!["deps", "list"],
+        vec!["entry", &key],
+        vec!["policy", "show"],
+        vec!["policy", "list"],
+        vec!["invalidate", "doc:1", "--dry-run"],
+    ] {
+        let r = run_as(&server, "reader", &args);
+        assert_eq!(r.code, 0, "reader: {args:?}: {r:?}");
+    }
+    let before = snapshot(&mut conn);
+    let r = run_as(
+        &server,
+        "reader",
+        &["invalidate", "doc:1", "--new-hash", "v2"],
+    );
+    let err = r.expect_one_line_error(3);
+    assert!(
+        err.to_lowercase().contains("noperm") && err.contains("ACL"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&mut conn),
+        before,
+        "a refused first write changes nothing"
+    );
+
+    let r = run_as(
+        &server,
+        "no-unlink",
+        &["invalidate", "table:big", "--new-hash", "v2"],
+    );
+    let err = r.expect_one_line_error(3);
+    assert!(
+        err.to_lowercase().contains("unlink"),
+        "names the permission: {err}"
+    );
+
+    for args in [
+        vec!["tag", &key, "--dep", "doc:9", "--yes"],
+        vec!["untag", &key, "--dep", "doc:9"],
+        vec!["invalidate", "doc:1", "--new-hash", "v2"],
+        vec!["invalidate", "table:big", "--new-hash", "v3"],
+        vec!["deps", "prune", "--yes"],
+        vec!["policy", "roll", "--purge", "--yes"],
+    ] {
+        let r = run_as(&server, "operator", &args);
+        assert_eq!(r.code, 0, "operator: {args:?}: {r:?}");
+    }
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, b"doc:2\ndoc:3\n").unwrap();
+    let path = file.path().display().to_string();
+    let r = run_as(
+        &server,
+        "operator",
+        &["invalidate-many", "--file", &path, "--yes"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
+}
+
+#[test]
+fn passwords_come_from_the_environment_or_a_file_never_the_command_line() {
+    let server = RedisServer::start_tcp(&[]);
+    let mut conn = server.conn();
+    add_user(&mut conn, "reader", READ_ONLY);
+    let url = format!("redis://127.0.0.1:{}", server.port.unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let pw_file = dir.path().join("pw");
+    std::fs::write(&pw_file, "Acl-Pa55\n").unwrap();
+    let pw_path = pw_file.display().to_string();
+
+    let by_file = finish(
+        cachecore_cmd(&url)
+            .args([
+                "--user",
+                "reader",
+                "--password-file",
+                &pw_path,
+                "policy",
+                "list",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(by_file.code, 0, "{by_file:?}");
+    let by_env_user = finish(
+        cachecore_cmd(&url)
+            .env("CACHECORE_REDIS_USER", "reader")
+            .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+            .args(["policy", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(by_env_user.code, 0, "{by_env_user:?}");
+
+    let wrong = finish(
+        cachecore_cmd(&url)
+            .env("CACHECORE_REDIS_PASSWORD", "Wr0ng-Secret")
+            .args(["--user", "reader", "policy", "list"])
+            .output()
+            .unwrap(),
+    );
+    let err = wrong.expect_one_line_error(3);
+    assert!(!err.contains("Wr0ng-Secret"), "{err}");
+
+    let missing = finish(
+        cachecore_cmd(&url)
+            .args([
+                "--user",
+                "reader",
+                "--password-file",
+                "/nonexistent/pw",
+                "policy",
+                "list",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(missing.expect_one_line_error(2).contains("/nonexistent/pw"));
+
+    let twice = finish(
+        cachecore_cmd(&format!(
+            "redis://reader:Acl-Pa55@127.0.0.1:{}",
+            server.port.unwrap()
+        ))
+        .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+        .args(["policy", "list"])
+        .output()
+        .unwrap(),
+    );
+    assert!(twice.expect_one_line_error(2).contains("two passwords"));
+    assert!(!twice.stderr.contains("Acl-Pa55"));
+
+    let no_flag = finish(
+        cachecore_cmd(&url)
+            .args(["--password", "x", "policy", "list"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(no_flag.code, 2, "there is no --password flag");
+}

@@ -1,0 +1,280 @@
+//! Every subcommand on a 3-primary Redis Cluster started by the test, and an invalidation
+//! that runs while a slot holding its entries migrates to another node.
+
+use std::process::Stdio;
+
+use cachecore::slot::key_slot;
+
+use crate::support::fixture::{self, Tier, with};
+use crate::support::*;
+
+fn run_cluster(cluster: &RedisCluster, args: &[&str]) -> Run {
+    run_url(&cluster.url, args)
+}
+
+fn get_c(conn: &mut redis::cluster::ClusterConnection, key: &str) -> Option<String> {
+    redis::cmd("GET").arg(key).query(conn).unwrap()
+}
+
+fn scard_c(conn: &mut redis::cluster::ClusterConnection, key: &str) -> u64 {
+    redis::cmd("SCARD").arg(key).query(conn).unwrap()
+}
+
+#[test]
+fn every_subcommand_works_on_a_three_primary_cluster() {
+    let cluster = RedisCluster::start();
+    let mut conn = cluster.conn();
+    let small: Vec<String> = (0..6)
+        .map(|i| {
+            let tier = if i % 2 == 0 { Tier::L1 } else { Tier::L2 };
+            let k = fixture::key(tier, "default", i);
+            fixture::write_entry(&mut conn, &k, "default", &[with("doc:1", "v1")], Some(600));
+            k
+        })
+        .collect();
+    // Larger than the single-step limit: the stepwise drain, across every node.
+    let (l1, l2) = fixture::write_many(
+        &mut conn,
+        1000,
+        700,
+        &[with("table:big", "v1")],
+        Some("doc:"),
+        Some(600),
+    );
+    let dangling = fixture::key(Tier::L1, "default", 99_999);
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:1")
+        .arg(&dangling)
+        .query(&mut conn)
+        .unwrap();
+    assert!(
+        cluster
+            .nodes
+            .iter()
+            .all(|n| !scan_keys(&mut n.conn(), "cc:l1:*").is_empty()),
+        "entries live on every node"
+    );
+
+    let r = run_cluster(
+        &cluster,
+        &["deps", "inspect", "doc:1", "table:big", "--json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(j["deps"][0]["members"], 7);
+    assert_eq!(j["deps"][0]["dangling"], 1);
+    assert_eq!(j["deps"][1]["members"], 700);
+
+    let r = run_cluster(&cluster, &["deps", "list", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let ids: Vec<String> = r
+        .json_lines()
+        .iter()
+        .map(|l| l["dep_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        702,
+        "doc:1, table:big and doc:1000..doc:1699, from every node"
+    );
+    assert!(ids.contains(&"table:big".to_string()));
+
+    let r = run_cluster(&cluster, &["entry", &small[0], "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["verdict"], "fresh");
+
+    let r = run_cluster(&cluster, &["deps", "prune", "--yes", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["members_removed"], 1);
+    assert_eq!(scard_c(&mut conn, "cc:dep:keys:doc:1"), 6);
+
+    let r = run_cluster(
+        &cluster,
+        &["tag", &small[0], "--dep", "doc:extra", "--yes", "--json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(scard_c(&mut conn, "cc:dep:keys:doc:extra"), 1);
+    let r = run_cluster(&cluster, &["untag", &small[0], "--dep", "doc:extra"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(scard_c(&mut conn, "cc:dep:keys:doc:extra"), 0);
+
+    let r = run_cluster(
+        &cluster,
+        &["invalidate", "doc:1", "--new-hash", "v2", "--json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(
+        j["l1_deleted"].as_u64().unwrap() + j["l2_deleted"].as_u64().unwrap(),
+        6
+    );
+    assert_eq!(get_c(&mut conn, "cc:dep:hash:doc:1").as_deref(), Some("v2"));
+
+    let r = run_cluster(
+        &cluster,
+        &[
+            "invalidate",
+            "table:big",
+            "--new-hash",
+            "v2",
+            "--batch-size",
+            "50",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(j["l1_deleted"], l1);
+    assert_eq!(j["l2_deleted"], l2);
+    assert!(cluster.keys("cc:l1:*").is_empty() && cluster.keys("vec:*").is_empty());
+    assert!(cluster.keys("cc:dep:keys:table:big").is_empty());
+    assert!(
+        cluster.keys("cc:inval:*").is_empty(),
+        "no bookkeeping left behind"
+    );
+
+    // invalidate-many and the policy commands on fresh data.
+    fixture::write_many(
+        &mut conn,
+        5000,
+        30,
+        &[with("table:other", "v1")],
+        Some("doc:"),
+        Some(600),
+    );
+    let r = run_cluster(
+        &cluster,
+        &[
+            "invalidate-many",
+            "--dep-ids",
+            "doc:5000,doc:5001,doc:5002",
+            "--new-hash",
+            "v9",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json_lines().len(), 4, "three deps and a summary");
+    assert_eq!(
+        cluster.keys("cc:l1:*").len() + cluster.keys("vec:*").len(),
+        27
+    );
+    let r = run_cluster(&cluster, &["policy", "roll", "--purge", "--yes", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["new_version"], "2");
+    assert!(cluster.keys("cc:l1:*").is_empty() && cluster.keys("vec:*").is_empty());
+    let r = run_cluster(&cluster, &["policy", "list", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = run_cluster(&cluster, &["policy", "show", "--json"]);
+    assert_eq!(r.json()["version"], 1);
+}
+
+/// Moves `slot` from its owner to `to`, key by key, as `redis-cli --cluster reshard` does.
+fn migrate_slot(cluster: &RedisCluster, slot: u16, to: usize) {
+    let from = cluster.owner(slot);
+    let to = &cluster.nodes[to];
+    let id = |n: &RedisServer| -> String {
+        redis::cmd("CLUSTER")
+            .arg("MYID")
+            .query(&mut n.conn())
+            .unwrap()
+    };
+    let (from_id, to_id) = (id(from), id(to));
+    let setslot = |n: &RedisServer, args: &[&str]| {
+        let () = redis::cmd("CLUSTER")
+            .arg("SETSLOT")
+            .arg(slot)
+            .arg(args)
+            .query(&mut n.conn())
+            .unwrap();
+    };
+    setslot(to, &["IMPORTING", &from_id]);
+    setslot(from, &["MIGRATING", &to_id]);
+    loop {
+        let keys: Vec<String> = redis::cmd("CLUSTER")
+            .arg("GETKEYSINSLOT")
+            .arg(slot)
+            .arg(10)
+            .query(&mut from.conn())
+            .unwrap();
+        if keys.is_empty() {
+            break;
+        }
+        let () = redis::cmd("MIGRATE")
+            .arg("127.0.0.1")
+            .arg(to.port.unwrap())
+            .arg("")
+            .arg(0)
+            .arg(5000)
+            .arg("KEYS")
+            .arg(&keys)
+            .query(&mut from.conn())
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for n in &cluster.nodes {
+        setslot(n, &["NODE", &to_id]);
+    }
+}
+
+#[test]
+fn an_invalidation_survives_slot_migrations_of_its_entries() {
+    let cluster = RedisCluster::start();
+    let mut conn = cluster.conn();
+    fixture::write_many(
+        &mut conn,
+        0,
+        20_000,
+        &[with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+    // Three slots holding entries, none of them the dep set's own slot.
+    let set_slot = key_slot(b"cc:dep:keys:table:products");
+    let mut slots: Vec<u16> = (0..200u64)
+        .map(|i| key_slot(fixture::key(Tier::L1, "default", i).as_bytes()))
+        .filter(|&s| s != set_slot)
+        .collect();
+    slots.dedup();
+    slots.truncate(3);
+
+    let child = cachecore_cmd(&cluster.url)
+        .args([
+            "invalidate",
+            "table:products",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "5000",
+            "--batch-size",
+            "100",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for (i, &slot) in slots.iter().enumerate() {
+        let owner = cluster
+            .nodes
+            .iter()
+            .position(|n| n.port == cluster.owner(slot).port)
+            .unwrap();
+        migrate_slot(&cluster, slot, (owner + 1 + i % 2) % 3);
+    }
+    let r = finish(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(j["members"], 20_000);
+    assert_eq!(
+        j["l1_deleted"].as_u64().unwrap() + j["l2_deleted"].as_u64().unwrap(),
+        20_000,
+        "{j}"
+    );
+    assert!(cluster.keys("cc:l1:*").is_empty() && cluster.keys("vec:*").is_empty());
+    assert_eq!(
+        get_c(&mut conn, "cc:dep:hash:table:products").as_deref(),
+        Some("v2")
+    );
+}

@@ -1,0 +1,122 @@
+//! A 3-primary Redis Cluster owned by one test: three `redis-server --cluster-enabled yes`
+//! processes joined by `redis-cli --cluster create`, awaited until every node reports
+//! `cluster_state:ok`, killed on drop.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use super::RedisServer;
+
+pub struct RedisCluster {
+    pub nodes: Vec<RedisServer>,
+    /// The seed URLs, comma-separated, as the binary under test is given them.
+    pub url: String,
+}
+
+impl RedisCluster {
+    pub fn start() -> RedisCluster {
+        let nodes: Vec<RedisServer> = (0..3)
+            .map(|_| {
+                // The cluster bus listens on port + 10000.
+                RedisServer::start_tcp_below(
+                    55535,
+                    &["--cluster-enabled", "yes", "--cluster-node-timeout", "5000"],
+                )
+            })
+            .collect();
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port.unwrap()))
+            .collect();
+        let out = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("redis-cli runs (the cluster tests need it)");
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let cluster = RedisCluster {
+            url: addrs
+                .iter()
+                .map(|a| format!("redis://{a}"))
+                .collect::<Vec<_>>()
+                .join(","),
+            nodes,
+        };
+        cluster.wait_ok();
+        cluster
+    }
+
+    fn wait_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ok = self.nodes.iter().all(|n| {
+                let info: String = redis::cmd("CLUSTER")
+                    .arg("INFO")
+                    .query(&mut n.conn())
+                    .unwrap_or_default();
+                info.contains("cluster_state:ok")
+            });
+            if ok {
+                return;
+            }
+            assert!(Instant::now() < deadline, "cluster not ok within 30 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A cluster-aware client for setting up and checking state.
+    pub fn conn(&self) -> redis::cluster::ClusterConnection {
+        let seeds: Vec<String> = self.url.split(',').map(str::to_string).collect();
+        redis::cluster::ClusterClient::new(seeds)
+            .expect("cluster client")
+            .get_connection()
+            .expect("connect to the test cluster")
+    }
+
+    /// Every key matching `pattern` on every node.
+    pub fn keys(&self, pattern: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .nodes
+            .iter()
+            .flat_map(|n| {
+                super::scan_keys(&mut n.conn(), pattern)
+                    .into_iter()
+                    .map(|k| String::from_utf8(k).unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The node serving `slot`.
+    pub fn owner(&self, slot: u16) -> &RedisServer {
+        for n in &self.nodes {
+            let id: String = redis::cmd("CLUSTER")
+                .arg("MYID")
+                .query(&mut n.conn())
+                .unwrap();
+            let nodes: String = redis::cmd("CLUSTER")
+                .arg("NODES")
+                .query(&mut n.conn())
+                .unwrap();
+            let me = nodes.lines().find(|l| l.starts_with(&id)).unwrap();
+            for range in me.split_whitespace().skip(8) {
+                let (lo, hi) = match range.split_once('-') {
+                    Some((a, b)) => (a.parse::<u16>(), b.parse::<u16>()),
+                    None => (range.parse::<u16>(), range.parse::<u16>()),
+                };
+                if let (Ok(lo), Ok(hi)) = (lo, hi)
+                    && (lo..=hi).contains(&slot)
+                {
+                    return n;
+                }
+            }
+        }
+        panic!("no node serves slot {slot}")
+    }
+}
