@@ -46,9 +46,10 @@ def free_port():
 class Server:
     """A private redis-server that restarts from a named RDB snapshot."""
 
-    def __init__(self):
+    def __init__(self, port=None, extra=()):
         self.dir = tempfile.mkdtemp(prefix="cc-bench-")
-        self.port = free_port()
+        self.port = port or free_port()
+        self.extra = list(extra)
         self.proc = None
         self.sizes = {}
 
@@ -57,7 +58,7 @@ class Server:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", self.dir, "--dbfilename", dbfilename,
-             "--logfile", os.path.join(self.dir, "log")],
+             "--logfile", os.path.join(self.dir, "log"), *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -99,6 +100,133 @@ class Server:
     def dbsize(self):
         return int(self.cli("DBSIZE"))
 
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def nodes(self):
+        return [self]
+
+
+def crc16(data):
+    """CRC16-XMODEM, as Redis Cluster hashes keys."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def key_slot(key):
+    start = key.find(b"{")
+    if start != -1:
+        end = key.find(b"}", start + 1)
+        if end > start + 1:
+            key = key[start + 1:end]
+    return crc16(key) % 16384
+
+
+def resp_commands(stream):
+    """Yields (raw bytes, args) for each RESP array in a byte stream from gen_data.py."""
+    while True:
+        line = stream.readline()
+        if not line:
+            return
+        raw, args = [line], []
+        for _ in range(int(line[1:])):
+            size_line = stream.readline()
+            data = stream.read(int(size_line[1:]) + 2)
+            raw += [size_line, data]
+            args.append(data[:-2])
+        yield b"".join(raw), args
+
+
+class Cluster:
+    """Three redis-server cluster nodes (ports below 55535: the bus is port + 10000),
+    restarted together from per-node RDB snapshots; nodes.conf keeps the slot map."""
+
+    def __init__(self):
+        ports = []
+        while len(ports) < 3:
+            p = free_port()
+            if p < 55535 and p not in ports:
+                ports.append(p)
+        self.servers = [Server(p, ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"])
+                        for p in ports]
+        self.port = ports[0]  # the probe's node
+        self.sizes = {}
+        self.dir = self.servers[0].dir
+        self.created = False
+
+    def nodes(self):
+        return self.servers
+
+    def url(self):
+        return ",".join(s.url() for s in self.servers)
+
+    def start(self, dbfilename="empty.rdb"):
+        for s in self.servers:
+            s.start(dbfilename)
+        deadline = time.time() + 60
+        while self.created and time.time() < deadline:
+            if all("cluster_state:ok" in s.cli("CLUSTER", "INFO") for s in self.servers):
+                return
+            time.sleep(0.1)
+        if self.created:
+            sys.exit("the bench cluster did not reach cluster_state:ok")
+
+    def stop(self):
+        for s in self.servers:
+            s.stop()
+
+    def cli(self, *args):
+        return self.servers[0].cli(*args)
+
+    def dbsize(self):
+        return sum(s.dbsize() for s in self.servers)
+
+    def owners(self):
+        owner = [None] * 16384
+        out = self.cli("CLUSTER", "NODES")
+        for line in out.splitlines():
+            parts = line.split()
+            port = int(parts[1].split(":")[1].split("@")[0])
+            node = next(s for s in self.servers if s.port == port)
+            for r in parts[8:]:
+                if r.startswith("["):
+                    continue
+                lo, _, hi = r.partition("-")
+                for slot in range(int(lo), int(hi or lo) + 1):
+                    owner[slot] = node
+        return owner
+
+    def load(self, generator_args, snapshot):
+        if not self.created:
+            self.start()
+            subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{s.port}" for s in self.servers],
+                            "--cluster-replicas", "0", "--cluster-yes"], check=True, stdout=subprocess.DEVNULL)
+            self.created = True
+            self.start()
+            self.stop()
+        self.start(snapshot)
+        owner = self.owners()
+        pipes = {s.port: subprocess.Popen(["redis-cli", "-p", str(s.port), "--pipe"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.DEVNULL) for s in self.servers}
+        gen = subprocess.Popen([sys.executable, os.path.join(HERE, "gen_data.py"), *generator_args],
+                               stdout=subprocess.PIPE)
+        for raw, args in resp_commands(gen.stdout):
+            pipes[owner[key_slot(args[1])].port].stdin.write(raw)
+        gen.wait()
+        for p in pipes.values():
+            p.stdin.close()
+            p.wait()
+        self.sizes[snapshot] = self.dbsize()
+        for s in self.servers:
+            if "OK" not in s.cli("SAVE"):
+                sys.exit("SAVE failed")
+        self.stop()
+
 
 class Probe:
     """bench/probe.py in its own process at a raised priority: a GET every ~1 ms."""
@@ -115,10 +243,14 @@ class Probe:
 
 
 def worst_event_ms(server):
-    """The longest single stall Redis itself recorded (LATENCY LATEST, threshold 1 ms)."""
-    out = server.cli("LATENCY", "LATEST").split()
-    # Each event prints as: name, timestamp, latest ms, max ms.
-    return max((int(out[i + 3]) for i in range(0, len(out), 4)), default=0)
+    """The longest single stall Redis itself recorded (LATENCY LATEST, threshold 1 ms), the
+    worst over every node of a cluster."""
+    worst = 0
+    for node in server.nodes():
+        out = node.cli("LATENCY", "LATEST").split()
+        # Each event prints as: name, timestamp, latest ms, max ms.
+        worst = max([worst] + [int(out[i + 3]) for i in range(0, len(out), 4)])
+    return worst
 
 
 def measure(server, snapshot, command, check=None, shell=False):
@@ -126,7 +258,8 @@ def measure(server, snapshot, command, check=None, shell=False):
     server.start(snapshot)
     if server.dbsize() != server.sizes[snapshot]:
         sys.exit(f"restoring {snapshot} gave {server.dbsize()} keys, expected {server.sizes[snapshot]}")
-    server.cli("CONFIG", "SET", "latency-monitor-threshold", "1")
+    for node in server.nodes():
+        node.cli("CONFIG", "SET", "latency-monitor-threshold", "1")
     probe = Probe(server.port)
     time.sleep(0.05)
     timefile = os.path.join(server.dir, "time.txt")
@@ -148,9 +281,12 @@ def measure(server, snapshot, command, check=None, shell=False):
 
 
 def redis_cpu_s(server):
-    """CPU seconds the server's main process has used (user + system), from INFO."""
-    info = dict(line.split(":", 1) for line in server.cli("INFO", "cpu").splitlines() if ":" in line)
-    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    """CPU seconds the server has used (user + system, summed over a cluster's nodes)."""
+    total = 0.0
+    for node in server.nodes():
+        info = dict(line.split(":", 1) for line in node.cli("INFO", "cpu").splitlines() if ":" in line)
+        total += float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    return total
 
 
 def summarise(rows, name, runs, baseline):
@@ -177,8 +313,9 @@ def print_table(title, rows):
 
 
 def expect_no_entries(server):
-    left = server.cli("--scan", "--pattern", "cc:l1:*").split() + \
-        server.cli("--scan", "--pattern", "vec:*").split()
+    left = []
+    for node in server.nodes():
+        left += node.cli("--scan", "--pattern", "cc:l1:*").split() + node.cli("--scan", "--pattern", "vec:*").split()
     if left:
         sys.exit(f"{len(left)} entries left behind, e.g. {left[:3]}")
 
@@ -320,10 +457,38 @@ def bench_rate(server, n, repeat):
     return rows
 
 
+def bench_cluster(single, n, repeat):
+    """one-big on a 3-primary cluster against the same data on one node, interleaved."""
+    cluster = Cluster()
+    snap = f"cluster-{n}.rdb"
+    try:
+        single.load(["one-big", str(n)], snap)
+        cluster.load(["one-big", str(n)], snap)
+        cmd = lambda target: [CACHECORE, "--redis-url", target.url(), "invalidate", "table:products",
+                              "--new-hash", "v2", "--quiet"]
+        runs = {"single node": [], "3-primary cluster": []}
+        for _ in range(repeat):
+            runs["single node"].append(measure(single, snap, cmd(single), expect_no_entries))
+            runs["3-primary cluster"].append(measure(cluster, snap, cmd(cluster), expect_no_entries))
+        print(f"\ncluster: cachecore invalidate of one-big ({n:,} entries), one node against 3 primaries")
+        print(f"{'target':<20} {'wall (median)':>14} {'keys/s':>10} {'peak RSS':>10} {'worst probe':>12} "
+              f"{'Redis stall':>12} {'Redis CPU':>10}   runs")
+        for name, rs in runs.items():
+            med = statistics.median(r[0] for r in rs)
+            print(f"{name:<20} {med:>12.2f} s {n / med:>10,.0f} {statistics.median(r[1] for r in rs):>7.1f} MB "
+                  f"{statistics.median(r[2] for r in rs):>9.1f} ms {statistics.median(r[3] for r in rs):>9.0f} ms "
+                  f"{statistics.median(r[4] for r in rs):>8.2f} s   {', '.join(f'{r[0]:.2f}' for r in rs)}")
+        sys.stdout.flush()
+    finally:
+        cluster.stop()
+        for s in cluster.servers:
+            shutil.rmtree(s.dir, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["one-big", "scaling", "many", "prune", "rate"], action="append")
+    ap.add_argument("--only", choices=["one-big", "scaling", "many", "prune", "rate", "cluster"], action="append")
     ap.add_argument("--entries", type=int, default=1_000_000, help="one-big size")
     ap.add_argument("--bound-only", action="store_true",
                     help="for quick iterations: run cachecore and the Lua bound only (no redis-py, no redis-cli)")
@@ -335,7 +500,7 @@ def main():
     for tool in ("redis-server", "redis-cli", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is needed")
-    only = set(args.only or ["one-big", "scaling", "many", "prune", "rate"])
+    only = set(args.only or ["one-big", "scaling", "many", "prune", "rate", "cluster"])
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}; "
           f"repeat {args.repeat}, medians")
     server = Server()
@@ -355,6 +520,8 @@ def main():
             bench_prune(server, 10_000, 100, args.repeat)
         if "rate" in only:
             bench_rate(server, 200_000, args.repeat)
+        if "cluster" in only:
+            bench_cluster(server, args.entries, args.repeat)
     finally:
         server.stop()
         shutil.rmtree(server.dir, ignore_errors=True)

@@ -23,10 +23,36 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The environment variables cachecore reads, for `--help` and the man pages.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "CACHECORE_REDIS_URL",
+        "Redis URL (or comma-separated cluster seeds), used when --redis-url is not given",
+    ),
+    (
+        "REDIS_URL",
+        "Redis URL, used when neither of the above is set (default redis://127.0.0.1:6379)",
+    ),
+    (
+        "CACHECORE_REDIS_USER",
+        "ACL user, used when --user is not given",
+    ),
+    (
+        "NO_COLOR",
+        "when set to anything but empty, --color auto prints no color",
+    ),
+    (
+        "CACHECORE_REDIS_PASSWORD",
+        "password, used when --password-file is not given",
+    ),
+];
+
 fn long_after_help() -> String {
-    format!(
-        "{EXIT_STATUS_HELP}\n\nEnvironment:\n  CACHECORE_REDIS_URL       Redis URL, used when --redis-url is not given\n  REDIS_URL                 Redis URL, used when neither of the above is set\n                            (default {DEFAULT_REDIS_URL})\n  CACHECORE_REDIS_USER      ACL user, used when --user is not given\n  CACHECORE_REDIS_PASSWORD  password, used when --password-file is not given"
-    )
+    let env: Vec<String> = ENVIRONMENT
+        .iter()
+        .map(|(var, meaning)| format!("  {var:<26}{meaning}"))
+        .collect();
+    format!("{EXIT_STATUS_HELP}\n\nEnvironment:\n{}", env.join("\n"))
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +109,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set),
+    /// always, or never.
+    #[arg(long, global = true, value_enum, default_value_t = crate::output::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: crate::output::ColorChoice,
+
     /// No progress bars or notes on stderr; results and errors are still printed.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -134,6 +165,52 @@ pub enum Command {
 
     /// Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`.
     Key(KeyArgs),
+
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+
+    /// Check that this Redis is safe for Cachecore and how healthy its dep sets are.
+    ///
+    /// Connectivity and latency, server version, cluster or not, the eviction policy (an
+    /// allkeys-* policy can evict hash records and make stale entries fresh: an error),
+    /// persistence, the largest dep sets and the share of dangling members in a sample.
+    /// Exit 1 when something is wrong.
+    Doctor(DoctorArgs),
+
+    /// Fill a Redis with a realistic synthetic data set to try every command on.
+    ///
+    /// L1 and L2 entries tagged with a few hundred deps (documents, tables, users; many
+    /// entries share a dep), written as the proxy writes them, plus a few dangling members
+    /// left by "expired" entries. Refuses a namespace that already holds entries.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// How many dep sets to sample for sizes.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub sample_sets: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many entries to write (every fifth one L2).
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub entries: u64,
+
+    /// The namespace to write them in.
+    #[arg(long, short, value_name = "NS", default_value = "demo")]
+    pub namespace: String,
+
+    /// Write even if the namespace already holds entries.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

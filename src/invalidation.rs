@@ -335,7 +335,12 @@ async fn stepwise_wave(
     for &i in &detaching {
         let Ok(job) = jobs[i].as_mut() else { continue };
         if let Err(e) = drain_large_sets(store, job, &bar, interrupt).await {
-            jobs[i] = Err(e);
+            let r = &job.report;
+            let done = r.l1_deleted + r.l2_deleted + r.already_gone + r.skipped_not_entries;
+            jobs[i] = Err(e.context(format!(
+                "the new hash is recorded and {done} of {} members were done",
+                r.members
+            )));
         }
     }
     bar.finish_and_clear();

@@ -17,6 +17,7 @@ pub mod bookkeeping;
 pub mod cli;
 mod commands;
 pub mod depfile;
+pub mod docs;
 pub mod error;
 pub mod interrupt;
 pub mod invalidation;

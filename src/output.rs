@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
@@ -29,9 +30,14 @@ impl Output {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+        let bar_style = if color() {
+            "bar:30.cyan/blue"
+        } else {
+            "bar:30"
+        };
         let template = match total {
             Some(_) => format!(
-                "{{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit}  {{per_sec}}  eta {{eta}}"
+                "{{msg}} [{{{bar_style}}}] {{human_pos}}/{{human_len}} {unit}  {{per_sec}}  eta {{eta}}"
             ),
             None => format!("{{spinner}} {{msg}} {{human_pos}} {unit}  {{per_sec}}  {{elapsed}}"),
         };
@@ -97,14 +103,56 @@ pub fn print_json_line<T: Serialize>(kind: &str, value: &T) -> anyhow::Result<()
 
 /// A table that wraps to the terminal's width (80 columns when it is not a terminal);
 /// an empty `header` gives a header-less key/value table.
+/// When to color output: `--color`, with `NO_COLOR` (any non-empty value) turning `auto`
+/// off, as no-color.org asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Decides once, at startup, whether tables and progress bars use color.
+pub fn init_color(choice: ColorChoice) {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && std::io::stdout().is_terminal(),
+    };
+    COLOR.store(on, Ordering::Relaxed);
+}
+
+fn color() -> bool {
+    COLOR.load(Ordering::Relaxed)
+}
+
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
-    if !header.is_empty() {
-        t.set_header(header.to_vec());
+    if color() {
+        // comfy-table styles only on a terminal unless told otherwise: --color always.
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
     }
-    if !std::io::stdout().is_terminal() {
+    if !header.is_empty() {
+        let bold = color();
+        t.set_header(header.iter().map(|h| {
+            let cell = Cell::new(h);
+            if bold {
+                cell.add_attribute(Attribute::Bold).fg(Color::Cyan)
+            } else {
+                cell
+            }
+        }));
+    }
+    // Off a terminal, or on one that reports no size (a bare pty), lay out for 80 columns.
+    if !std::io::stdout().is_terminal() || t.width().is_none_or(|w| w < 40) {
         t.set_width(80);
     }
     t

@@ -1,6 +1,6 @@
 //! `cachecore invalidate <DEP_ID>`
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use super::Context;
 use crate::cli::InvalidateArgs;
@@ -27,7 +27,13 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
         },
         &ctx.interrupt,
     )
-    .await?;
+    .await
+    .with_context(|| {
+        format!(
+            "invalidating {} failed (rerun the same command to finish: every step is safe to repeat)",
+            printable_str(plan.dep.as_str())
+        )
+    })?;
     if ctx.out.json {
         print_document("invalidate", &report)?;
     } else {

@@ -1,6 +1,8 @@
 //! One module per subcommand, each with a `run` that returns the exit status.
 
+mod demo;
 mod deps;
+mod doctor;
 mod entry;
 mod invalidate;
 mod invalidate_many;
@@ -27,6 +29,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(cli: &Cli, interrupt: Interrupt) -> Context {
+        crate::output::init_color(cli.global.color);
         // clap reads CACHECORE_REDIS_URL; REDIS_URL is the conventional fallback.
         let mut urls: Vec<String> = cli
             .global
@@ -118,5 +121,12 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Tag(args) => tag::tag(&ctx, args).await,
         Command::Untag(args) => tag::untag(&ctx, args).await,
         Command::Key(args) => key::run(&ctx, args).await,
+        Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Doctor(args) => doctor::run(&ctx, args).await,
+        Command::Completions(args) => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(&crate::docs::completion(args.shell))?;
+            Ok(Exit::Success)
+        }
     }
 }

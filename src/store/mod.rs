@@ -212,6 +212,20 @@ fn sweep_small_lua() -> &'static str {
     SCRIPT.get_or_init(|| format!("{}{SWEEP_SMALL_BODY}", crate::layout::entry_tier_lua()))
 }
 
+/// An entry to write as the proxy does (for `cachecore demo`).
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub key: String,
+    pub body: Vec<u8>,
+    pub deps: String,
+    pub created_at: String,
+    /// L2 entries only.
+    pub embedding: Option<Vec<u8>>,
+    pub ttl_ms: u64,
+    /// The dep sets the key joins.
+    pub dep_sets: Vec<String>,
+}
+
 /// One page of a prune (see `PRUNE_PAGE_LUA`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrunePage {
@@ -1120,6 +1134,99 @@ impl Store {
             .await
             .with_context(|| format!("updating deps of {}", printable(key)))?;
         Ok(replaced == 1)
+    }
+
+    /// Writes entries as the proxy does: the hash, its TTL, then its dep-set
+    /// memberships; one round trip.
+    pub async fn write_entries(&mut self, entries: &[NewEntry]) -> Result<()> {
+        self.per_item(
+            "writing entries",
+            entries,
+            |pipe, e| {
+                let h = pipe
+                    .cmd("HSET")
+                    .arg(&e.key)
+                    .arg(crate::layout::FIELD_BODY)
+                    .arg(&e.body)
+                    .arg(crate::layout::FIELD_DEPS)
+                    .arg(&e.deps)
+                    .arg(crate::layout::FIELD_CREATED_AT)
+                    .arg(&e.created_at);
+                if let Some(embedding) = &e.embedding {
+                    h.arg(crate::layout::FIELD_EMBEDDING).arg(embedding);
+                }
+                pipe.cmd("PEXPIRE").arg(&e.key).arg(e.ttl_ms);
+                for set in &e.dep_sets {
+                    pipe.cmd("SADD").arg(set).arg(&e.key);
+                }
+            },
+            |e, replies| {
+                for reply in replies {
+                    reply.with_context(|| format!("writing {}", printable(e.key.as_bytes())))?;
+                }
+                Ok(())
+            },
+        )
+        .await?
+        .into_iter()
+        .collect()
+    }
+
+    pub async fn ping(&mut self) -> Result<()> {
+        let _: String = redis::cmd("PING")
+            .query_async(&mut self.conn)
+            .await
+            .context("PING")?;
+        Ok(())
+    }
+
+    /// One field of an INFO section (on a cluster, of the node the command reaches).
+    pub async fn info_field(&mut self, section: &str, field: &str) -> Result<Option<String>> {
+        let text: String = redis::cmd("INFO")
+            .arg(section)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("INFO {section}"))?;
+        Ok(text
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string)))
+    }
+
+    /// A configuration value, if the server reports it.
+    pub async fn config_get(&mut self, name: &str) -> Result<Option<String>> {
+        let pairs: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg(name)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("CONFIG GET {name}"))?;
+        Ok(pairs.get(1).cloned())
+    }
+
+    /// Up to `n` distinct random members of a set.
+    pub async fn srandmember(&mut self, set: &str, n: u64) -> Result<Vec<Vec<u8>>> {
+        let members: Vec<Vec<u8>> = redis::cmd("SRANDMEMBER")
+            .arg(set)
+            .arg(n)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("SRANDMEMBER {}", printable(set.as_bytes())))?;
+        Ok(members)
+    }
+
+    /// Whether any key matches `pattern` (a full SCAN in the worst case, in small steps).
+    pub async fn any_key(&mut self, pattern: &str) -> Result<bool> {
+        let mut cursor = 0;
+        loop {
+            let (next, keys) = self.scan(cursor, pattern, 1000, None).await?;
+            if !keys.is_empty() {
+                return Ok(true);
+            }
+            if next == 0 {
+                return Ok(false);
+            }
+            cursor = next;
+        }
     }
 
     pub async fn sadd(&mut self, set: &str, member: &[u8]) -> Result<()> {

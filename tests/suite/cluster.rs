@@ -20,6 +20,25 @@ fn scard_c(conn: &mut redis::cluster::ClusterConnection, key: &str) -> u64 {
     redis::cmd("SCARD").arg(key).query(conn).unwrap()
 }
 
+/// `invalidate table:products` in the background, slowed by `--rate` in `extra` so that
+/// the test can act on the cluster while it runs.
+fn slow_invalidation(cluster: &RedisCluster, extra: &[&str]) -> std::process::Child {
+    cachecore_cmd(&cluster.url)
+        .args([
+            "invalidate",
+            "table:products",
+            "--new-hash",
+            "v2",
+            "--batch-size",
+            "100",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn every_subcommand_works_on_a_three_primary_cluster() {
     let cluster = RedisCluster::start();
@@ -167,6 +186,21 @@ fn every_subcommand_works_on_a_three_primary_cluster() {
     assert_eq!(r.code, 0, "{r:?}");
     let r = run_cluster(&cluster, &["policy", "show", "--json"]);
     assert_eq!(r.json()["version"], 1);
+
+    // demo writes across the nodes; doctor reads them.
+    let r = run_cluster(&cluster, &["demo", "--entries", "200", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(cluster.keys("cc:l1:demo:*").len(), 160);
+    let r = run_cluster(&cluster, &["doctor", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let topology = r.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "topology")
+        .unwrap()["detail"]
+        .clone();
+    assert_eq!(topology, "Redis Cluster");
 }
 
 /// Moves `slot` from its owner to `to`, key by key, as `redis-cli --cluster reshard` does.
@@ -238,22 +272,7 @@ fn an_invalidation_survives_slot_migrations_of_its_entries() {
     slots.dedup();
     slots.truncate(3);
 
-    let child = cachecore_cmd(&cluster.url)
-        .args([
-            "invalidate",
-            "table:products",
-            "--new-hash",
-            "v2",
-            "--rate",
-            "5000",
-            "--batch-size",
-            "100",
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = slow_invalidation(&cluster, &["--rate", "5000", "--json"]);
     std::thread::sleep(std::time::Duration::from_millis(500));
     for (i, &slot) in slots.iter().enumerate() {
         let owner = cluster
@@ -277,4 +296,38 @@ fn an_invalidation_survives_slot_migrations_of_its_entries() {
         get_c(&mut conn, "cc:dep:hash:table:products").as_deref(),
         Some("v2")
     );
+}
+
+#[test]
+fn a_node_that_dies_mid_run_fails_the_dep_with_a_clear_error() {
+    let mut cluster = RedisCluster::start();
+    let mut conn = cluster.conn();
+    fixture::write_many(
+        &mut conn,
+        0,
+        6000,
+        &[with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+    drop(conn);
+    // A node that holds entries but not the dep set.
+    let set_port = cluster.owner(key_slot(b"cc:dep:keys:table:products")).port;
+    let victim = cluster
+        .nodes
+        .iter()
+        .position(|n| n.port != set_port)
+        .unwrap();
+    let child = slow_invalidation(&cluster, &["--rate", "3000", "--timeout", "2s"]);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    cluster.nodes[victim].kill();
+    let r = finish(child.wait_with_output().unwrap());
+    let err = r.expect_one_line_error(3);
+    assert!(err.contains("invalidating table:products failed"), "{err}");
+    assert!(err.contains("rerun"), "{err}");
+    assert!(
+        err.contains("members were done"),
+        "says how far it got: {err}"
+    );
+    assert!(r.stdout.is_empty(), "no success report: {}", r.stdout);
 }

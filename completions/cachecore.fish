@@ -1,0 +1,418 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cachecore_global_optspecs
+    string join \n redis-url= cluster user= password-file= tls-ca= tls-cert= tls-key= tls-insecure timeout= json color= q/quiet h/help V/version
+end
+
+function __fish_cachecore_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cachecore_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cachecore_using_subcommand
+    set -l cmd (__fish_cachecore_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cachecore -n "__fish_cachecore_needs_command" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_needs_command" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_needs_command" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_needs_command" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_needs_command" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_needs_command" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_needs_command" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_needs_command" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_needs_command" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_needs_command" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_needs_command" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_needs_command" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_needs_command" -s V -l version -d 'Print version'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "invalidate" -d 'Invalidate one dep: record its new hash, then delete every entry tagged with it'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "invalidate-many" -d 'Invalidate many deps from a file, stdin or a list, with bounded concurrency'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "deps" -d 'Inspect and maintain dep sets'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "entry" -d 'Show one entry: its deps with recorded and current hash, and whether it is fresh'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "policy" -d 'Show, list and roll namespaces\' policy versions'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "tag" -d 'Add deps to existing entries (their deps field and the dep sets)'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "untag" -d 'Remove deps from entries (their deps field and the dep sets)'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "key" -d 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "doctor" -d 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "demo" -d 'Fill a Redis with a realistic synthetic data set to try every command on'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l new-hash -d 'The dep\'s new hash (data version). Default: a unique generated one' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l if-hash -d 'Only if the current hash is HASH (compare-and-set); otherwise exit 1, changing nothing' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l max-keys -d 'Refuse, changing nothing, when the dep set holds more than N members' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l batch-size -d 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l rate -d 'At most N keys deleted per second (a throttle for a busy production Redis)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l pipeline -d 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l if-unset -d 'Only if the dep has no current hash yet (compare-and-set); otherwise exit 1'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l soft -d 'Record the new hash only; entries become stale now and expire by their TTL'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l dry-run -d 'Report what would be deleted (counts per tier and a sample of keys); write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l file -d 'Read deps from FILE (`-` for stdin): one dep id per line, or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l dep-ids -d 'Comma-separated dep ids instead of a file' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l format -d 'Input format; auto detects JSON Lines by a leading `{`' -r -f -a "auto\t'JSON Lines when the first significant line starts with `{`, else plain'
+plain\t'One dep id per line; `#` comments and blank lines are ignored'
+jsonl\t'One JSON object per line with `dep_id`, and optionally `new_hash` and `if_hash`'"
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l new-hash -d 'New hash for deps whose line gives none. Default: a unique generated one per dep' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l wave -d 'Deps per wave: each step of a wave is one pipeline for all its deps' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l concurrency -d 'Waves in flight at once' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l max-keys -d 'Refuse, changing nothing, when the dep sets hold more than N members in all' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l batch-size -d 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l rate -d 'At most N keys deleted per second (a throttle for a busy production Redis)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l pipeline -d 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l dry-run -d 'Report what would be deleted; write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -f -a "list" -d 'Every dep set, with its member count and current hash'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -f -a "prune" -d 'Remove members whose entry no longer exists, delete emptied sets, and optionally retire old hash records'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -f -a "inspect" -d 'Current hash, members, L1/L2 split, live vs dangling, fresh vs stale of each dep'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l pattern -d 'Only dep ids matching this glob (the `cc:dep:keys:` prefix is added, never matched)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l top -d 'Only the first N by --sort (memory: N rows). Without it rows stream in scan order' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l sort -d 'Order of --top (and of the full list, which then is held in memory)' -r -f -a "members\t'Largest dep sets first'
+id\t'By dep id'"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l pattern -d 'Only dep ids matching this glob' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l retire-after -d 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION. DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l batch-size -d 'Members per SSCAN round trip' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l dry-run -d 'Report what would be removed; write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l expect-hash -d 'Exit 1 unless the current hash is HASH and no live entry is stale or unreadable' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l batch-size -d 'Members per SSCAN round trip' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l keys -d 'List every member with its TTL and verdict (streamed; JSON Lines with --json)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every dep set, with its member count and current hash'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove members whose entry no longer exists, delete emptied sets, and optionally retire old hash records'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Current hash, members, L1/L2 split, live vs dangling, fresh vs stale of each dep'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -f -a "show" -d 'A namespace\'s current policy version'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -f -a "list" -d 'Every namespace found, with its policy version and entry counts (scans the keyspace)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -f -a "roll" -d 'Record the next policy version: every entry of the namespace is stale at once'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -f -a "purge" -d 'Delete the namespace\'s entries that are not at the current policy version (finishes an interrupted `roll --purge`, or purges after a roll without it)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -s n -l namespace -d 'The namespace (1-64 of A-Z a-z 0-9 _ . -)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -s n -l namespace -d 'The namespace (1-64 of A-Z a-z 0-9 _ . -)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l to -d 'The new version. Default: the current one plus 1 (numeric versions only)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l batch-size -d 'Keys per SCAN/UNLINK round trip of the purge' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l purge -d 'Then delete the namespace\'s entries written before the roll (cursor SCAN)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l dry-run -d 'Report the new version (and, with --purge, what would be deleted); write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -s n -l namespace -d 'The namespace (1-64 of A-Z a-z 0-9 _ . -)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l batch-size -d 'Keys per SCAN/UNLINK round trip' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l dry-run -d 'Report what would be deleted; write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "show" -d 'A namespace\'s current policy version'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every namespace found, with its policy version and entry counts (scans the keyspace)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "roll" -d 'Record the next policy version: every entry of the namespace is stale at once'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "purge" -d 'Delete the namespace\'s entries that are not at the current policy version (finishes an interrupted `roll --purge`, or purges after a roll without it)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l match -d 'Tag every entry whose key matches this SCAN glob instead (e.g. \'cc:l1:shop:*\')' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l dep -d 'A dep to add, as ID or ID=HASH (default hash: the dep\'s current one). Repeatable. The first `=` separates id and hash' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l dry-run -d 'Report what would change; write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -s y -l yes -d 'Do not ask for confirmation of --match (it is only asked when stdin is a terminal)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l dep -d 'A dep to remove. Repeatable' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l dry-run -d 'Report what would change; write nothing'
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -s n -l namespace -d 'The namespace (1-64 of A-Z a-z 0-9 _ . -)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l sample-sets -d 'How many dep sets to sample for sizes' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l entries -d 'How many entries to write (every fifth one L2)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -s n -l namespace -d 'The namespace to write them in' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l force -d 'Write even if the namespace already holds entries'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "invalidate" -d 'Invalidate one dep: record its new hash, then delete every entry tagged with it'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "invalidate-many" -d 'Invalidate many deps from a file, stdin or a list, with bounded concurrency'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "deps" -d 'Inspect and maintain dep sets'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "entry" -d 'Show one entry: its deps with recorded and current hash, and whether it is fresh'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "policy" -d 'Show, list and roll namespaces\' policy versions'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "tag" -d 'Add deps to existing entries (their deps field and the dep sets)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "untag" -d 'Remove deps from entries (their deps field and the dep sets)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "key" -d 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "completions" -d 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "doctor" -d 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "demo" -d 'Fill a Redis with a realistic synthetic data set to try every command on'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from deps" -f -a "list" -d 'Every dep set, with its member count and current hash'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from deps" -f -a "prune" -d 'Remove members whose entry no longer exists, delete emptied sets, and optionally retire old hash records'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from deps" -f -a "inspect" -d 'Current hash, members, L1/L2 split, live vs dangling, fresh vs stale of each dep'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'A namespace\'s current policy version'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "list" -d 'Every namespace found, with its policy version and entry counts (scans the keyspace)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "roll" -d 'Record the next policy version: every entry of the namespace is stale at once'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "purge" -d 'Delete the namespace\'s entries that are not at the current policy version (finishes an interrupted `roll --purge`, or purges after a roll without it)'

@@ -1,0 +1,196 @@
+//! `cachecore demo [--entries N] [--namespace NS] [--force]`
+//!
+//! Fills a Redis with a realistic synthetic data set, written exactly as the proxy writes
+//! entries, so that a newcomer can try every command: L1 and L2 entries tagged with a few
+//! hundred deps (documents, tables, users; most entries share their table dep), recorded
+//! with the deps' current hashes, a day's TTL, and a few dangling members left by entries
+//! that "expired". Refuses a namespace that already holds entries unless `--force`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::DemoArgs;
+use crate::error::{Exit, refused};
+use crate::layout::{DepId, DepRecord, Namespace, fingerprint, write_deps};
+use crate::output::{print_document, print_table, table};
+use crate::store::NewEntry;
+
+const TABLES: [&str; 10] = [
+    "products",
+    "orders",
+    "customers",
+    "prices",
+    "stock",
+    "shipping",
+    "returns",
+    "reviews",
+    "suppliers",
+    "promotions",
+];
+const DOCS: u64 = 200;
+const USERS: u64 = 90;
+const TTL_MS: u64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Default, Serialize)]
+struct Report {
+    namespace: String,
+    l1_written: u64,
+    l2_written: u64,
+    deps: u64,
+    dangling_members: u64,
+}
+
+/// The deps entry `i` declares, in declaration order.
+fn deps_of(i: u64) -> Vec<String> {
+    let mut deps = vec![
+        format!("doc:contract-{}", i % DOCS),
+        format!("table:{}", TABLES[((i / 5) % TABLES.len() as u64) as usize]),
+    ];
+    if i.is_multiple_of(3) {
+        deps.push(format!("user:{}", (i / 3) % USERS));
+    }
+    deps
+}
+
+fn all_deps() -> Vec<String> {
+    let mut deps: Vec<String> = (0..DOCS).map(|d| format!("doc:contract-{d}")).collect();
+    deps.extend(TABLES.iter().map(|t| format!("table:{t}")));
+    deps.extend((0..USERS).map(|u| format!("user:{u}")));
+    deps
+}
+
+pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
+    let ns = Namespace::parse(&args.namespace)?;
+    let mut store = ctx.store().await?;
+    let l1_pattern = format!("{}*", ns.l1_key(""));
+    let l2_pattern = format!("{}*", ns.l2_key(""));
+    if !args.force {
+        for pattern in [&l1_pattern, &l2_pattern] {
+            if store.any_key(pattern).await? {
+                return Err(refused(format!(
+                    "{} already holds Cachecore entries in namespace {ns} ({pattern}); pass --force to add the demo data anyway, or choose another --namespace",
+                    store.endpoint()
+                )));
+            }
+        }
+    }
+    // Recorded as the proxy records them: each dep's current hash, and the policy version.
+    let ids = all_deps();
+    let hash_keys: Vec<String> = ids
+        .iter()
+        .map(|d| DepId::parse(d).expect("demo ids are valid").hash_key())
+        .collect();
+    let current = store.get_strings(&hash_keys).await?;
+    let hash_of = |id: &str| {
+        ids.iter()
+            .position(|d| d == id)
+            .and_then(|i| current[i].clone())
+    };
+    let policy = DepId::policy(&ns);
+    let policy_hash = store
+        .get_string(&policy.hash_key())
+        .await?
+        .unwrap_or_else(|| "1".into());
+    let created_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0)
+        .to_string();
+
+    let mut report = Report {
+        namespace: ns.to_string(),
+        deps: ids.len() as u64,
+        ..Report::default()
+    };
+    let bar = ctx
+        .out
+        .progress(Some(args.entries), "writing demo entries", "entries");
+    let mut batch = Vec::with_capacity(500);
+    for i in 0..args.entries {
+        let l2 = i % 5 == 4;
+        let key = if l2 {
+            report.l2_written += 1;
+            ns.l2_key(&i.to_string())
+        } else {
+            report.l1_written += 1;
+            let request = format!(
+                r#"{{"model":"demo-model","messages":[{{"role":"user","content":"demo question {i}"}}],"temperature":0}}"#
+            );
+            ns.l1_key(&fingerprint(&request).expect("the demo request is valid JSON"))
+        };
+        let declared = deps_of(i);
+        let mut records: Vec<DepRecord> = declared
+            .iter()
+            .map(|id| DepRecord {
+                id: id.clone(),
+                hash: hash_of(id),
+            })
+            .collect();
+        records.push(DepRecord {
+            id: policy.as_str().to_string(),
+            hash: Some(policy_hash.clone()),
+        });
+        batch.push(NewEntry {
+            key,
+            body: format!("Demo answer {i}: the contract's payment terms are net 30 days.")
+                .into_bytes(),
+            deps: write_deps(&records),
+            created_at: created_at.clone(),
+            embedding: l2.then(|| {
+                (0..16u32)
+                    .flat_map(|d| ((i as f32) + d as f32).to_le_bytes())
+                    .collect()
+            }),
+            ttl_ms: TTL_MS,
+            dep_sets: declared
+                .iter()
+                .map(|id| DepId::parse(id).expect("demo ids are valid").keys_key())
+                .collect(),
+        });
+        if batch.len() == 500 {
+            store.write_entries(&batch).await?;
+            bar.inc(batch.len() as u64);
+            batch.clear();
+        }
+    }
+    store.write_entries(&batch).await?;
+    bar.finish_and_clear();
+    // Leftovers of entries that expired: members whose key no longer exists.
+    let dangling = (args.entries / 100).max(3);
+    for j in 0..dangling {
+        let gone = ns.l2_key(&format!("expired-{j}"));
+        let set = DepId::parse(&format!("doc:contract-{}", j % DOCS))
+            .expect("demo ids are valid")
+            .keys_key();
+        store.sadd(&set, gone.as_bytes()).await?;
+    }
+    report.dangling_members = dangling;
+
+    if ctx.out.json {
+        print_document("demo", &report)?;
+    } else {
+        let mut t = table(&[]);
+        t.add_row(vec!["namespace".to_string(), report.namespace.clone()]);
+        t.add_row(vec![
+            "L1 entries written".to_string(),
+            report.l1_written.to_string(),
+        ]);
+        t.add_row(vec![
+            "L2 entries written".to_string(),
+            report.l2_written.to_string(),
+        ]);
+        t.add_row(vec!["deps".to_string(), report.deps.to_string()]);
+        t.add_row(vec![
+            "dangling members".to_string(),
+            report.dangling_members.to_string(),
+        ]);
+        print_table(&t);
+        ctx.out.note(
+            "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
+        );
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,107 @@
+//! Shell completions and man pages, generated from the clap definitions in [`crate::cli`].
+//! `completions/` and `man/` hold the generated files; a test fails when they drift from
+//! the binary and rewrites them on request (see the README).
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+use clap_mangen::Man;
+use clap_mangen::roff::{Roff, roman};
+
+use crate::cli::Cli;
+use crate::error::EXIT_STATUS_HELP;
+
+/// The shells a completion script is generated for.
+pub const SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::Elvish,
+    Shell::PowerShell,
+];
+
+/// The completion script for `shell`.
+pub fn completion(shell: Shell) -> Vec<u8> {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "cachecore", &mut out);
+    out
+}
+
+/// The file a shell's completion script is committed as, under `completions/`.
+pub fn completion_file(shell: Shell) -> String {
+    match shell {
+        Shell::Bash => "cachecore.bash".into(),
+        Shell::Zsh => "_cachecore".into(),
+        Shell::Fish => "cachecore.fish".into(),
+        Shell::Elvish => "cachecore.elv".into(),
+        Shell::PowerShell => "_cachecore.ps1".into(),
+        other => format!("cachecore.{other}"),
+    }
+}
+
+/// Every man page as (file name, roff text): `cachecore.1`, then one per subcommand
+/// (`cachecore-deps-inspect.1`, ...), each with EXIT STATUS and ENVIRONMENT sections.
+pub fn man_pages() -> Vec<(String, Vec<u8>)> {
+    let mut root = Cli::command();
+    root.build();
+    let mut pages = Vec::new();
+    collect(&root, "cachecore", &mut pages);
+    pages
+}
+
+fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
+    pages.push((format!("{name}.1"), page(cmd, name)));
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        collect(sub, &format!("{name}-{}", sub.get_name()), pages);
+    }
+}
+
+fn page(cmd: &clap::Command, name: &str) -> Vec<u8> {
+    let cmd = cmd
+        .clone()
+        .name(name.to_string())
+        .bin_name(name.replace('-', " "));
+    // The version comes from Cargo.toml, the date never: the pages must be reproducible.
+    let man = Man::new(cmd.clone())
+        .date("")
+        .source(format!("cachecore {}", env!("CARGO_PKG_VERSION")));
+    let mut out = Vec::new();
+    let write = |f: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>, out: &mut Vec<u8>| {
+        f(out).expect("writing to memory cannot fail")
+    };
+    write(&|o| man.render_title(o), &mut out);
+    write(&|o| man.render_name_section(o), &mut out);
+    write(&|o| man.render_synopsis_section(o), &mut out);
+    write(&|o| man.render_description_section(o), &mut out);
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        write(&|o| man.render_options_section(o), &mut out);
+    }
+    if cmd.has_subcommands() {
+        write(&|o| man.render_subcommands_section(o), &mut out);
+    }
+    let mut extra = Roff::new();
+    extra.control("SH", ["EXIT STATUS"]);
+    for line in EXIT_STATUS_HELP.lines().skip(1) {
+        let (code, meaning) = line
+            .trim()
+            .split_once(char::is_whitespace)
+            .unwrap_or((line, ""));
+        extra.control("TP", []);
+        extra.text([roman(code)]);
+        extra.text([roman(meaning.trim())]);
+    }
+    extra.control("SH", ["ENVIRONMENT"]);
+    for (var, meaning) in crate::cli::ENVIRONMENT {
+        extra.control("TP", []);
+        extra.text([roman(*var)]);
+        extra.text([roman(*meaning)]);
+    }
+    extra.control("SH", ["SEE ALSO"]);
+    extra.text([roman(
+        "The README (install, walkthrough, how invalidation works, the ACL rule sets).",
+    )]);
+    extra
+        .to_writer(&mut out)
+        .expect("writing to memory cannot fail");
+    out
+}
