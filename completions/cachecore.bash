@@ -16,6 +16,9 @@ _cachecore() {
             ",$1")
                 cmd="cachecore"
                 ;;
+            cachecore,audit)
+                cmd="cachecore__subcmd__audit"
+                ;;
             cachecore,completions)
                 cmd="cachecore__subcmd__completions"
                 ;;
@@ -75,6 +78,9 @@ _cachecore() {
                 ;;
             cachecore__subcmd__deps__subcmd__help,prune)
                 cmd="cachecore__subcmd__deps__subcmd__help__subcmd__prune"
+                ;;
+            cachecore__subcmd__help,audit)
+                cmd="cachecore__subcmd__help__subcmd__audit"
                 ;;
             cachecore__subcmd__help,completions)
                 cmd="cachecore__subcmd__help__subcmd__completions"
@@ -170,7 +176,7 @@ _cachecore() {
 
     case "${cmd}" in
         cachecore)
-            opts="-q -h -V --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help --version invalidate invalidate-many deps entry policy tag untag key completions doctor demo help"
+            opts="-q -h -V --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help --version invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +214,68 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cachecore__subcmd__audit)
+            opts="-q -h --since --limit --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -216,7 +284,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__completions)
-            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help bash elvish fish powershell zsh"
+            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,6 +322,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -262,7 +334,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__demo)
-            opts="-n -q -h --entries --namespace --force --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-n -q -h --entries --namespace --force --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,6 +384,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -320,7 +396,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__deps)
-            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help list prune inspect help"
+            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help list prune inspect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +432,10 @@ _cachecore() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -436,7 +516,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__deps__subcmd__inspect)
-            opts="-q -h --keys --expect-hash --batch-size --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --keys --expect-hash --batch-size --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -482,6 +562,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -490,7 +574,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__deps__subcmd__list)
-            opts="-q -h --pattern --top --sort --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --pattern --top --sort --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,6 +624,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -548,7 +636,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__deps__subcmd__prune)
-            opts="-y -q -h --pattern --dry-run --retire-after --batch-size --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-y -q -h --pattern --dry-run --retire-after --batch-size --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,6 +686,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -606,7 +698,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__doctor)
-            opts="-q -h --sample-sets --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --sample-sets --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +740,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -656,7 +752,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__entry)
-            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +790,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -702,8 +802,22 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__help)
-            opts="invalidate invalidate-many deps entry policy tag untag key completions doctor demo help"
+            opts="invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cachecore__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -982,7 +1096,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__invalidate)
-            opts="-q -h --new-hash --if-hash --if-unset --soft --dry-run --max-keys --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --new-hash --if-hash --if-unset --soft --dry-run --max-keys --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1044,6 +1158,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1052,7 +1170,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__invalidate__subcmd__many)
-            opts="-y -q -h --file --dep-ids --format --new-hash --wave --concurrency --dry-run --max-keys --batch-size --rate --pipeline --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-y -q -h --file --dep-ids --format --new-hash --wave --concurrency --dry-run --max-keys --batch-size --rate --pipeline --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,6 +1248,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1138,7 +1260,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__key)
-            opts="-n -q -h --namespace --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-n -q -h --namespace --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1184,6 +1306,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1192,7 +1318,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__policy)
-            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help show list roll purge help"
+            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help show list roll purge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1228,6 +1354,10 @@ _cachecore() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1322,7 +1452,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__policy__subcmd__list)
-            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1360,6 +1490,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1368,7 +1502,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__policy__subcmd__purge)
-            opts="-n -y -q -h --namespace --dry-run --batch-size --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-n -y -q -h --namespace --dry-run --batch-size --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1418,6 +1552,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1426,7 +1564,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__policy__subcmd__roll)
-            opts="-n -y -q -h --namespace --to --purge --dry-run --batch-size --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-n -y -q -h --namespace --to --purge --dry-run --batch-size --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1480,6 +1618,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1488,7 +1630,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__policy__subcmd__show)
-            opts="-n -q -h --namespace --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-n -q -h --namespace --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1534,6 +1676,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1542,7 +1688,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__tag)
-            opts="-y -q -h --match --dep --dry-run --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-y -q -h --match --dep --dry-run --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1588,6 +1734,10 @@ _cachecore() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1596,7 +1746,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__untag)
-            opts="-q -h --dep --dry-run --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --quiet --help"
+            opts="-q -h --dep --dry-run --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1636,6 +1786,10 @@ _cachecore() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cachecore_global_optspecs
-    string join \n redis-url= cluster user= password-file= tls-ca= tls-cert= tls-key= tls-insecure timeout= json color= q/quiet h/help V/version
+    string join \n redis-url= cluster user= password-file= tls-ca= tls-cert= tls-key= tls-insecure timeout= json color= reason= q/quiet h/help V/version
 end
 
 function __fish_cachecore_needs_command
@@ -34,6 +34,7 @@ complete -c cachecore -n "__fish_cachecore_needs_command" -l timeout -d 'Timeout
 complete -c cachecore -n "__fish_cachecore_needs_command" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_needs_command" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_needs_command" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_needs_command" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_needs_command" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -49,6 +50,7 @@ complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "tag" -d 'Add de
 complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "untag" -d 'Remove deps from entries (their deps field and the dep sets)'
 complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "key" -d 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
 complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
+complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "audit" -d 'Show the audit trail (stream cc:audit): who changed what, newest first'
 complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "doctor" -d 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
 complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "demo" -d 'Fill a Redis with a realistic synthetic data set to try every command on'
 complete -c cachecore -n "__fish_cachecore_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -68,6 +70,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l timeo
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l if-unset -d 'Only if the dep has no current hash yet (compare-and-set); otherwise exit 1'
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l soft -d 'Record the new hash only; entries become stale now and expire by their TTL'
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l dry-run -d 'Report what would be deleted (counts per tier and a sample of keys); write nothing'
@@ -98,6 +101,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l 
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l dry-run -d 'Report what would be deleted; write nothing'
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
@@ -115,6 +119,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and not __fish_seen_subcommand_from list prune inspect help" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -138,6 +143,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_see
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -156,6 +162,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_see
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l dry-run -d 'Report what would be removed; write nothing'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
@@ -175,6 +182,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_see
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l keys -d 'List every member with its TTL and verdict (streamed; JSON Lines with --json)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
@@ -195,6 +203,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l timeout -d
 complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand entry" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -210,6 +219,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fi
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and not __fish_seen_subcommand_from show list roll purge help" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -231,6 +241,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_s
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -246,6 +257,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_s
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -264,6 +276,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_s
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l purge -d 'Then delete the namespace\'s entries written before the roll (cursor SCAN)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -l dry-run -d 'Report the new version (and, with --purge, what would be deleted); write nothing'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from roll" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
@@ -284,6 +297,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_s
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l dry-run -d 'Report what would be deleted; write nothing'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -s y -l yes -d 'Do not ask for confirmation (it is only asked when stdin is a terminal)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand policy; and __fish_seen_subcommand_from purge" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
@@ -308,6 +322,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l timeout -d '
 complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l dry-run -d 'Report what would change; write nothing'
 complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -s y -l yes -d 'Do not ask for confirmation of --match (it is only asked when stdin is a terminal)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand tag" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
@@ -326,6 +341,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l timeout -d
 complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l dry-run -d 'Report what would change; write nothing'
 complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand untag" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
@@ -343,6 +359,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l timeout -d '
 complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand key" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -358,11 +375,30 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l time
 complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
 complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
 complete -c cachecore -n "__fish_cachecore_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l since -d 'Only records newer than this (e.g. 1h, 7d)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l limit -d 'At most this many records' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l password-file -d 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l tls-ca -d 'PEM file of the certificate authorities to trust for rediss:// (default: the system\'s trust store)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l tls-cert -d 'PEM client certificate for mutual TLS (with --tls-key)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l tls-key -d 'PEM private key of the client certificate (with --tls-cert)' -r -F
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l timeout -d 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
+complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -s h -l help -d 'Print help'
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l sample-sets -d 'How many dep sets to sample for sizes' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l user -d 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line' -r
@@ -374,6 +410,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l timeout -
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand doctor" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
@@ -391,24 +428,26 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l timeout -d 
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l color -d 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l force -d 'Write even if the namespace already holds entries'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "invalidate" -d 'Invalidate one dep: record its new hash, then delete every entry tagged with it'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "invalidate-many" -d 'Invalidate many deps from a file, stdin or a list, with bounded concurrency'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "deps" -d 'Inspect and maintain dep sets'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "entry" -d 'Show one entry: its deps with recorded and current hash, and whether it is fresh'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "policy" -d 'Show, list and roll namespaces\' policy versions'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "tag" -d 'Add deps to existing entries (their deps field and the dep sets)'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "untag" -d 'Remove deps from entries (their deps field and the dep sets)'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "key" -d 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "completions" -d 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "doctor" -d 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "demo" -d 'Fill a Redis with a realistic synthetic data set to try every command on'
-complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions doctor demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "invalidate" -d 'Invalidate one dep: record its new hash, then delete every entry tagged with it'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "invalidate-many" -d 'Invalidate many deps from a file, stdin or a list, with bounded concurrency'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "deps" -d 'Inspect and maintain dep sets'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "entry" -d 'Show one entry: its deps with recorded and current hash, and whether it is fresh'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "policy" -d 'Show, list and roll namespaces\' policy versions'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "tag" -d 'Add deps to existing entries (their deps field and the dep sets)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "untag" -d 'Remove deps from entries (their deps field and the dep sets)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "key" -d 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "completions" -d 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "audit" -d 'Show the audit trail (stream cc:audit): who changed what, newest first'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "doctor" -d 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "demo" -d 'Fill a Redis with a realistic synthetic data set to try every command on'
+complete -c cachecore -n "__fish_cachecore_using_subcommand help; and not __fish_seen_subcommand_from invalidate invalidate-many deps entry policy tag untag key completions audit doctor demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from deps" -f -a "list" -d 'Every dep set, with its member count and current hash'
 complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from deps" -f -a "prune" -d 'Remove members whose entry no longer exists, delete emptied sets, and optionally retire old hash records'
 complete -c cachecore -n "__fish_cachecore_using_subcommand help; and __fish_seen_subcommand_from deps" -f -a "inspect" -d 'Current hash, members, L1/L2 split, live vs dangling, fresh vs stale of each dep'

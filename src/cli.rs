@@ -114,6 +114,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = crate::output::ColorChoice::Auto, value_name = "WHEN")]
     pub color: crate::output::ColorChoice,
 
+    /// Why: recorded with every change in the audit trail (`cachecore audit`).
+    #[arg(long, global = true, value_name = "TEXT")]
+    pub reason: Option<String>,
+
     /// No progress bars or notes on stderr; results and errors are still printed.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -169,6 +173,9 @@ pub enum Command {
     /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 
+    /// Show the audit trail (stream cc:audit): who changed what, newest first.
+    Audit(AuditArgs),
+
     /// Check that this Redis is safe for Cachecore and how healthy its dep sets are.
     ///
     /// Connectivity and latency, server version, cluster or not, the eviction policy (an
@@ -183,6 +190,17 @@ pub enum Command {
     /// entries share a dep), written as the proxy writes them, plus a few dangling members
     /// left by "expired" entries. Refuses a namespace that already holds entries.
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only records newer than this (e.g. 1h, 7d).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub since: Option<Duration>,
+
+    /// At most this many records.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub limit: u64,
 }
 
 #[derive(Debug, Args)]

@@ -310,6 +310,9 @@ pub enum DepsError {
 pub fn parse_deps(raw: &[u8]) -> Result<Vec<DepRecord>, DepsError> {
     let text = std::str::from_utf8(raw).map_err(|_| DepsError::NotUtf8)?;
     let value: Value = serde_json::from_str(text).map_err(|e| DepsError::NotJson(e.to_string()))?;
+    // serde_json keeps the last of a repeated key silently: a writer's `"id"` given twice
+    // would be judged by one of them. Such a field cannot be trusted.
+    serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| DepsError::NotJson(e.to_string()))?;
     let Value::Array(items) = value else {
         return Err(DepsError::NotArray);
     };
@@ -336,6 +339,65 @@ pub fn parse_deps(raw: &[u8]) -> Result<Vec<DepRecord>, DepsError> {
             Ok(DepRecord { id, hash })
         })
         .collect()
+}
+
+/// Deserializes any JSON, failing on an object that repeats a key (at any depth).
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
 }
 
 /// Parses `deps` and checks that it ends with `ns`'s policy dep, as every entry must; an
@@ -641,6 +703,15 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deps_object_with_a_repeated_key_is_not_trusted() {
+        let twice = br#"[{"id":"doc:1","hash":"v1","id":"doc:2"}]"#;
+        let err = parse_deps(twice).unwrap_err();
+        assert!(err.to_string().contains("appears twice"), "{err}");
+        assert!(parse_deps(br#"[{"id":"doc:1","hash":"v1","x":{"a":1,"b":[1,{"c":2}]}}]"#).is_ok());
+        assert!(parse_deps(br#"[{"id":"doc:1","hash":null,"x":{"a":1,"a":2}}]"#).is_err());
+    }
 
     fn rec(id: &str, hash: Option<&str>) -> DepRecord {
         DepRecord {

@@ -13,6 +13,7 @@
 //! talks to Redis; [`invalidation`] is the streaming-delete engine; `commands` holds one
 //! module per subcommand.
 
+pub mod audit;
 pub mod bookkeeping;
 pub mod cli;
 mod commands;

@@ -142,6 +142,11 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         for (plan, result) in wave.iter().zip(results) {
             match &result {
                 Ok(report) => {
+                    if !report.dry_run {
+                        let record =
+                            super::invalidate::audit_record(ctx, "invalidate-many", report);
+                        ctx.audit(&mut store, &record).await;
+                    }
                     summary.l1_deleted += report.l1_deleted;
                     summary.l2_deleted += report.l2_deleted;
                     summary.already_gone += report.already_gone;

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run` that returns the exit status.
 
+mod audit;
 mod demo;
 mod deps;
 mod doctor;
@@ -14,6 +15,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
+use crate::audit::AuditRecord;
 use crate::cli::{Cli, Command, DEFAULT_REDIS_URL, DepsCommand, PolicyCommand};
 use crate::error::{Exit, refused};
 use crate::interrupt::Interrupt;
@@ -25,6 +27,8 @@ pub struct Context {
     pub connect: ConnectOptions,
     pub out: Output,
     pub interrupt: Interrupt,
+    /// `--reason`, for the audit trail.
+    pub reason: Option<String>,
 }
 
 impl Context {
@@ -79,6 +83,23 @@ impl Context {
                 quiet: cli.global.quiet,
             },
             interrupt,
+            reason: cli.global.reason.clone(),
+        }
+    }
+
+    /// A new audit record for `command`, stamped now, with `--reason`.
+    pub fn audit_record(&self, command: &str) -> AuditRecord {
+        AuditRecord::now(command, self.reason.as_deref())
+    }
+
+    /// Appends `record` to the audit trail. A failure is reported on stderr and does not
+    /// change the outcome: the work it records is done either way.
+    pub async fn audit(&self, store: &mut Store, record: &AuditRecord) {
+        if let Err(e) = store.audit_append(record).await {
+            eprintln!(
+                "cachecore: warning: the work is done, but its audit record could not be written: {}",
+                crate::error::one_line(&e)
+            );
         }
     }
 
@@ -121,6 +142,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Tag(args) => tag::tag(&ctx, args).await,
         Command::Untag(args) => tag::untag(&ctx, args).await,
         Command::Key(args) => key::run(&ctx, args).await,
+        Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Completions(args) => {

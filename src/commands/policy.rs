@@ -255,6 +255,10 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
     }
     doc.interrupted = ctx.interrupt.is_set();
     doc.elapsed_ms = started.elapsed().as_millis() as u64;
+    if !doc.dry_run {
+        ctx.audit(&mut store, &audit_record(ctx, "policy roll", &dep, &doc))
+            .await;
+    }
     if ctx.out.json {
         print_json(&doc)?;
     } else {
@@ -312,6 +316,10 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
         interrupted: ctx.interrupt.is_set(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
+    if !doc.dry_run {
+        ctx.audit(&mut store, &audit_record(ctx, "policy purge", &dep, &doc))
+            .await;
+    }
     if ctx.out.json {
         print_json(&doc)?;
     } else {
@@ -322,6 +330,26 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
     } else {
         Exit::Success
     })
+}
+
+fn audit_record(
+    ctx: &Context,
+    command: &str,
+    dep: &DepId,
+    doc: &RollDoc,
+) -> crate::audit::AuditRecord {
+    let mut record = ctx.audit_record(command);
+    record.deps = dep.as_str().to_string();
+    record.old_hash = doc.old_version.clone();
+    record.new_hash = doc.new_version.clone();
+    if let Some(p) = &doc.purge {
+        record.counts = crate::audit::counts(&[
+            ("scanned", p.scanned),
+            ("l1_deleted", p.l1_deleted),
+            ("l2_deleted", p.l2_deleted),
+        ]);
+    }
+    record
 }
 
 /// Deletes the namespace's entries not at `version`, by cursor SCAN in bounded batches.

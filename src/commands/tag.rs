@@ -229,7 +229,23 @@ fn report(
     Ok(())
 }
 
-fn finish(ctx: &Context, summary: &Summary) -> Result<Exit> {
+async fn finish(
+    ctx: &Context,
+    store: &mut Store,
+    command: &str,
+    deps: String,
+    summary: &Summary,
+) -> Result<Exit> {
+    if !summary.dry_run && summary.changed > 0 {
+        let mut record = ctx.audit_record(command);
+        record.deps = deps;
+        record.counts = crate::audit::counts(&[
+            ("keys", summary.keys),
+            ("changed", summary.changed),
+            ("failed", summary.failed),
+        ]);
+        ctx.audit(store, &record).await;
+    }
     if ctx.out.json {
         print_json_line("summary", summary)?;
     } else {
@@ -322,7 +338,8 @@ pub async fn tag(ctx: &Context, args: TagArgs) -> Result<Exit> {
             }
         }
     }
-    finish(ctx, &summary)
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    finish(ctx, &mut store, "tag", ids.join(","), &summary).await
 }
 
 pub async fn untag(ctx: &Context, args: UntagArgs) -> Result<Exit> {
@@ -345,7 +362,8 @@ pub async fn untag(ctx: &Context, args: UntagArgs) -> Result<Exit> {
             break;
         }
     }
-    finish(ctx, &summary)
+    let ids: Vec<&str> = deps.iter().map(DepId::as_str).collect();
+    finish(ctx, &mut store, "untag", ids.join(","), &summary).await
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use redis::{AsyncConnectionConfig, Pipeline, RedisResult, Script, Value};
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 
+use crate::audit::{AUDIT_KEY, AUDIT_MAX_LEN, AuditRecord};
 use crate::error::{invalid, redis_failure};
 use crate::output::printable;
 
@@ -1212,6 +1213,41 @@ impl Store {
             .await
             .with_context(|| format!("SRANDMEMBER {}", printable(set.as_bytes())))?;
         Ok(members)
+    }
+
+    /// Appends one record to the capped audit stream.
+    pub async fn audit_append(&mut self, record: &AuditRecord) -> Result<()> {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(AUDIT_KEY)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(AUDIT_MAX_LEN)
+            .arg("*");
+        for (field, value) in record.fields() {
+            cmd.arg(field).arg(value);
+        }
+        let _: String = cmd
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("XADD {AUDIT_KEY}"))?;
+        Ok(())
+    }
+
+    /// Up to `limit` audit records from `since_ms` on, newest first.
+    pub async fn audit_read(&mut self, since_ms: u64, limit: u64) -> Result<Vec<AuditRecord>> {
+        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XREVRANGE")
+            .arg(AUDIT_KEY)
+            .arg("+")
+            .arg(since_ms)
+            .arg("COUNT")
+            .arg(limit)
+            .query_async(&mut self.conn)
+            .await
+            .with_context(|| format!("XREVRANGE {AUDIT_KEY}"))?;
+        Ok(entries
+            .iter()
+            .map(|(id, fields)| AuditRecord::from_entry(id, fields))
+            .collect())
     }
 
     /// Whether any key matches `pattern` (a full SCAN in the worst case, in small steps).

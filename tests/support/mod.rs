@@ -182,3 +182,14 @@ pub fn smembers(conn: &mut redis::Connection, key: &str) -> Vec<String> {
     m.sort();
     m
 }
+
+/// Sends a signal by name (INT, TERM, STOP, CONT) to a process.
+pub fn send_signal(pid: u32, name: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok, "kill -{name} {pid}");
+}

@@ -15,6 +15,18 @@ pub struct RedisServer {
     pub url: String,
     pub port: Option<u16>,
     password: Option<String>,
+    /// The redis-server arguments, for a restart in the same place.
+    args: Vec<String>,
+}
+
+fn launch(args: &[String]) -> Child {
+    Command::new(redis_server_binary())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server")
 }
 
 fn redis_server_binary() -> String {
@@ -32,6 +44,11 @@ impl RedisServer {
     /// A server on a private unix socket (no TCP port, so no port races).
     pub fn start() -> RedisServer {
         Self::spawn(None, &[])
+    }
+
+    /// [`RedisServer::start`] with extra `redis-server` arguments.
+    pub fn start_with(extra: &[&str]) -> RedisServer {
+        Self::spawn(None, extra)
     }
 
     /// A server on a free TCP port of 127.0.0.1, with extra `redis-server` arguments.
@@ -109,28 +126,29 @@ impl RedisServer {
             .expect("temp dir");
         let socket = dir.path().join("redis.sock");
         let log = dir.path().join("redis.log");
-        let mut cmd = Command::new(redis_server_binary());
-        cmd.arg("--port")
-            .arg(port.unwrap_or(0).to_string())
-            .arg("--bind")
-            .arg("127.0.0.1")
-            .arg("--unixsocket")
-            .arg(&socket)
-            .arg("--unixsocketperm")
-            .arg("700")
-            .arg("--save")
-            .arg("")
-            .arg("--appendonly")
-            .arg("no")
-            .arg("--dir")
-            .arg(dir.path())
-            .arg("--logfile")
-            .arg(&log)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let child = cmd.spawn().expect("spawn redis-server");
+        let mut args: Vec<String> = [
+            "--port",
+            &port.unwrap_or(0).to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--unixsocket",
+            &socket.display().to_string(),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            &dir.path().display().to_string(),
+            "--logfile",
+            &log.display().to_string(),
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let child = launch(&args);
         let password = extra
             .windows(2)
             .find(|w| w[0] == "--requirepass")
@@ -145,6 +163,7 @@ impl RedisServer {
             url,
             port,
             password,
+            args,
         };
         server.wait_ready(&socket).then_some(server)
     }
@@ -187,6 +206,25 @@ impl RedisServer {
         self.client()
             .get_connection()
             .expect("connect to the test server")
+    }
+
+    /// Starts the server again with the same arguments, directory, socket and port (a
+    /// server started with `--appendonly yes` comes back with its data).
+    pub fn restart(&mut self) {
+        self.kill();
+        let socket = self.dir.path().join("redis.sock");
+        let _ = std::fs::remove_file(&socket);
+        self.child = launch(&self.args);
+        assert!(
+            self.wait_ready(&socket),
+            "redis-server restarted: {}",
+            self.log()
+        );
+    }
+
+    /// Sends a signal (STOP, CONT) to the server process.
+    pub fn signal(&self, name: &str) {
+        super::send_signal(self.child.id(), name);
     }
 
     /// Kills the server at once (SIGKILL), as a crash would.

@@ -108,6 +108,18 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     }
     report.interrupted = ctx.interrupt.is_set();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
+    if !args.dry_run {
+        let mut record = ctx.audit_record("deps prune");
+        record.deps = args.pattern.clone();
+        let retired = report.retire.as_ref().map_or(0, |r| r.retired);
+        record.counts = crate::audit::counts(&[
+            ("sets_scanned", report.sets_scanned),
+            ("members_removed", report.members_removed),
+            ("sets_deleted", report.sets_deleted),
+            ("hash_records_retired", retired),
+        ]);
+        ctx.audit(&mut store, &record).await;
+    }
     if ctx.out.json {
         print_document("deps prune", &report)?;
     } else {

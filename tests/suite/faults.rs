@@ -1,0 +1,211 @@
+//! Faults: the server dies or stops answering in the middle of the work. The tool exits 3
+//! within its timeout, says which dep and how far it got, and a rerun finishes the job.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::fixture::{self, with};
+use crate::support::*;
+
+/// A server whose data survives a crash and restart (AOF, fsync on every write).
+fn durable() -> RedisServer {
+    RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"])
+}
+
+fn spawn(server: &RedisServer, args: &[&str]) -> Child {
+    cachecore_cmd(&server.url)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn no_entries_left(server: &RedisServer) {
+    let mut conn = server.conn();
+    let left = scan_keys(&mut conn, "cc:l1:*").len() + scan_keys(&mut conn, "vec:*").len();
+    assert_eq!(left, 0, "entries left behind");
+}
+
+#[test]
+fn a_server_killed_during_an_invalidation_is_exit_3_and_the_rerun_finishes() {
+    let mut server = durable();
+    fixture::write_many(
+        &mut server.conn(),
+        0,
+        30_000,
+        &[with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+    let child = spawn(
+        &server,
+        &[
+            "invalidate",
+            "table:products",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "10000",
+            "--timeout",
+            "2s",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    server.kill();
+    let killed = Instant::now();
+    let r = finish(child.wait_with_output().unwrap());
+    assert!(
+        killed.elapsed() < Duration::from_secs(10),
+        "exits within its timeout"
+    );
+    let err = r.expect_one_line_error(3);
+    assert!(err.contains("invalidating table:products failed"), "{err}");
+    assert!(err.contains("members were done"), "how far it got: {err}");
+
+    server.restart();
+    assert_eq!(
+        get(&mut server.conn(), "cc:dep:hash:table:products").as_deref(),
+        Some("v2")
+    );
+    let r = run(
+        &server,
+        &["invalidate", "table:products", "--new-hash", "v2", "--json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        r.json()["resumed_runs"],
+        1,
+        "the interrupted run is finished: {}",
+        r.stdout
+    );
+    no_entries_left(&server);
+    assert!(
+        scan_keys(&mut server.conn(), "cc:inval:*").is_empty(),
+        "no bookkeeping left"
+    );
+}
+
+/// 400 deps of 20 entries each, as a `--dep-ids` list.
+fn bulk_deps(server: &RedisServer) -> String {
+    let ids: Vec<String> = (0..400).map(|i| format!("doc:{i}")).collect();
+    let mut conn = server.conn();
+    for (i, id) in ids.iter().enumerate() {
+        fixture::write_many(
+            &mut conn,
+            i as u64 * 20,
+            20,
+            &[with(id, "v1")],
+            None,
+            Some(600),
+        );
+    }
+    ids.join(",")
+}
+
+/// A slow `invalidate-many` over `list`: waves of 10, one at a time, `rate` keys/s.
+fn bulk<'a>(list: &'a str, rate: &'a str) -> Vec<&'a str> {
+    vec![
+        "invalidate-many",
+        "--dep-ids",
+        list,
+        "--new-hash",
+        "v2",
+        "--wave",
+        "10",
+        "--concurrency",
+        "1",
+        "--rate",
+        rate,
+        "--json",
+    ]
+}
+
+#[test]
+fn sigterm_during_a_bulk_run_stops_cleanly_with_130_and_the_rerun_finishes() {
+    let server = RedisServer::start();
+    let list = bulk_deps(&server);
+    let child = spawn(&server, &bulk(&list, "4000"));
+    std::thread::sleep(Duration::from_millis(800));
+    send_signal(child.id(), "TERM");
+    let r = finish(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 130, "{r:?}");
+    let lines = r.json_lines();
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["interrupted"], true);
+    let done = summary["succeeded"].as_u64().unwrap();
+    assert!(done > 0 && done < 400, "stopped part way: {done}");
+    assert!(summary["not_started"].as_u64().unwrap() > 0);
+    let r = run(&server, &bulk(&list, "1000000"));
+    assert_eq!(r.code, 0, "{r:?}");
+    no_entries_left(&server);
+}
+
+#[test]
+fn a_server_killed_during_a_bulk_run_reports_each_dep_and_the_rerun_finishes() {
+    let mut server = durable();
+    let list = bulk_deps(&server);
+    let mut args = bulk(&list, "4000");
+    args.extend(["--timeout", "2s"]);
+    let child = spawn(&server, &args);
+    std::thread::sleep(Duration::from_millis(1000));
+    server.kill();
+    let r = finish(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 3, "{r:?}");
+    let lines = r.json_lines();
+    let done: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "dep" && l["ok"] == true)
+        .collect();
+    assert!(
+        !done.is_empty() && done.len() < 400,
+        "some deps completed before the kill: {}",
+        done.len()
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["succeeded"].as_u64().unwrap(), done.len() as u64);
+    assert!(summary["failed"].as_u64().unwrap() + summary["not_started"].as_u64().unwrap() > 0);
+
+    server.restart();
+    let r = run(&server, &args[..args.len() - 2]);
+    assert_eq!(r.code, 0, "{r:?}");
+    no_entries_left(&server);
+}
+
+#[test]
+fn a_server_that_stops_answering_trips_the_timeout() {
+    let server = RedisServer::start();
+    fixture::write_many(
+        &mut server.conn(),
+        0,
+        20_000,
+        &[with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+    let child = spawn(
+        &server,
+        &[
+            "invalidate",
+            "table:products",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "10000",
+            "--timeout",
+            "1s",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    server.signal("STOP");
+    let stopped = Instant::now();
+    let r = finish(child.wait_with_output().unwrap());
+    let waited = stopped.elapsed();
+    server.signal("CONT");
+    assert!(waited < Duration::from_secs(6), "gave up after {waited:?}");
+    let err = r.expect_one_line_error(3);
+    assert!(err.contains("timed out"), "{err}");
+    assert!(err.contains("table:products"), "{err}");
+}
