@@ -5,6 +5,8 @@
 mod connect;
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
@@ -23,7 +25,22 @@ use crate::output::printable;
 pub struct Store {
     conn: Conn,
     endpoint: String,
+    /// How to connect again after a dropped connection (single node; a cluster
+    /// connection reconnects by itself).
+    redial: Option<Arc<(redis::Client, AsyncConnectionConfig)>>,
 }
+
+/// Whether a step may be sent again after the connection dropped mid-request, when it is
+/// unknown whether Redis ran it. Only steps that leave Redis in the same state whether they
+/// ran once or twice qualify; each says why.
+#[derive(Debug, Clone, Copy)]
+enum Repeat {
+    Never,
+    Safe(&'static str),
+}
+
+/// Reads change nothing, so running one twice is safe.
+const READ: Repeat = Repeat::Safe("a read changes nothing");
 
 /// What one member of a dep set looks like right now.
 #[derive(Debug, Clone)]
@@ -296,6 +313,7 @@ impl Store {
             .set_connection_timeout(Some(opts.timeout))
             .set_response_timeout(Some(opts.timeout));
         let mut first = None;
+        let mut first_addr = None;
         let mut last_error = None;
         for client in &clients {
             match client
@@ -304,6 +322,7 @@ impl Store {
             {
                 Ok(c) => {
                     first = Some(c);
+                    first_addr = Some(client.get_connection_info().addr().clone());
                     break;
                 }
                 Err(e) => last_error = Some(e),
@@ -328,6 +347,14 @@ impl Store {
             || hello.get("mode").is_some_and(|m| {
                 redis::from_redis_value::<String>(m.clone()).is_ok_and(|m| m == "cluster")
             });
+        let redial = (!is_cluster).then(|| {
+            let client = clients
+                .iter()
+                .find(|c| c.get_connection_info().addr() == first_addr.as_ref().unwrap())
+                .unwrap_or(&clients[0])
+                .clone();
+            Arc::new((client, config.clone()))
+        });
         let conn = if is_cluster {
             let certs = opts.tls.certificates()?;
             connect::cluster(opts, &clients, certs)
@@ -340,7 +367,11 @@ impl Store {
         } else {
             Conn::Single(first)
         };
-        Ok(Store { conn, endpoint })
+        Ok(Store {
+            conn,
+            endpoint,
+            redial,
+        })
     }
 
     /// Whether scripts may touch keys they do not declare (member keys of a dep set):
@@ -417,14 +448,22 @@ impl Store {
         cursor: u64,
         count: usize,
     ) -> Result<(u64, Vec<Vec<u8>>)> {
-        let (next, members): (u64, Vec<Vec<u8>>) = redis::cmd("SSCAN")
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors()
+            .cmd("SSCAN")
             .arg(key)
             .arg(cursor)
             .arg("COUNT")
-            .arg(count)
-            .query_async(&mut self.conn)
+            .arg(count);
+        let context = || format!("SSCAN {}", printable(key.as_bytes()));
+        let reply = self
+            .send(&pipe, READ)
             .await
-            .with_context(|| format!("SSCAN {}", printable(key.as_bytes())))?;
+            .with_context(context)?
+            .pop()
+            .expect("one reply")
+            .with_context(context)?;
+        let (next, members): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
         Ok((next, members))
     }
 
@@ -432,6 +471,7 @@ impl Store {
     /// many of each existed.
     pub async fn unlink_tiers(&mut self, l1: &[Vec<u8>], l2: &[Vec<u8>]) -> Result<(u64, u64)> {
         let mut pipe = redis::pipe();
+        pipe.ignore_errors();
         for keys in [l1, l2] {
             if !keys.is_empty() {
                 pipe.cmd("UNLINK").arg(keys);
@@ -440,10 +480,17 @@ impl Store {
         if pipe.is_empty() {
             return Ok((0, 0));
         }
-        let counts: Vec<u64> = pipe
-            .query_async(&mut self.conn)
+        let context = || format!("UNLINK of {} entries", l1.len() + l2.len());
+        let counts = self
+            .send(
+                &pipe,
+                Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
+            )
             .await
-            .with_context(|| format!("UNLINK of {} entries", l1.len() + l2.len()))?;
+            .with_context(context)?
+            .into_iter()
+            .map(|r| Ok(redis::from_redis_value::<u64>(r.with_context(context)?)?))
+            .collect::<Result<Vec<u64>>>()?;
         let mut counts = counts.into_iter();
         let d1 = if l1.is_empty() {
             0
@@ -464,14 +511,17 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
+        pipe.ignore_errors();
         for key in keys {
             pipe.cmd("EXISTS").arg(key);
         }
-        let found: Vec<bool> = pipe
-            .query_async(&mut self.conn)
+        let context = || format!("EXISTS of {} keys", keys.len());
+        self.send(&pipe, READ)
             .await
-            .with_context(|| format!("EXISTS of {} keys", keys.len()))?;
-        Ok(found)
+            .with_context(context)?
+            .into_iter()
+            .map(|r| Ok(redis::from_redis_value::<bool>(r.with_context(context)?)?))
+            .collect()
     }
 
     /// TTL and `deps` of each key, one pipelined round trip. Per-key errors (a key of the
@@ -575,12 +625,62 @@ impl Store {
             .expect("one result per write")
     }
 
+    /// Sends a pipeline (built with `ignore_errors`). After a dropped connection a step
+    /// marked [`Repeat::Safe`] is sent again, up to 3 times, 200, 400 and 800 ms apart,
+    /// on a new connection. Timeouts are never repeated: a server that stopped answering
+    /// is reported within `--timeout`.
+    async fn send(
+        &mut self,
+        pipe: &Pipeline,
+        repeat: Repeat,
+    ) -> RedisResult<Vec<RedisResult<Value>>> {
+        let mut attempt = 0;
+        loop {
+            match pipe.query_async(&mut self.conn).await {
+                Err(e)
+                    if matches!(repeat, Repeat::Safe(_))
+                        && attempt < 3
+                        && (e.is_io_error()
+                            || e.is_connection_dropped()
+                            || e.is_connection_refusal())
+                        && !e.is_timeout() =>
+                {
+                    attempt += 1;
+                    if let Repeat::Safe(why) = repeat {
+                        eprintln!(
+                            "cachecore: note: the connection to {} dropped ({e}); sending the step again, attempt {attempt} of 3 ({why})",
+                            self.endpoint
+                        );
+                    }
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                    self.redial().await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Replaces a single-node connection after it dropped; if that fails too, the next
+    /// attempt reports the error.
+    async fn redial(&mut self) {
+        if let Some(redial) = self.redial.clone() {
+            let (client, config) = &*redial;
+            if let Ok(conn) = client
+                .get_multiplexed_async_connection_with_config(config)
+                .await
+            {
+                self.conn = Conn::Single(conn);
+            }
+        }
+    }
+
     /// Runs each item's commands in one pipeline for all items. A command's error (for
     /// example a key of the wrong type) stays with its item; the outer error means the
     /// round trip itself failed.
     async fn per_item<I, T>(
         &mut self,
         what: &str,
+        repeat: Repeat,
         items: &[I],
         build: impl Fn(&mut Pipeline, &I),
         parse: impl Fn(&I, &mut dyn Iterator<Item = RedisResult<Value>>) -> Result<T>,
@@ -588,7 +688,8 @@ impl Store {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        self.per_item_after(what, |_| {}, items, build, parse).await
+        self.per_item_after(what, repeat, |_| {}, items, build, parse)
+            .await
     }
 
     /// [`Store::per_item`] with `prelude` commands first in the same pipeline (for example
@@ -596,6 +697,7 @@ impl Store {
     async fn per_item_after<I, T>(
         &mut self,
         what: &str,
+        repeat: Repeat,
         prelude: impl Fn(&mut Pipeline),
         items: &[I],
         build: impl Fn(&mut Pipeline, &I),
@@ -613,9 +715,9 @@ impl Store {
             build(&mut pipe, item);
             widths.push(pipe.len() - before);
         }
-        let replies: Vec<RedisResult<Value>> = pipe
-            .ignore_errors()
-            .query_async(&mut self.conn)
+        pipe.ignore_errors();
+        let replies = self
+            .send(&pipe, repeat)
             .await
             .with_context(|| format!("{what} ({} at once)", items.len()))?;
         let mut replies = replies.into_iter();
@@ -640,6 +742,7 @@ impl Store {
         let mut pre = self
             .per_item(
                 "preflight",
+                READ,
                 deps,
                 |pipe, d| {
                     pipe.cmd("TYPE")
@@ -697,6 +800,8 @@ impl Store {
     ) -> Result<Vec<Result<HashSwap>>> {
         self.per_item(
             "recording hashes",
+            // A compare-and-set that ran once would refuse its own retry.
+            Repeat::Never,
             writes,
             |pipe, w| {
                 let (mode, expected) = w.condition.script_args();
@@ -735,6 +840,8 @@ impl Store {
         let script = Script::new(sweep_small_lua());
         self.per_item_after(
             "invalidating small dep sets",
+            // A single-step script that ran once would record a second write time.
+            Repeat::Never,
             |pipe| {
                 pipe.cmd("SCRIPT").arg("LOAD").arg(sweep_small_lua());
             },
@@ -779,6 +886,9 @@ impl Store {
     ) -> Result<Vec<Result<Vec<(String, u64)>>>> {
         self.per_item(
             "detaching dep sets",
+            // Once the set is renamed a retry finds none, so it would detach nothing
+            // new; but it is also the step that names this run: kept single.
+            Repeat::Never,
             deps,
             |pipe, d| {
                 pipe.cmd("EVAL")
@@ -803,6 +913,7 @@ impl Store {
     pub async fn smembers_many(&mut self, sets: &[String]) -> Result<Vec<Result<Vec<Vec<u8>>>>> {
         self.per_item(
             "reading pending sets",
+            READ,
             sets,
             |pipe, set| {
                 pipe.cmd("SMEMBERS").arg(set);
@@ -824,6 +935,7 @@ impl Store {
     pub async fn finish_many(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<(u64, u64)>>> {
         self.per_item(
             "deleting entries",
+            Repeat::Safe("UNLINK and SREM of what is already gone are no-ops; only the counts of the lost first reply are missing"),
             sets,
             |pipe, f| {
                 for keys in [&f.l1, &f.l2] {
@@ -877,41 +989,48 @@ impl Store {
             cmd.arg("TYPE").arg(t);
         }
         let context = || format!("SCAN MATCH {}", printable(pattern.as_bytes()));
-        match &mut self.conn {
-            Conn::Single(conn) => {
-                let (next, keys): (u64, Vec<Vec<u8>>) =
-                    cmd.query_async(conn).await.with_context(context)?;
-                Ok((next, keys))
-            }
-            Conn::Cluster { conn, primaries } => {
-                let node = (cursor >> NODE_SHIFT) as usize;
-                let Some((host, port)) = primaries.get(node).cloned() else {
-                    return Ok((0, Vec::new()));
-                };
-                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
-                    host: host.clone(),
-                    port,
-                });
-                let reply = conn
-                    .route_command(cmd, routing)
-                    .await
-                    .with_context(|| format!("{} on {host}:{port}", context()))?;
-                let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
-                if next >> NODE_SHIFT != 0 {
-                    return Err(redis_failure(format!(
-                        "{host}:{port} returned a SCAN cursor too large to combine with a node index"
-                    )));
-                }
-                let next = if next != 0 {
-                    ((node as u64) << NODE_SHIFT) | next
-                } else if node + 1 < primaries.len() {
-                    ((node + 1) as u64) << NODE_SHIFT
-                } else {
-                    0
-                };
-                Ok((next, keys))
-            }
+        if self.is_standalone() {
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors().add_command(cmd);
+            let reply = self
+                .send(&pipe, READ)
+                .await
+                .with_context(context)?
+                .pop()
+                .expect("one reply")
+                .with_context(context)?;
+            let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
+            return Ok((next, keys));
         }
+        let Conn::Cluster { conn, primaries } = &mut self.conn else {
+            unreachable!("a single node is scanned above");
+        };
+        let node = (cursor >> NODE_SHIFT) as usize;
+        let Some((host, port)) = primaries.get(node).cloned() else {
+            return Ok((0, Vec::new()));
+        };
+        let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+            host: host.clone(),
+            port,
+        });
+        let reply = conn
+            .route_command(cmd, routing)
+            .await
+            .with_context(|| format!("{} on {host}:{port}", context()))?;
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
+        if next >> NODE_SHIFT != 0 {
+            return Err(redis_failure(format!(
+                "{host}:{port} returned a SCAN cursor too large to combine with a node index"
+            )));
+        }
+        let next = if next != 0 {
+            ((node as u64) << NODE_SHIFT) | next
+        } else if node + 1 < primaries.len() {
+            ((node + 1) as u64) << NODE_SHIFT
+        } else {
+            0
+        };
+        Ok((next, keys))
     }
 
     /// SCARD of each key, one pipelined round trip. A key of the wrong type counts 0:
@@ -961,6 +1080,7 @@ impl Store {
         let scanned = self
             .per_item(
                 "scanning dep sets",
+                READ,
                 sets,
                 |pipe, (set, cursor)| {
                     if *cursor == 0 {
@@ -1045,6 +1165,7 @@ impl Store {
         let mut after = self
             .per_item(
                 "MEMORY USAGE",
+                READ,
                 &done,
                 |pipe, set| {
                     pipe.cmd("MEMORY").arg("USAGE").arg(*set);
@@ -1090,6 +1211,9 @@ impl Store {
         let script = Script::new(PRUNE_PAGE_LUA);
         self.per_item_after(
             "pruning dep sets",
+            Repeat::Safe(
+                "the script removes only members whose key does not exist, checked as it runs",
+            ),
             |pipe| {
                 pipe.cmd("SCRIPT").arg("LOAD").arg(PRUNE_PAGE_LUA);
             },
@@ -1142,6 +1266,7 @@ impl Store {
     pub async fn write_entries(&mut self, entries: &[NewEntry]) -> Result<()> {
         self.per_item(
             "writing entries",
+            Repeat::Safe("HSET, PEXPIRE and SADD of the same values again leave the same state"),
             entries,
             |pipe, e| {
                 let h = pipe

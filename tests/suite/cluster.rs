@@ -322,7 +322,7 @@ fn a_node_that_dies_mid_run_fails_the_dep_with_a_clear_error() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     cluster.nodes[victim].kill();
     let r = finish(child.wait_with_output().unwrap());
-    let err = r.expect_one_line_error(3);
+    let err = r.expect_error_after_notes(3);
     assert!(err.contains("invalidating table:products failed"), "{err}");
     assert!(err.contains("rerun"), "{err}");
     assert!(

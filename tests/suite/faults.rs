@@ -59,7 +59,7 @@ fn a_server_killed_during_an_invalidation_is_exit_3_and_the_rerun_finishes() {
         killed.elapsed() < Duration::from_secs(10),
         "exits within its timeout"
     );
-    let err = r.expect_one_line_error(3);
+    let err = r.expect_error_after_notes(3);
     assert!(err.contains("invalidating table:products failed"), "{err}");
     assert!(err.contains("members were done"), "how far it got: {err}");
 
@@ -208,4 +208,53 @@ fn a_server_that_stops_answering_trips_the_timeout() {
     let err = r.expect_one_line_error(3);
     assert!(err.contains("timed out"), "{err}");
     assert!(err.contains("table:products"), "{err}");
+}
+
+#[test]
+fn a_dropped_connection_is_redialled_and_only_repeatable_steps_are_sent_again() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    fixture::write_many(
+        &mut conn,
+        0,
+        30_000,
+        &[with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+    let child = spawn(
+        &server,
+        &[
+            "invalidate",
+            "table:products",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "15000",
+            "--json",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    // Drops every client connection but this one: the reset a proxy or failover causes.
+    let killed: u64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .query(&mut conn)
+        .unwrap();
+    assert!(killed >= 1, "the tool's connection was dropped");
+    let r = finish(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("dropped") && r.stderr.contains("sending the step again"),
+        "{}",
+        r.stderr
+    );
+    let j = r.json();
+    assert_eq!(j["members"], 30_000);
+    no_entries_left(&server);
+    assert!(
+        scan_keys(&mut conn, "cc:inval:*").is_empty(),
+        "no bookkeeping left"
+    );
 }

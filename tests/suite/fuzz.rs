@@ -146,3 +146,79 @@ fn the_seed_corpus_parses_without_panics_and_names_bad_lines() {
         .is_ok()
     );
 }
+
+/// What a buggy proxy might write, one entry each, all tracked by `doc:bug`.
+const BROKEN_DEPS: [(&str, Option<&str>); 7] = [
+    ("not json", Some("not json")),
+    ("not an array", Some(r#"{"id":"doc:bug","hash":"v1"}"#)),
+    (
+        "hash of the wrong type",
+        Some(r#"[{"id":"doc:bug","hash":1},{"id":"cc:policy-version:default","hash":"1"}]"#),
+    ),
+    (
+        "id missing",
+        Some(r#"[{"hash":"v1"},{"id":"cc:policy-version:default","hash":"1"}]"#),
+    ),
+    ("no policy dep", Some(r#"[{"id":"doc:bug","hash":"v1"}]"#)),
+    (
+        "a key given twice",
+        Some(
+            r#"[{"id":"doc:other","hash":"v1","id":"doc:bug"},{"id":"cc:policy-version:default","hash":"1"}]"#,
+        ),
+    ),
+    ("deps field missing", None),
+];
+
+#[test]
+fn entries_a_buggy_proxy_wrote_are_corrupt_by_name_and_fail_the_gate() {
+    let server = crate::support::RedisServer::start();
+    let mut conn = server.conn();
+    crate::support::set(&mut conn, "cc:dep:hash:doc:bug", "v1");
+    let mut keys = Vec::new();
+    for (i, (what, deps)) in BROKEN_DEPS.iter().enumerate() {
+        let key =
+            crate::support::fixture::key(crate::support::fixture::Tier::L2, "default", i as u64);
+        let mut cmd = redis::cmd("HSET");
+        cmd.arg(&key).arg("body").arg("x");
+        if let Some(deps) = deps {
+            cmd.arg("deps").arg(*deps);
+        }
+        let () = cmd.query(&mut conn).unwrap();
+        let () = redis::cmd("SADD")
+            .arg("cc:dep:keys:doc:bug")
+            .arg(&key)
+            .query(&mut conn)
+            .unwrap();
+        keys.push((key, *what));
+    }
+    for (key, what) in &keys {
+        let r = crate::support::run(&server, &["entry", key, "--json"]);
+        assert_eq!(r.code, 1, "{what}: {r:?}");
+        assert_eq!(r.json()["verdict"], "corrupt", "{what}");
+    }
+    let r = crate::support::run(
+        &server,
+        &[
+            "deps",
+            "inspect",
+            "doc:bug",
+            "--expect-hash",
+            "v1",
+            "--keys",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 1, "the gate fails on corrupt entries: {r:?}");
+    let lines = r.json_lines();
+    for (key, what) in &keys {
+        let line = lines
+            .iter()
+            .find(|l| l["key"] == key.as_str())
+            .unwrap_or_else(|| panic!("{what}: {key} named"));
+        assert_eq!(line["verdict"], "corrupt", "{what}");
+    }
+    let dep = lines.iter().find(|l| l["type"] == "dep").unwrap();
+    assert_eq!(dep["corrupt"], 7);
+    assert_eq!(dep["fresh"], 0);
+    assert!(r.stderr.contains("doc:bug") && r.stderr.contains("unreadable"), "{}", r.stderr);
+}

@@ -43,6 +43,21 @@ impl Run {
             .collect()
     }
 
+    /// Like [`Run::expect_one_line_error`], but after any `cachecore: note:` lines (the
+    /// notes of steps sent again after a dropped connection).
+    pub fn expect_error_after_notes(&self, code: i32) -> &str {
+        assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        let (last, notes) = lines.split_last().expect("an error line");
+        assert!(last.starts_with("cachecore: error: "), "{}", self.stderr);
+        assert!(
+            notes.iter().all(|l| l.starts_with("cachecore: note: ")),
+            "{}",
+            self.stderr
+        );
+        last
+    }
+
     /// Asserts the run failed with `code` and exactly one line on stderr.
     pub fn expect_one_line_error(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
