@@ -448,22 +448,10 @@ impl Store {
         cursor: u64,
         count: usize,
     ) -> Result<(u64, Vec<Vec<u8>>)> {
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors()
-            .cmd("SSCAN")
-            .arg(key)
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(count);
-        let context = || format!("SSCAN {}", printable(key.as_bytes()));
-        let reply = self
-            .send(&pipe, READ)
-            .await
-            .with_context(context)?
-            .pop()
-            .expect("one reply")
-            .with_context(context)?;
-        let (next, members): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
+        let mut cmd = redis::cmd("SSCAN");
+        cmd.arg(key).arg(cursor).arg("COUNT").arg(count);
+        let context = format!("SSCAN {}", printable(key.as_bytes()));
+        let (next, members): (u64, Vec<Vec<u8>>) = self.send_one(cmd, READ, &context).await?;
         Ok((next, members))
     }
 
@@ -658,6 +646,26 @@ impl Store {
                 other => return other,
             }
         }
+    }
+
+    /// One command through [`Store::send`], its reply converted; `context` names it in
+    /// errors.
+    async fn send_one<T: redis::FromRedisValue>(
+        &mut self,
+        cmd: redis::Cmd,
+        repeat: Repeat,
+        context: &str,
+    ) -> Result<T> {
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors().add_command(cmd);
+        let reply = self
+            .send(&pipe, repeat)
+            .await
+            .with_context(|| context.to_string())?
+            .pop()
+            .expect("one reply")
+            .with_context(|| context.to_string())?;
+        Ok(redis::from_redis_value(reply)?)
     }
 
     /// Replaces a single-node connection after it dropped; if that fails too, the next
@@ -990,17 +998,7 @@ impl Store {
         }
         let context = || format!("SCAN MATCH {}", printable(pattern.as_bytes()));
         if self.is_standalone() {
-            let mut pipe = redis::pipe();
-            pipe.ignore_errors().add_command(cmd);
-            let reply = self
-                .send(&pipe, READ)
-                .await
-                .with_context(context)?
-                .pop()
-                .expect("one reply")
-                .with_context(context)?;
-            let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;
-            return Ok((next, keys));
+            return self.send_one(cmd, READ, &context()).await;
         }
         let Conn::Cluster { conn, primaries } = &mut self.conn else {
             unreachable!("a single node is scanned above");

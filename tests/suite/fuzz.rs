@@ -220,5 +220,9 @@ fn entries_a_buggy_proxy_wrote_are_corrupt_by_name_and_fail_the_gate() {
     let dep = lines.iter().find(|l| l["type"] == "dep").unwrap();
     assert_eq!(dep["corrupt"], 7);
     assert_eq!(dep["fresh"], 0);
-    assert!(r.stderr.contains("doc:bug") && r.stderr.contains("unreadable"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("doc:bug") && r.stderr.contains("unreadable"),
+        "{}",
+        r.stderr
+    );
 }
