@@ -35,7 +35,7 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
         )
     })?;
     if !report.dry_run {
-        ctx.audit(&mut store, &audit_record(ctx, "invalidate", &report))
+        ctx.audit(&mut store, &[audit_record(ctx, "invalidate", &report)])
             .await;
     }
     if ctx.out.json {

@@ -139,14 +139,17 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
                     .collect()
             }
         };
+        // One audit record per dep, appended for the whole wave in one round trip.
+        let records: Vec<_> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .filter(|r| !r.dry_run)
+            .map(|r| super::invalidate::audit_record(ctx, "invalidate-many", r))
+            .collect();
+        ctx.audit(&mut store, &records).await;
         for (plan, result) in wave.iter().zip(results) {
             match &result {
                 Ok(report) => {
-                    if !report.dry_run {
-                        let record =
-                            super::invalidate::audit_record(ctx, "invalidate-many", report);
-                        ctx.audit(&mut store, &record).await;
-                    }
                     summary.l1_deleted += report.l1_deleted;
                     summary.l2_deleted += report.l2_deleted;
                     summary.already_gone += report.already_gone;

@@ -92,10 +92,10 @@ impl Context {
         AuditRecord::now(command, self.reason.as_deref())
     }
 
-    /// Appends `record` to the audit trail. A failure is reported on stderr and does not
+    /// Appends `records` to the audit trail (one round trip). A failure is reported on stderr and does not
     /// change the outcome: the work it records is done either way.
-    pub async fn audit(&self, store: &mut Store, record: &AuditRecord) {
-        if let Err(e) = store.audit_append(record).await {
+    pub async fn audit(&self, store: &mut Store, records: &[AuditRecord]) {
+        if let Err(e) = store.audit_append(records).await {
             eprintln!(
                 "cachecore: warning: the work is done, but its audit record could not be written: {}",
                 crate::error::one_line(&e)

@@ -256,7 +256,7 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
     doc.interrupted = ctx.interrupt.is_set();
     doc.elapsed_ms = started.elapsed().as_millis() as u64;
     if !doc.dry_run {
-        ctx.audit(&mut store, &audit_record(ctx, "policy roll", &dep, &doc))
+        ctx.audit(&mut store, &[audit_record(ctx, "policy roll", &dep, &doc)])
             .await;
     }
     if ctx.out.json {
@@ -317,7 +317,7 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
     if !doc.dry_run {
-        ctx.audit(&mut store, &audit_record(ctx, "policy purge", &dep, &doc))
+        ctx.audit(&mut store, &[audit_record(ctx, "policy purge", &dep, &doc)])
             .await;
     }
     if ctx.out.json {

@@ -244,7 +244,7 @@ async fn finish(
             ("changed", summary.changed),
             ("failed", summary.failed),
         ]);
-        ctx.audit(store, &record).await;
+        ctx.audit(store, &[record]).await;
     }
     if ctx.out.json {
         print_json_line("summary", summary)?;

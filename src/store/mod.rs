@@ -1338,22 +1338,35 @@ impl Store {
         Ok(members)
     }
 
-    /// Appends one record to the capped audit stream.
-    pub async fn audit_append(&mut self, record: &AuditRecord) -> Result<()> {
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(AUDIT_KEY)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(AUDIT_MAX_LEN)
-            .arg("*");
-        for (field, value) in record.fields() {
-            cmd.arg(field).arg(value);
-        }
-        let _: String = cmd
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("XADD {AUDIT_KEY}"))?;
-        Ok(())
+    /// Appends records to the capped audit stream, one round trip.
+    pub async fn audit_append(&mut self, records: &[AuditRecord]) -> Result<()> {
+        self.per_item(
+            "appending to the audit trail",
+            // XADD with `*` makes a new id each time: a repeat would write the record twice.
+            Repeat::Never,
+            records,
+            |pipe, record| {
+                let cmd = pipe
+                    .cmd("XADD")
+                    .arg(AUDIT_KEY)
+                    .arg("MAXLEN")
+                    .arg("~")
+                    .arg(AUDIT_MAX_LEN)
+                    .arg("*");
+                for (field, value) in record.fields() {
+                    cmd.arg(field).arg(value);
+                }
+            },
+            |_, replies| {
+                for reply in replies {
+                    reply.with_context(|| format!("XADD {AUDIT_KEY}"))?;
+                }
+                Ok(())
+            },
+        )
+        .await?
+        .into_iter()
+        .collect()
     }
 
     /// Up to `limit` audit records from `since_ms` on, newest first.

@@ -118,7 +118,7 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
             ("sets_deleted", report.sets_deleted),
             ("hash_records_retired", retired),
         ]);
-        ctx.audit(&mut store, &record).await;
+        ctx.audit(&mut store, &[record]).await;
     }
     if ctx.out.json {
         print_document("deps prune", &report)?;
