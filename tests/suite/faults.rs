@@ -21,6 +21,22 @@ fn spawn(server: &RedisServer, args: &[&str]) -> Child {
         .unwrap()
 }
 
+/// Tags `entries` entries with table:products and starts invalidating them in the
+/// background, slowed by `--rate` in `extra` so that the test can act while it runs.
+fn slow_invalidation(server: &RedisServer, entries: u64, extra: &[&str]) -> Child {
+    fixture::write_many(
+        &mut server.conn(),
+        0,
+        entries,
+        &[with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+    let mut args = vec!["invalidate", "table:products", "--new-hash", "v2"];
+    args.extend(extra);
+    spawn(server, &args)
+}
+
 fn no_entries_left(server: &RedisServer) {
     let mut conn = server.conn();
     let left = scan_keys(&mut conn, "cc:l1:*").len() + scan_keys(&mut conn, "vec:*").len();
@@ -30,27 +46,7 @@ fn no_entries_left(server: &RedisServer) {
 #[test]
 fn a_server_killed_during_an_invalidation_is_exit_3_and_the_rerun_finishes() {
     let mut server = durable();
-    fixture::write_many(
-        &mut server.conn(),
-        0,
-        30_000,
-        &[with("table:products", "v1")],
-        None,
-        Some(600),
-    );
-    let child = spawn(
-        &server,
-        &[
-            "invalidate",
-            "table:products",
-            "--new-hash",
-            "v2",
-            "--rate",
-            "10000",
-            "--timeout",
-            "2s",
-        ],
-    );
+    let child = slow_invalidation(&server, 30_000, &["--rate", "10000", "--timeout", "2s"]);
     std::thread::sleep(Duration::from_millis(800));
     server.kill();
     let killed = Instant::now();
@@ -177,27 +173,7 @@ fn a_server_killed_during_a_bulk_run_reports_each_dep_and_the_rerun_finishes() {
 #[test]
 fn a_server_that_stops_answering_trips_the_timeout() {
     let server = RedisServer::start();
-    fixture::write_many(
-        &mut server.conn(),
-        0,
-        20_000,
-        &[with("table:products", "v1")],
-        None,
-        Some(600),
-    );
-    let child = spawn(
-        &server,
-        &[
-            "invalidate",
-            "table:products",
-            "--new-hash",
-            "v2",
-            "--rate",
-            "10000",
-            "--timeout",
-            "1s",
-        ],
-    );
+    let child = slow_invalidation(&server, 20_000, &["--rate", "10000", "--timeout", "1s"]);
     std::thread::sleep(Duration::from_millis(500));
     server.signal("STOP");
     let stopped = Instant::now();
@@ -214,26 +190,7 @@ fn a_server_that_stops_answering_trips_the_timeout() {
 fn a_dropped_connection_is_redialled_and_only_repeatable_steps_are_sent_again() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    fixture::write_many(
-        &mut conn,
-        0,
-        30_000,
-        &[with("table:products", "v1")],
-        None,
-        Some(600),
-    );
-    let child = spawn(
-        &server,
-        &[
-            "invalidate",
-            "table:products",
-            "--new-hash",
-            "v2",
-            "--rate",
-            "15000",
-            "--json",
-        ],
-    );
+    let child = slow_invalidation(&server, 30_000, &["--rate", "15000", "--json"]);
     std::thread::sleep(Duration::from_millis(700));
     // Drops every client connection but this one: the reset a proxy or failover causes.
     let killed: u64 = redis::cmd("CLIENT")
