@@ -894,8 +894,9 @@ impl Store {
     ) -> Result<Vec<Result<Vec<(String, u64)>>>> {
         self.per_item(
             "detaching dep sets",
-            // Once the set is renamed a retry finds none, so it would detach nothing
-            // new; but it is also the step that names this run: kept single.
+            // Not safe: if the first RENAME ran and a writer has since started a new dep
+            // set, a repeat would RENAME that set over this run's pending set, and the
+            // pending members would be lost untracked.
             Repeat::Never,
             deps,
             |pipe, d| {
