@@ -40,13 +40,8 @@ impl AuditRecord {
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0),
-            user: std::env::var("USER")
-                .or_else(|_| std::env::var("LOGNAME"))
-                .unwrap_or_else(|_| "unknown".into()),
-            host: std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .map(|h| h.trim().to_string())
-                .or_else(|_| std::env::var("HOSTNAME"))
-                .unwrap_or_else(|_| "unknown".into()),
+            user: who().0.clone(),
+            host: who().1.clone(),
             command: command.to_string(),
             reason: reason.unwrap_or("").to_string(),
             ..AuditRecord::default()
@@ -92,6 +87,21 @@ impl AuditRecord {
             reason: get("reason"),
         }
     }
+}
+
+/// This process's (user, host), looked up once: `invalidate-many` stamps a record per dep.
+fn who() -> &'static (String, String) {
+    static WHO: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    WHO.get_or_init(|| {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .or_else(|_| std::env::var("HOSTNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        (user, host)
+    })
 }
 
 /// `name=value` pairs for the `counts` field.

@@ -6,6 +6,7 @@
 //! with the deps' current hashes, a day's TTL, and a few dangling members left by entries
 //! that "expired". Refuses a namespace that already holds entries unless `--force`.
 
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
@@ -78,17 +79,18 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
         }
     }
     // Recorded as the proxy records them: each dep's current hash, and the policy version.
-    let ids = all_deps();
-    let hash_keys: Vec<String> = ids
+    let ids: Vec<DepId> = all_deps()
         .iter()
-        .map(|d| DepId::parse(d).expect("demo ids are valid").hash_key())
+        .map(|d| DepId::parse(d).expect("demo ids are valid"))
         .collect();
+    let hash_keys: Vec<String> = ids.iter().map(DepId::hash_key).collect();
     let current = store.get_strings(&hash_keys).await?;
-    let hash_of = |id: &str| {
-        ids.iter()
-            .position(|d| d == id)
-            .and_then(|i| current[i].clone())
-    };
+    // Each dep's recorded hash and set key, looked up per entry.
+    let dep_table: HashMap<&str, (Option<String>, String)> = ids
+        .iter()
+        .zip(current)
+        .map(|(id, hash)| (id.as_str(), (hash, id.keys_key())))
+        .collect();
     let policy = DepId::policy(&ns);
     let policy_hash = store
         .get_string(&policy.hash_key())
@@ -126,7 +128,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
             .iter()
             .map(|id| DepRecord {
                 id: id.clone(),
-                hash: hash_of(id),
+                hash: dep_table[id.as_str()].0.clone(),
             })
             .collect();
         records.push(DepRecord {
@@ -147,7 +149,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
             ttl_ms: TTL_MS,
             dep_sets: declared
                 .iter()
-                .map(|id| DepId::parse(id).expect("demo ids are valid").keys_key())
+                .map(|id| dep_table[id.as_str()].1.clone())
                 .collect(),
         });
         if batch.len() == 500 {

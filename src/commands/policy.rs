@@ -255,15 +255,7 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
     }
     doc.interrupted = ctx.interrupt.is_set();
     doc.elapsed_ms = started.elapsed().as_millis() as u64;
-    if !doc.dry_run {
-        ctx.audit(&mut store, &[audit_record(ctx, "policy roll", &dep, &doc)])
-            .await;
-    }
-    if ctx.out.json {
-        print_json(&doc)?;
-    } else {
-        print_roll(&doc);
-    }
+    record_and_print(ctx, &mut store, &dep, &doc).await?;
     Ok(if doc.interrupted {
         ctx.out.note(&format!(
             "interrupted: the new version is recorded; finish with `cachecore policy purge --namespace {ns}`"
@@ -316,15 +308,7 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
         interrupted: ctx.interrupt.is_set(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
-    if !doc.dry_run {
-        ctx.audit(&mut store, &[audit_record(ctx, "policy purge", &dep, &doc)])
-            .await;
-    }
-    if ctx.out.json {
-        print_json(&doc)?;
-    } else {
-        print_roll(&doc);
-    }
+    record_and_print(ctx, &mut store, &dep, &doc).await?;
     Ok(if doc.interrupted {
         Exit::Interrupted
     } else {
@@ -332,24 +316,33 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
     })
 }
 
-fn audit_record(
+/// The end of `roll` and `purge`: the audit record (unless a dry run), then the report.
+async fn record_and_print(
     ctx: &Context,
-    command: &str,
+    store: &mut Store,
     dep: &DepId,
     doc: &RollDoc,
-) -> crate::audit::AuditRecord {
-    let mut record = ctx.audit_record(command);
-    record.deps = dep.as_str().to_string();
-    record.old_hash = doc.old_version.clone();
-    record.new_hash = doc.new_version.clone();
-    if let Some(p) = &doc.purge {
-        record.counts = crate::audit::counts(&[
-            ("scanned", p.scanned),
-            ("l1_deleted", p.l1_deleted),
-            ("l2_deleted", p.l2_deleted),
-        ]);
+) -> Result<()> {
+    if !doc.dry_run {
+        let mut record = ctx.audit_record(doc.command);
+        record.deps = dep.as_str().to_string();
+        record.old_hash = doc.old_version.clone();
+        record.new_hash = doc.new_version.clone();
+        if let Some(p) = &doc.purge {
+            record.counts = crate::audit::counts(&[
+                ("scanned", p.scanned),
+                ("l1_deleted", p.l1_deleted),
+                ("l2_deleted", p.l2_deleted),
+            ]);
+        }
+        ctx.audit(store, &[record]).await;
     }
-    record
+    if ctx.out.json {
+        print_json(doc)
+    } else {
+        print_roll(doc);
+        Ok(())
+    }
 }
 
 /// Deletes the namespace's entries not at `version`, by cursor SCAN in bounded batches.

@@ -313,7 +313,6 @@ impl Store {
             .set_connection_timeout(Some(opts.timeout))
             .set_response_timeout(Some(opts.timeout));
         let mut first = None;
-        let mut first_addr = None;
         let mut last_error = None;
         for client in &clients {
             match client
@@ -322,7 +321,6 @@ impl Store {
             {
                 Ok(c) => {
                     first = Some(c);
-                    first_addr = Some(client.get_connection_info().addr().clone());
                     break;
                 }
                 Err(e) => last_error = Some(e),
@@ -347,14 +345,6 @@ impl Store {
             || hello.get("mode").is_some_and(|m| {
                 redis::from_redis_value::<String>(m.clone()).is_ok_and(|m| m == "cluster")
             });
-        let redial = (!is_cluster).then(|| {
-            let client = clients
-                .iter()
-                .find(|c| c.get_connection_info().addr() == first_addr.as_ref().unwrap())
-                .unwrap_or(&clients[0])
-                .clone();
-            Arc::new((client, config.clone()))
-        });
         let conn = if is_cluster {
             let certs = opts.tls.certificates()?;
             connect::cluster(opts, &clients, certs)
@@ -367,6 +357,9 @@ impl Store {
         } else {
             Conn::Single(first)
         };
+        // A single node has exactly one URL: that client is the one to dial again.
+        let redial =
+            matches!(conn, Conn::Single(_)).then(|| Arc::new((clients[0].clone(), config.clone())));
         Ok(Store {
             conn,
             endpoint,
@@ -693,9 +686,6 @@ impl Store {
         build: impl Fn(&mut Pipeline, &I),
         parse: impl Fn(&I, &mut dyn Iterator<Item = RedisResult<Value>>) -> Result<T>,
     ) -> Result<Vec<Result<T>>> {
-        if items.is_empty() {
-            return Ok(Vec::new());
-        }
         self.per_item_after(what, repeat, |_| {}, items, build, parse)
             .await
     }

@@ -4,8 +4,8 @@
 use crate::support::fixture::{self, Tier, with};
 use crate::support::*;
 
-#[test]
-fn every_change_is_recorded_with_who_what_and_why() {
+/// A server with one L1 entry tagged doc:1 (hash v1): its connection and the entry's key.
+fn one_entry_of_doc_1() -> (RedisServer, redis::Connection, String) {
     let server = RedisServer::start();
     let mut conn = server.conn();
     let key = fixture::key(Tier::L1, "default", 1);
@@ -16,6 +16,12 @@ fn every_change_is_recorded_with_who_what_and_why() {
         &[with("doc:1", "v1")],
         Some(600),
     );
+    (server, conn, key)
+}
+
+#[test]
+fn every_change_is_recorded_with_who_what_and_why() {
+    let (server, mut conn, _key) = one_entry_of_doc_1();
     fixture::write_many(
         &mut conn,
         10,
@@ -103,16 +109,7 @@ fn every_change_is_recorded_with_who_what_and_why() {
 
 #[test]
 fn a_failed_audit_append_is_reported_and_the_work_stands() {
-    let server = RedisServer::start();
-    let mut conn = server.conn();
-    let key = fixture::key(Tier::L1, "default", 1);
-    fixture::write_entry(
-        &mut conn,
-        &key,
-        "default",
-        &[with("doc:1", "v1")],
-        Some(600),
-    );
+    let (server, mut conn, key) = one_entry_of_doc_1();
     set(&mut conn, "cc:audit", "not a stream");
     let r = run(&server, &["invalidate", "doc:1", "--new-hash", "v2"]);
     assert_eq!(r.code, 0, "{r:?}");
