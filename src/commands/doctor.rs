@@ -35,6 +35,9 @@ struct Check {
 struct DepSize {
     dep_id: String,
     members: u64,
+    /// The set's key as stored (dep_id is escaped for printing).
+    #[serde(skip)]
+    key: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -150,13 +153,14 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
     while sizes.len() < args.sample_sets as usize {
         let (next, sets) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
         let names: Vec<String> = sets
-            .iter()
-            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .into_iter()
+            .filter_map(|s| String::from_utf8(s).ok())
             .collect();
         for (name, n) in names.iter().zip(store.scards(&names).await?) {
             sizes.push(DepSize {
                 dep_id: printable(&name.as_bytes()[DEP_KEYS_PREFIX.len()..]),
                 members: n,
+                key: name.clone(),
             });
         }
         cursor = next;
@@ -167,8 +171,7 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
     sizes.sort_by_key(|d| std::cmp::Reverse(d.members));
     let (mut probed, mut dangling) = (0u64, 0u64);
     for d in sizes.iter().take(20) {
-        let set = format!("{DEP_KEYS_PREFIX}{}", d.dep_id);
-        let members = store.srandmember(&set, 50).await?;
+        let members = store.srandmember(&d.key, 50).await?;
         probed += members.len() as u64;
         dangling += store
             .exists_each(&members)
