@@ -20,7 +20,32 @@ pub fn registry_key(dep: &DepId) -> String {
 
 /// A run-unique name for a detached dep set, in the dep set's slot.
 pub fn pending_key(dep: &DepId, run: &str) -> String {
-    format!("cc:inval:{{{}}}:run:{run}:{dep}", tag_of(&dep.keys_key()))
+    format!("{}{run}:{dep}", pending_prefix(dep))
+}
+
+/// Whether `key` is a pending key that [`pending_key`] makes for `dep` with a run id of
+/// 32 lowercase hex digits (what the engine uses). A dep's registry is only ever trusted
+/// for keys of this exact form: anything else in it was planted, and following it could
+/// delete keys outside the cache or another dep's entries.
+pub fn is_pending_key_of(dep: &DepId, key: &[u8]) -> bool {
+    let prefix = pending_prefix(dep);
+    let suffix = format!(":{dep}");
+    let Some(run) = key
+        .strip_prefix(prefix.as_bytes())
+        .and_then(|rest| rest.strip_suffix(suffix.as_bytes()))
+    else {
+        return false;
+    };
+    run.len() == RUN_ID_LEN && run.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Length of a run id: a UUID without dashes.
+pub const RUN_ID_LEN: usize = 32;
+
+/// Everything of a pending key before the run id (for the server-side check of
+/// registry members, see the detach script).
+pub fn pending_prefix(dep: &DepId) -> String {
+    format!("cc:inval:{{{}}}:run:", tag_of(&dep.keys_key()))
 }
 
 /// When the dep's hash record was last written (server time, unix ms), in the hash
@@ -57,6 +82,26 @@ mod tests {
                 "{id}"
             );
             assert!(registry_key(&dep).ends_with(id));
+        }
+    }
+
+    #[test]
+    fn only_our_own_pending_keys_are_trusted() {
+        let dep = DepId::parse("doc:1").unwrap();
+        let run = "0123456789abcdef0123456789abcdef";
+        assert!(is_pending_key_of(&dep, pending_key(&dep, run).as_bytes()));
+        let other = DepId::parse("doc:victim").unwrap();
+        for planted in [
+            "session:abc".to_string(),
+            "cc:dep:keys:doc:victim".to_string(),
+            pending_key(&other, run),
+            pending_key(&dep, "0123456789ABCDEF0123456789ABCDEF"),
+            pending_key(&dep, "short"),
+            pending_key(&dep, &format!("{run}0")),
+            format!("{}:x", pending_key(&dep, run)),
+            registry_key(&dep),
+        ] {
+            assert!(!is_pending_key_of(&dep, planted.as_bytes()), "{planted}");
         }
     }
 

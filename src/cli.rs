@@ -282,20 +282,19 @@ pub struct DeletePace {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("input").required(true))]
 pub struct InvalidateManyArgs {
-    /// Read deps from FILE (`-` for stdin): one dep id per line, or JSON Lines
-    /// {"dep_id": "...", "new_hash": "...", "if_hash": "..."}.
-    #[arg(long, value_name = "FILE", group = "input")]
-    pub file: Option<String>,
+    #[command(flatten)]
+    pub input: DepFileArgs,
 
     /// Comma-separated dep ids instead of a file.
-    #[arg(long, value_name = "IDS", value_delimiter = ',', group = "input")]
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
     pub dep_ids: Option<Vec<String>>,
-
-    /// Input format; auto detects JSON Lines by a leading `{`.
-    #[arg(long, value_enum, default_value_t = crate::depfile::Format::Auto)]
-    pub format: crate::depfile::Format,
 
     /// New hash for deps whose line gives none. Default: a unique generated one per dep.
     #[arg(long, value_name = "HASH")]
@@ -506,11 +505,35 @@ pub enum DepsCommand {
     Inspect(InspectArgs),
 }
 
+/// A file of deps, in the formats `invalidate-many` reads.
+#[derive(Debug, Args)]
+pub struct DepFileArgs {
+    /// Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON
+    /// Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading
+    /// byte-order mark is ignored.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<String>,
+
+    /// Input format; auto detects JSON Lines by a leading `{`.
+    #[arg(long, value_enum, default_value_t = crate::depfile::Format::Auto)]
+    pub format: crate::depfile::Format,
+
+    /// Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most
+    /// 8 KiB each.
+    #[arg(long, value_name = "N", default_value_t = crate::depfile::DEFAULT_MAX_LINES, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_lines: u64,
+}
+
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The deps to inspect.
-    #[arg(value_name = "DEP_ID", required = true)]
+    /// The deps to inspect (or --file; with JSON Lines, a line's new_hash is the hash
+    /// that dep is expected at, over --expect-hash; an empty file checks nothing and
+    /// succeeds).
+    #[arg(value_name = "DEP_ID", required_unless_present = "file")]
     pub dep_ids: Vec<String>,
+
+    #[command(flatten)]
+    pub input: DepFileArgs,
 
     /// List every member with its TTL and verdict (streamed; JSON Lines with --json).
     #[arg(long)]

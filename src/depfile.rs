@@ -5,6 +5,7 @@
 //! reported, so an operator fixes a file in one pass and a bad file changes nothing.
 
 use std::collections::HashMap;
+use std::io::{BufRead, Read};
 
 use serde_json::Value;
 
@@ -38,32 +39,115 @@ pub struct BadLine {
     pub reason: String,
 }
 
+/// The longest line accepted. The contract caps a dep id at 512 bytes and a hash at 256;
+/// a JSON line holding an id and two hashes, every byte escaped as `\uXXXX`, stays under
+/// 6.2 KiB. Anything longer is not a dep line, and reading it whole (`/dev/zero` has no
+/// newline) would take unbounded memory.
+pub const MAX_LINE_BYTES: usize = 8 * 1024;
+
+/// The default for `--max-lines`: far above any real change set, yet a bound for
+/// `yes doc:1 | cachecore invalidate-many --file -`.
+pub const DEFAULT_MAX_LINES: u64 = 10_000_000;
+
+/// At most this many bad lines are kept for the report; the count covers all of them.
+const MAX_BAD_LINES_KEPT: usize = 100;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Why the input as a whole was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The first bad lines, in order (at most 100).
+    pub bad: Vec<BadLine>,
+    /// How many lines were bad in all.
+    pub bad_count: u64,
+    /// Set when reading stopped early (a line too long, too many lines, a read error):
+    /// lines after it were not checked.
+    pub stopped: Option<BadLine>,
+}
+
 /// Parses and validates the whole input. Duplicate lines collapse into one item; the same
 /// dep given two different hashes (or conditions) is an error on the later line.
 pub fn parse(input: &[u8], format: Format) -> Result<Vec<Item>, Vec<BadLine>> {
-    let lines: Vec<(usize, &[u8])> = input
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix(b"\r").unwrap_or(l)))
-        .collect();
-    let significant = |l: &[u8]| {
-        let t = l.trim_ascii();
-        !t.is_empty() && !t.starts_with(b"#")
-    };
-    let format = match format {
-        Format::Auto => match lines.iter().find(|(_, l)| significant(l)) {
-            Some((_, l)) if l.trim_ascii().starts_with(b"{") => Format::Jsonl,
-            _ => Format::Plain,
-        },
-        f => f,
-    };
+    parse_reader(input, format, DEFAULT_MAX_LINES)
+        .map_err(|r| r.bad.into_iter().chain(r.stopped).collect())
+}
 
+/// [`parse`] over a reader, bounded: a line over [`MAX_LINE_BYTES`] or more than
+/// `max_lines` lines stops the reading at once (the rest is never read). A leading UTF-8
+/// byte-order mark is not part of the first line.
+pub fn parse_reader(
+    mut input: impl BufRead,
+    format: Format,
+    max_lines: u64,
+) -> Result<Vec<Item>, Rejected> {
+    let mut format = format;
     let mut items: Vec<Item> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut bad = Vec::new();
-    for (line, raw) in lines {
+    let mut rejected = Rejected {
+        bad: Vec::new(),
+        bad_count: 0,
+        stopped: None,
+    };
+    let reject = |rejected: &mut Rejected, line: usize, reason: String| {
+        rejected.bad_count += 1;
+        if rejected.bad.len() < MAX_BAD_LINES_KEPT {
+            rejected.bad.push(BadLine { line, reason });
+        }
+    };
+    let mut buf = Vec::new();
+    let mut line = 0usize;
+    loop {
+        buf.clear();
+        let read = (&mut input)
+            .take(MAX_LINE_BYTES as u64 + 2)
+            .read_until(b'\n', &mut buf);
+        line += 1;
+        match read {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                rejected.stopped = Some(BadLine {
+                    line,
+                    reason: format!("cannot be read: {e}"),
+                });
+                break;
+            }
+        }
+        if line as u64 > max_lines {
+            rejected.stopped = Some(BadLine {
+                line,
+                reason: format!(
+                    "is past --max-lines {max_lines}; split the input or raise the limit"
+                ),
+            });
+            break;
+        }
+        let mut raw: &[u8] = &buf;
+        if line == 1 {
+            raw = raw.strip_prefix(BOM).unwrap_or(raw);
+        }
+        let ended = raw.ends_with(b"\n");
+        raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.len() > MAX_LINE_BYTES || (!ended && buf.len() > MAX_LINE_BYTES) {
+            rejected.stopped = Some(BadLine {
+                line,
+                reason: format!(
+                    "is longer than {MAX_LINE_BYTES} bytes (a dep id is at most 512); is this the right file?"
+                ),
+            });
+            break;
+        }
         if !significant(raw) {
             continue;
+        }
+        if format == Format::Auto {
+            format = if raw.trim_ascii().starts_with(b"{") {
+                Format::Jsonl
+            } else {
+                Format::Plain
+            };
         }
         let parsed = std::str::from_utf8(raw)
             .map_err(|_| "is not valid UTF-8".to_string())
@@ -74,7 +158,7 @@ pub fn parse(input: &[u8], format: Format) -> Result<Vec<Item>, Vec<BadLine>> {
         let (dep, new_hash, if_hash) = match parsed {
             Ok(v) => v,
             Err(reason) => {
-                bad.push(BadLine { line, reason });
+                reject(&mut rejected, line, reason);
                 continue;
             }
         };
@@ -91,29 +175,43 @@ pub fn parse(input: &[u8], format: Format) -> Result<Vec<Item>, Vec<BadLine>> {
             Some(&i) => {
                 let first = &items[i];
                 if first.new_hash != new_hash || first.if_hash != if_hash {
-                    bad.push(BadLine {
-                        line,
-                        reason: format!(
-                            "dep {:?} was already given on line {} with a different {}",
-                            dep.as_str(),
-                            first.line,
-                            if first.new_hash != new_hash {
-                                "new_hash"
-                            } else {
-                                "if_hash"
-                            }
-                        ),
-                    });
+                    let reason = format!(
+                        "dep {:?} was already given on line {} with a different {}",
+                        dep.as_str(),
+                        first.line,
+                        if first.new_hash != new_hash {
+                            "new_hash"
+                        } else {
+                            "if_hash"
+                        }
+                    );
+                    reject(&mut rejected, line, reason);
                 }
             }
         }
     }
-    if bad.is_empty() { Ok(items) } else { Err(bad) }
+    if rejected.bad_count == 0 && rejected.stopped.is_none() {
+        Ok(items)
+    } else {
+        Err(rejected)
+    }
+}
+
+fn significant(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    !t.is_empty() && !t.starts_with(b"#")
 }
 
 type Parsed = (DepId, Option<String>, Option<String>);
 
 fn parse_plain_line(text: &str) -> Result<Parsed, String> {
+    // A JSON Lines line in a plain file would otherwise become a (strange) dep id.
+    if text.starts_with('{') && matches!(serde_json::from_str(text), Ok(Value::Object(_))) {
+        return Err(
+            "is a JSON object, but the input is read as one dep id per line: pass --format jsonl (or remove the line)"
+                .into(),
+        );
+    }
     let dep = DepId::parse_user(text).map_err(|e| e.to_string())?;
     Ok((dep, None, None))
 }
@@ -243,12 +341,65 @@ mod tests {
             ids(&parse(b"{tenant}:doc\n", Format::Plain).unwrap()),
             ["{tenant}:doc"]
         );
-        // Forced plain takes each line literally: this is a (strange but valid) dep id.
-        assert_eq!(
-            ids(&parse(br#"{"dep_id":"a"}"#, Format::Plain).unwrap()),
-            [r#"{"dep_id":"a"}"#]
+        // A JSON object in a plain file is a mistake, not a dep id.
+        let err = parse(b"doc:1\n{\"dep_id\":\"a\"}\n", Format::Plain).unwrap_err();
+        assert_eq!(err[0].line, 2);
+        assert!(
+            err[0].reason.contains("--format jsonl"),
+            "{}",
+            err[0].reason
         );
+        let err = parse(b"doc:1\n{\"dep_id\":\"a\"}\n", Format::Auto).unwrap_err();
+        assert_eq!(err[0].line, 2);
         assert!(parse(b"doc:1", Format::Jsonl).is_err());
         assert_eq!(parse(b"", Format::Auto).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_leading_bom_is_not_part_of_the_first_id() {
+        let items = parse(b"\xEF\xBB\xBFdoc:1\ndoc:2\n", Format::Auto).unwrap();
+        assert_eq!(ids(&items), ["doc:1", "doc:2"]);
+        let items = parse(
+            b"\xEF\xBB\xBF{\"dep_id\":\"doc:1\",\"new_hash\":\"v2\"}\n",
+            Format::Auto,
+        )
+        .unwrap();
+        assert_eq!(ids(&items), ["doc:1"]);
+        assert_eq!(items[0].new_hash.as_deref(), Some("v2"));
+        // Anywhere else it is an invisible character inside an id: refused.
+        let err = parse(b"doc:1\n\xEF\xBB\xBFdoc:2\n", Format::Auto).unwrap_err();
+        assert_eq!(err[0].line, 2);
+        assert!(err[0].reason.contains("U+FEFF"), "{}", err[0].reason);
+    }
+
+    #[test]
+    fn input_is_bounded_by_line_length_and_count() {
+        let endless = std::io::repeat(0).take(1 << 30);
+        let err = parse_reader(std::io::BufReader::new(endless), Format::Auto, 10).unwrap_err();
+        let stopped = err.stopped.unwrap();
+        assert_eq!(stopped.line, 1);
+        assert!(
+            stopped.reason.contains("longer than 8192 bytes"),
+            "{}",
+            stopped.reason
+        );
+        // A line of exactly the limit is read (and judged by the id rules).
+        let mut input = vec![b'a'; MAX_LINE_BYTES];
+        input.push(b'\n');
+        let err = parse(&input, Format::Plain).unwrap_err();
+        assert!(err[0].reason.contains("512"), "{}", err[0].reason);
+        let lines = b"doc:1\n".repeat(11);
+        let err = parse_reader(&lines[..], Format::Auto, 10).unwrap_err();
+        assert_eq!(err.stopped.unwrap().line, 11);
+        assert!(parse_reader(&lines[..60], Format::Auto, 10).is_ok());
+    }
+
+    #[test]
+    fn bad_lines_are_counted_beyond_the_ones_kept() {
+        let input = b"bad id\n".repeat(250);
+        let err = parse_reader(&input[..], Format::Plain, 1000).unwrap_err();
+        assert_eq!(err.bad_count, 250);
+        assert_eq!(err.bad.len(), 100);
+        assert!(err.stopped.is_none());
     }
 }

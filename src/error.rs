@@ -30,7 +30,8 @@ Exit status:
   1    a negative answer: a check failed, --if-hash refused, --max-keys exceeded
   2    usage error or invalid input; nothing was changed
   3    Redis unreachable, authentication failed, or a Redis error
-  130  interrupted (Ctrl-C or SIGTERM); rerun the same command to finish";
+  130  interrupted (Ctrl-C or SIGTERM); the message names the command that finishes
+       the work";
 
 /// A failure whose kind decides the exit code. Everything else that goes wrong is
 /// reported through `anyhow` with context, and a `redis::RedisError` anywhere in the chain
@@ -89,6 +90,12 @@ fn secrets() -> &'static Mutex<Vec<String>> {
     SECRETS.get_or_init(Default::default)
 }
 
+/// Whether the error is a refusal or invalid input: nothing was changed, and a rerun of
+/// the same command would end the same way.
+pub fn is_refusal_or_invalid(err: &anyhow::Error) -> bool {
+    matches!(exit_for(err), Exit::Negative | Exit::Usage)
+}
+
 /// Remembers a credential so that no printed message can ever contain it, whatever layer
 /// (ours or a library's) formatted it.
 pub fn register_secret(secret: &str) {
@@ -103,7 +110,7 @@ pub fn register_secret(secret: &str) {
 
 /// Replaces every registered secret and the userinfo of any URL in `text`.
 pub fn scrub(text: &str) -> String {
-    let mut out = crate::store::redact_urls(text);
+    let mut out = crate::redact::redact_urls(text);
     for secret in secrets().lock().expect("secret list poisoned").iter() {
         out = out.replace(secret.as_str(), "***");
     }
@@ -125,6 +132,11 @@ pub fn one_line(err: &anyhow::Error) -> String {
 /// The one place a command's final error reaches the user.
 pub fn print_error(err: &anyhow::Error) {
     eprintln!("cachecore: error: {}", one_line(err));
+}
+
+/// One detail line before a final error (for example each bad line of an input file).
+pub fn print_detail(text: &str) {
+    eprintln!("cachecore: error: {}", scrub(text));
 }
 
 /// Whether the error means the connection itself is unusable (every later command would

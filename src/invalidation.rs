@@ -37,7 +37,7 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use crate::bookkeeping::{hash_time_key, pending_key, registry_key};
-use crate::error::refused;
+use crate::error::{is_connection_error, refused};
 use crate::interrupt::Interrupt;
 use crate::layout::{DepId, Tier, parse_entry_key};
 use crate::output::printable_str;
@@ -86,6 +86,10 @@ pub struct Report {
     pub skipped_not_entries: u64,
     /// Unfinished earlier runs for this dep that this run completed.
     pub resumed_runs: u64,
+    /// Members of the dep's registry of unfinished runs that this tool did not write
+    /// (planted): never followed, never deleted.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub foreign_runs: u64,
     pub interrupted: bool,
     pub elapsed_ms: u64,
     /// Dry run only: a few of the keys that would be deleted.
@@ -93,9 +97,14 @@ pub struct Report {
     pub sample: Vec<String>,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// Every key one run for `dep` touches (see [`crate::bookkeeping`]).
 fn dep_keys(dep: &DepId) -> DepKeys {
     DepKeys {
+        dep: dep.clone(),
         set: dep.keys_key(),
         hash: dep.hash_key(),
         hash_time: hash_time_key(dep),
@@ -121,19 +130,59 @@ fn condition_holds(condition: &HashCondition, current: Option<&str>) -> bool {
     }
 }
 
-fn refusal_text(dep: &DepId, condition: &HashCondition, current: Option<&str>) -> String {
+/// Why a conditional run was refused, and what to do: what the hash is, what the
+/// condition wanted, and how to finish an interrupted run if that is what happened.
+fn refusal_text(plan: &Plan, current: Option<&str>) -> String {
+    let dep = printable_str(plan.dep.as_str());
     let now = current.map_or_else(
         || "absent".to_string(),
         |h| format!("{:?}", printable_str(h)),
     );
-    let wanted = match condition {
+    let wanted = match &plan.condition {
         HashCondition::Equals(h) => format!("--if-hash {:?}", printable_str(h)),
         HashCondition::Absent => "--if-unset".to_string(),
         HashCondition::Any => unreachable!("an unconditional write is never refused"),
     };
+    let advice = match (current, plan.new_hash.as_deref()) {
+        (Some(c), Some(new)) if c == new => format!(
+            "the hash is already the new one; if an interrupted run of this command recorded it, delete its entries with `cachecore invalidate {} --new-hash {}` (unconditional)",
+            shell_word(plan.dep.as_str()),
+            shell_word(new)
+        ),
+        _ => "another writer changed it: read it with `cachecore deps inspect` and decide"
+            .to_string(),
+    };
     format!(
-        "refused to invalidate {}: its current hash is {now}, which does not match {wanted}; nothing was changed",
-        printable_str(dep.as_str())
+        "refused to invalidate {dep}: its current hash is {now}, which does not match {wanted}; nothing was changed; {advice}"
+    )
+}
+
+/// `text` as one shell word, quoted only when it needs to be.
+pub fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+=,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that finishes `plan` after an interruption or a lost connection: the
+/// same dep, condition and (possibly generated) new hash. A rerun of it either runs
+/// from the start or, the hash being recorded, finishes the unfinished run.
+pub fn finishing_command(plan: &Plan, new_hash: &str) -> String {
+    let condition = match &plan.condition {
+        HashCondition::Any => String::new(),
+        HashCondition::Equals(h) => format!(" --if-hash {}", shell_word(h)),
+        HashCondition::Absent => " --if-unset".to_string(),
+    };
+    format!(
+        "cachecore invalidate {} --new-hash {}{condition}",
+        shell_word(plan.dep.as_str()),
+        shell_word(new_hash)
     )
 }
 
@@ -172,6 +221,10 @@ struct Job<'a> {
     report: Report,
     leftovers: Vec<String>,
     pending: Vec<(String, u64)>,
+    /// The plan's condition no longer holds because an interrupted run of this very
+    /// command already recorded its new hash: only that run's pending sets are finished
+    /// (no hash write, no detach of the entries written since).
+    resume: bool,
 }
 
 /// Invalidates several deps together: each step of the protocol (see the module docs) is
@@ -260,6 +313,7 @@ async fn stepwise_wave(
         return Ok(Vec::new());
     }
     let keys: Vec<DepKeys> = plans.iter().map(|p| dep_keys(&p.dep)).collect();
+    let reconnects_at_start = store.reconnects();
 
     // 1. Read-only checks: a refusal changes nothing.
     let pre = store.preflight_many(&keys).await?;
@@ -279,7 +333,7 @@ async fn stepwise_wave(
     }
 
     // 2. Record the new hashes: from here every old entry is stale.
-    let writing: Vec<usize> = active(&jobs, |j| !j.plan.dry_run);
+    let writing: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && !j.resume);
     let writes: Vec<HashWrite> = writing
         .iter()
         .map(|&i| {
@@ -299,8 +353,7 @@ async fn stepwise_wave(
             Ok(swap) if swap.written => job.report.old_hash = swap.previous,
             // Another client changed the hash between our check and the write.
             Ok(swap) => {
-                let text =
-                    refusal_text(&job.plan.dep, &job.plan.condition, swap.previous.as_deref());
+                let text = refusal_text(job.plan, swap.previous.as_deref());
                 jobs[i] = Err(refused(text));
             }
             Err(e) => jobs[i] = Err(e),
@@ -308,23 +361,26 @@ async fn stepwise_wave(
     }
 
     // 3. Detach the dep sets.
-    let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && !j.plan.soft);
+    let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && !j.plan.soft && !j.resume);
     let detach_keys: Vec<DepKeys> = detaching
         .iter()
         .map(|&i| jobs[i].as_ref().expect("active").keys.clone())
         .collect();
     for (&i, pending) in detaching.iter().zip(store.detach_many(&detach_keys).await?) {
         match pending {
-            Ok(pending) => {
+            Ok(detached) => {
                 let job = jobs[i].as_mut().expect("active");
-                job.report.members = pending.iter().map(|(_, n)| n).sum();
-                job.pending = pending;
+                job.report.members = detached.pending.iter().map(|(_, n)| n).sum();
+                job.report.foreign_runs = detached.foreign_runs;
+                job.pending = detached.pending;
             }
             Err(e) => jobs[i] = Err(e),
         }
     }
 
     // 4. Delete: small pending sets of the whole wave in two round trips, large ones streamed.
+    // Resumed runs only have their pending sets to finish.
+    let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && (j.resume || !j.plan.soft));
     let total: u64 = detaching
         .iter()
         .filter_map(|&i| jobs[i].as_ref().ok())
@@ -332,9 +388,21 @@ async fn stepwise_wave(
         .sum();
     let bar = progress(total);
     finish_small_sets(store, &mut jobs, &detaching, &bar).await?;
+    // Once the connection is gone every later drain would wait out its own timeout: the
+    // rest of the wave is reported failed at once, so the run stops within one timeout.
+    let mut lost: Option<String> = None;
     for &i in &detaching {
         let Ok(job) = jobs[i].as_mut() else { continue };
-        if let Err(e) = drain_large_sets(store, job, &bar, interrupt).await {
+        let outcome = match &lost {
+            Some(why) if job.pending.iter().any(|(_, n)| *n > SMALL_SET) => Err(anyhow::anyhow!(
+                "not attempted, as the connection was lost on another dep ({why})"
+            )),
+            _ => drain_large_sets(store, job, &bar, interrupt).await,
+        };
+        if let Err(e) = outcome {
+            if lost.is_none() && is_connection_error(&e) {
+                lost = Some(crate::error::one_line(&e));
+            }
             let r = &job.report;
             let done = r.l1_deleted + r.l2_deleted + r.already_gone + r.skipped_not_entries;
             jobs[i] = Err(e.context(format!(
@@ -344,6 +412,9 @@ async fn stepwise_wave(
         }
     }
     bar.finish_and_clear();
+    if store.reconnects() != reconnects_at_start {
+        verify_hashes_survived(store, &mut jobs).await?;
+    }
     let elapsed = started.elapsed().as_millis() as u64;
     Ok(jobs
         .into_iter()
@@ -362,16 +433,16 @@ async fn drain_large_sets(
     bar: &ProgressBar,
     interrupt: &Interrupt,
 ) -> Result<()> {
-    let large: Vec<String> = job
+    let large: Vec<(String, u64)> = job
         .pending
         .iter()
         .filter(|(_, n)| *n > SMALL_SET)
-        .map(|(k, _)| k.clone())
+        .cloned()
         .collect();
-    for key in large {
+    for (key, size) in large {
         if !drain(
             store,
-            &key,
+            (&key, size),
             &job.keys.registry,
             job.plan,
             &mut job.report,
@@ -390,6 +461,34 @@ async fn drain_large_sets(
     Ok(())
 }
 
+/// After a reconnection the server may be another process (a restart without the last
+/// writes, a failover to a lagging replica): a run that reports success must still find
+/// its new hash recorded, or say it did not.
+async fn verify_hashes_survived(store: &mut Store, jobs: &mut [Result<Job<'_>>]) -> Result<()> {
+    let written = active(jobs, |j| !j.plan.dry_run);
+    let keys: Vec<String> = written
+        .iter()
+        .map(|&i| jobs[i].as_ref().expect("active").keys.hash.clone())
+        .collect();
+    for (&i, now) in written.iter().zip(store.get_strings(&keys).await?) {
+        let job = jobs[i].as_ref().expect("active");
+        if now.as_deref() != Some(job.report.new_hash.as_str()) {
+            let text = format!(
+                "the connection to Redis was re-established during the run (a restart or a failover?) and {} now holds {}, not the new hash {:?}: the server may have lost writes; finish with `{}`",
+                printable_str(&job.keys.hash),
+                now.map_or_else(
+                    || "nothing".to_string(),
+                    |h| format!("{:?}", printable_str(&h))
+                ),
+                printable_str(&job.report.new_hash),
+                finishing_command(job.plan, &job.report.new_hash)
+            );
+            jobs[i] = Err(crate::error::redis_failure(text));
+        }
+    }
+    Ok(())
+}
+
 /// Indexes of the jobs still going that match `keep`.
 fn active(jobs: &[Result<Job>], keep: impl Fn(&Job) -> bool) -> Vec<usize> {
     jobs.iter()
@@ -401,19 +500,19 @@ fn active(jobs: &[Result<Job>], keep: impl Fn(&Job) -> bool) -> Vec<usize> {
 /// The checks that need no write: `--if-hash` and `--max-keys`.
 fn start_job<'a>(plan: &'a Plan, keys: DepKeys, pre: Preflight) -> Result<Job<'a>> {
     let current = pre.current_hash;
-    if !condition_holds(&plan.condition, current.as_deref()) {
-        return Err(refused(refusal_text(
-            &plan.dep,
-            &plan.condition,
-            current.as_deref(),
-        )));
+    let holds = condition_holds(&plan.condition, current.as_deref());
+    let applied = current.is_some() && current == plan.new_hash;
+    let resume = !holds && applied && !pre.leftovers.is_empty();
+    if !holds && !resume {
+        return Err(refused(refusal_text(plan, current.as_deref())));
     }
-    let members = pre.members + pre.leftovers.iter().map(|(_, n)| n).sum::<u64>();
+    let leftover_members: u64 = pre.leftovers.iter().map(|(_, n)| n).sum();
+    let members = leftover_members + if resume { 0 } else { pre.members };
     if let Some(max) = plan.max_keys
         && members > max
     {
         return Err(refused(format!(
-            "refused to invalidate {}: {members} tracked entries exceed --max-keys {max} (the count includes members whose entry already expired; `cachecore deps inspect` shows the split); nothing was changed",
+            "refused to invalidate {}: {members} tracked entries exceed --max-keys {max} (the count includes members whose entry already expired; `cachecore deps inspect` shows the split); nothing was changed: raise --max-keys, or pass --rate to spread the deletions",
             printable_str(plan.dep.as_str())
         )));
     }
@@ -425,12 +524,18 @@ fn start_job<'a>(plan: &'a Plan, keys: DepKeys, pre: Preflight) -> Result<Job<'a
             dry_run: plan.dry_run,
             soft: plan.soft,
             members,
+            foreign_runs: pre.foreign_runs,
             ..Report::default()
+        },
+        pending: if resume {
+            pre.leftovers.clone()
+        } else {
+            Vec::new()
         },
         leftovers: pre.leftovers.into_iter().map(|(k, _)| k).collect(),
         plan,
         keys,
-        pending: Vec::new(),
+        resume,
     })
 }
 
@@ -523,55 +628,96 @@ async fn finish_small_sets(
 /// between them. The last batch shares its round trip with the cleanup.
 async fn drain(
     store: &mut Store,
-    set: &str,
+    (set, size): (&str, u64),
     registry: &str,
     plan: &Plan,
     report: &mut Report,
     bar: &ProgressBar,
     interrupt: &Interrupt,
 ) -> Result<bool> {
-    let mut in_flight: JoinSet<Result<(u64, u64, u64)>> = JoinSet::new();
-    let mut cursor = 0;
-    loop {
-        let (next, members) = store.sscan(set, cursor, plan.batch_size).await?;
-        let (l1, l2) = split_tiers(members, report, bar);
-        let attempted = (l1.len() + l2.len()) as u64;
-        plan.pacer.admit(attempted).await;
-        if next == 0 {
-            while let Some(done) = in_flight.join_next().await {
+    let (gone_before, skipped_before) = (report.already_gone, report.skipped_not_entries);
+    let deleted_before = report.l1_deleted + report.l2_deleted;
+    let mut restarted = false;
+    'pass: loop {
+        let pass = store.reconnects();
+        let mut in_flight: JoinSet<Result<(u64, u64, u64)>> = JoinSet::new();
+        let mut cursor = 0;
+        loop {
+            let (next, members) = store.sscan(set, cursor, plan.batch_size).await?;
+            if store.reconnects() != pass {
+                // Another server process may answer now (a restart, a failover): the
+                // cursor means nothing there. Scan the pending set again from the start;
+                // deleting what is already gone is a no-op.
+                drain_in_flight(&mut in_flight, report, bar).await?;
+                restart_counts(report, gone_before, skipped_before);
+                restarted = true;
+                continue 'pass;
+            }
+            let (l1, l2) = split_tiers(members, report, bar);
+            let attempted = (l1.len() + l2.len()) as u64;
+            plan.pacer.admit(attempted).await;
+            if next == 0 {
+                drain_in_flight(&mut in_flight, report, bar).await?;
+                if store.reconnects() != pass {
+                    restart_counts(report, gone_before, skipped_before);
+                    restarted = true;
+                    continue 'pass;
+                }
+                let last = FinalBatch {
+                    pending: set.to_string(),
+                    registry: registry.to_string(),
+                    l1,
+                    l2,
+                };
+                let (d1, d2) = store
+                    .finish_many(&[last])
+                    .await?
+                    .pop()
+                    .expect("one result")?;
+                account(report, bar, (attempted, d1, d2));
+                if restarted {
+                    // A rescan meets the keys the first pass deleted as "gone": count the
+                    // set's members once instead.
+                    let deleted = report.l1_deleted + report.l2_deleted - deleted_before;
+                    let skipped = report.skipped_not_entries - skipped_before;
+                    report.already_gone = gone_before + size.saturating_sub(deleted + skipped);
+                }
+                return Ok(true);
+            }
+            while in_flight.len() >= plan.pipeline_depth {
+                let done = in_flight.join_next().await.expect("a task is in flight");
                 account(report, bar, done??);
             }
-            let last = FinalBatch {
-                pending: set.to_string(),
-                registry: registry.to_string(),
-                l1,
-                l2,
-            };
-            let (d1, d2) = store
-                .finish_many(&[last])
-                .await?
-                .pop()
-                .expect("one result")?;
-            account(report, bar, (attempted, d1, d2));
-            return Ok(true);
-        }
-        while in_flight.len() >= plan.pipeline_depth {
-            let done = in_flight.join_next().await.expect("a task is in flight");
-            account(report, bar, done??);
-        }
-        let mut conn = store.clone();
-        in_flight.spawn(async move {
-            let (d1, d2) = conn.unlink_tiers(&l1, &l2).await?;
-            Ok((attempted, d1, d2))
-        });
-        cursor = next;
-        if interrupt.is_set() {
-            while let Some(done) = in_flight.join_next().await {
-                account(report, bar, done??);
+            let mut conn = store.clone();
+            in_flight.spawn(async move {
+                let (d1, d2) = conn.unlink_tiers(&l1, &l2).await?;
+                Ok((attempted, d1, d2))
+            });
+            cursor = next;
+            if interrupt.is_set() {
+                drain_in_flight(&mut in_flight, report, bar).await?;
+                return Ok(false);
             }
-            return Ok(false);
         }
     }
+}
+
+async fn drain_in_flight(
+    in_flight: &mut JoinSet<Result<(u64, u64, u64)>>,
+    report: &mut Report,
+    bar: &ProgressBar,
+) -> Result<()> {
+    while let Some(done) = in_flight.join_next().await {
+        account(report, bar, done??);
+    }
+    Ok(())
+}
+
+/// Before a rescan: members met again are counted again, so the pass's "gone" and
+/// "skipped" counts start over (deletions are real and stay).
+fn restart_counts(report: &mut Report, gone_before: u64, skipped_before: u64) {
+    report.already_gone = gone_before;
+    report.skipped_not_entries = skipped_before;
 }
 
 /// Splits dep-set members into L1 and L2 entry keys; anything else is counted and never

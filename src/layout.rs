@@ -46,6 +46,25 @@ pub enum LayoutError {
     Hash { hash: String, reason: &'static str },
 }
 
+/// Invisible format characters (Unicode category Cf: zero-width space, byte-order mark,
+/// bidirectional overrides, ...) print like nothing, so an id holding one looks like
+/// another id: the contract forbids them.
+pub fn is_format_char(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format
+}
+
+fn format_char_reason(c: char) -> &'static str {
+    match c {
+        '\u{feff}' => "it contains U+FEFF (a byte-order mark, invisible)",
+        '\u{200b}' => "it contains U+200B (a zero-width space, invisible)",
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+            "it contains a bidirectional control character (invisible; it reorders how the id prints)"
+        }
+        _ => "it contains an invisible format character (Unicode category Cf)",
+    }
+}
+
 /// A syntactically valid dep id (it may be reserved; see [`DepId::parse_user`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DepId(String);
@@ -70,6 +89,12 @@ impl DepId {
         }
         if id.chars().any(char::is_control) {
             return bad("it contains a control character");
+        }
+        if let Some(c) = id.chars().find(|&c| is_format_char(c)) {
+            return Err(LayoutError::DepId {
+                id: id.to_string(),
+                reason: format_char_reason(c),
+            });
         }
         Ok(DepId(id.to_string()))
     }
@@ -771,8 +796,20 @@ mod tests {
             "escape sequences are control chars"
         );
         assert!(DepId::parse("a\u{85}b").is_err());
+        // Invisible format characters (Cf) print like another id.
+        for id in [
+            "\u{feff}doc:1",
+            "doc:\u{200b}1",
+            "doc:1\u{202e}",
+            "doc:\u{2066}1",
+            "doc:\u{ad}1",
+            "doc:\u{e0041}",
+        ] {
+            let err = DepId::parse(id).unwrap_err().to_string();
+            assert!(err.contains("invisible"), "{id:?}: {err}");
+        }
         // Glob characters are ordinary literal characters.
-        for id in ["doc:*", "doc:?", "doc:[1]", "ünï:çødé:日本"] {
+        for id in ["doc:*", "doc:?", "doc:[1]", "ünï:çødé:日本", "emoji:👍🏽"] {
             assert_eq!(DepId::parse(id).unwrap().as_str(), id);
         }
     }

@@ -25,6 +25,9 @@ pub enum Verdict {
     },
     /// The member's key no longer exists.
     Dangling,
+    /// The member is not an entry key (`user:secret` planted in a dep set): never read,
+    /// never deleted, so that no ACL role needs access outside the cache's keys.
+    NotEntry,
 }
 
 impl Verdict {
@@ -34,6 +37,7 @@ impl Verdict {
             Verdict::Stale { .. } => "stale",
             Verdict::Corrupt { .. } => "corrupt",
             Verdict::Dangling => "dangling",
+            Verdict::NotEntry => "not-entry",
         }
     }
 
@@ -78,7 +82,8 @@ impl From<Freshness> for Verdict {
 pub struct Judged {
     pub key: Vec<u8>,
     pub tier: Option<Tier>,
-    pub pttl_ms: i64,
+    /// `None` when the key was not read (not an entry key).
+    pub pttl_ms: Option<i64>,
     pub verdict: Verdict,
 }
 
@@ -116,9 +121,7 @@ fn member_deps(key: &[u8], probe: &MemberProbe) -> Result<Vec<DepRecord>, Verdic
         return Err(Verdict::Dangling);
     }
     let Some(entry_key) = parse_entry_key(key) else {
-        return Err(Verdict::Corrupt {
-            reason: "not an entry key (expected cc:l1:{ns}:{sha256} or vec:{ns}:{id})".into(),
-        });
+        return Err(Verdict::NotEntry);
     };
     match &probe.deps {
         Ok(raw) => {
@@ -132,10 +135,13 @@ fn member_deps(key: &[u8], probe: &MemberProbe) -> Result<Vec<DepRecord>, Verdic
     }
 }
 
-/// Judges a batch of keys (typically dep-set members).
+/// Judges a batch of keys (typically dep-set members). Keys that are not entry keys are
+/// judged without being read.
 pub async fn judge_keys(store: &mut Store, keys: Vec<Vec<u8>>) -> Result<Vec<Judged>> {
-    let probes = store.probe_members(&keys).await?;
-    let deps: Vec<_> = keys
+    let (entries, foreign): (Vec<Vec<u8>>, Vec<Vec<u8>>) =
+        keys.into_iter().partition(|k| parse_entry_key(k).is_some());
+    let probes = store.probe_members(&entries).await?;
+    let deps: Vec<_> = entries
         .iter()
         .zip(&probes)
         .map(|(k, p)| member_deps(k, p))
@@ -146,15 +152,21 @@ pub async fn judge_keys(store: &mut Store, keys: Vec<Vec<u8>>) -> Result<Vec<Jud
         .flatten()
         .map(|d| d.id.as_str());
     let current = current_hashes(store, ids).await?;
-    Ok(keys
+    let judged = entries
         .into_iter()
         .zip(probes)
         .zip(deps)
         .map(|((key, probe), deps)| Judged {
             tier: parse_entry_key(&key).map(|k| k.tier),
             key,
-            pttl_ms: probe.pttl_ms,
+            pttl_ms: Some(probe.pttl_ms),
             verdict: deps.map_or_else(|v| v, |deps| judge(&deps, &current)),
-        })
-        .collect())
+        });
+    let foreign = foreign.into_iter().map(|key| Judged {
+        key,
+        tier: None,
+        pttl_ms: None,
+        verdict: Verdict::NotEntry,
+    });
+    Ok(judged.chain(foreign).collect())
 }

@@ -1,11 +1,11 @@
 //! `cachecore invalidate <DEP_ID>`
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::Context;
 use crate::cli::InvalidateArgs;
 use crate::error::Exit;
-use crate::invalidation::{Plan, Report, invalidate};
+use crate::invalidation::{Plan, Report, finishing_command, generated_hash, invalidate};
 use crate::layout::{DepId, validate_hash};
 use crate::output::{elapsed_text, opt_text, print_document, print_table, printable_str, table};
 use crate::pace::Pacer;
@@ -28,11 +28,18 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
         &ctx.interrupt,
     )
     .await
-    .with_context(|| {
-        format!(
-            "invalidating {} failed (rerun the same command to finish: every step is safe to repeat)",
-            printable_str(plan.dep.as_str())
-        )
+    .map_err(|e| {
+        // A refusal or bad input changed nothing: its text says what to do. Anything else
+        // may have stopped half-way, and the finishing command is exact.
+        if crate::error::is_refusal_or_invalid(&e) || plan.dry_run {
+            return e;
+        }
+        let new_hash = plan.new_hash.as_deref().unwrap_or_default();
+        e.context(format!(
+            "invalidating {} failed; finish it with `{}` once Redis answers (every step is safe to repeat)",
+            printable_str(plan.dep.as_str()),
+            finishing_command(&plan, new_hash)
+        ))
     })?;
     if !report.dry_run {
         ctx.audit(&mut store, &[audit_record(ctx, "invalidate", &report)])
@@ -44,9 +51,15 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
         print_report(&report);
     }
     if report.interrupted {
-        ctx.out.note(
-            "interrupted: rerun the same command to finish; the new hash is already recorded",
-        );
+        if report.dry_run {
+            ctx.out
+                .note("interrupted: the dry run's counts are partial");
+        } else {
+            ctx.out.note(&format!(
+                "interrupted: the new hash is already recorded; finish with `{}`",
+                finishing_command(&plan, &report.new_hash)
+            ));
+        }
         return Ok(Exit::Interrupted);
     }
     Ok(Exit::Success)
@@ -65,7 +78,9 @@ fn plan(args: InvalidateArgs) -> Result<Plan> {
     };
     Ok(Plan {
         dep,
-        new_hash: args.new_hash,
+        // Generated here, not in the engine, so that an error can name the exact command
+        // that finishes this run.
+        new_hash: Some(args.new_hash.unwrap_or_else(generated_hash)),
         condition,
         soft: args.soft,
         dry_run: args.dry_run,

@@ -1,6 +1,6 @@
 //! `cachecore invalidate-many --file F | --dep-ids a,b,c`
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
@@ -10,8 +10,8 @@ use tokio::task::JoinSet;
 
 use super::Context;
 use crate::cli::InvalidateManyArgs;
-use crate::depfile::{self, Format, Item};
-use crate::error::{Exit, invalid, is_connection_error, one_line, refused};
+use crate::depfile::Item;
+use crate::error::{Exit, is_connection_error, one_line, refused};
 use crate::invalidation::{Plan, Report, invalidate_wave};
 use crate::layout::validate_hash;
 use crate::output::{
@@ -55,7 +55,11 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     if let Some(h) = &args.new_hash {
         validate_hash(h)?;
     }
-    let items = read_items(&args)?;
+    let items = super::input::read_items(
+        &args.input,
+        args.dep_ids.as_deref().unwrap_or_default(),
+        "nothing was invalidated",
+    )?;
     let started = Instant::now();
     let mut store = ctx.store().await?;
     let asks = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
@@ -139,14 +143,27 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
                     .collect()
             }
         };
-        // One audit record per dep, appended for the whole wave in one round trip.
+        // One audit record per dep, appended for the whole wave in one round trip. After a
+        // lost connection the append would only wait out another timeout: say so instead.
+        let wave_lost = results
+            .iter()
+            .any(|r| r.as_ref().is_err_and(is_connection_error));
         let records: Vec<_> = results
             .iter()
             .filter_map(|r| r.as_ref().ok())
             .filter(|r| !r.dry_run)
             .map(|r| super::invalidate::audit_record(ctx, "invalidate-many", r))
             .collect();
-        ctx.audit(&mut store, &records).await;
+        if wave_lost || lost_connection {
+            if !records.is_empty() {
+                ctx.out.note(&format!(
+                    "cachecore: warning: {} deps were done, but the connection was lost before their audit records could be written",
+                    records.len()
+                ));
+            }
+        } else {
+            ctx.audit(&mut store, &records).await;
+        }
         for (plan, result) in wave.iter().zip(results) {
             match &result {
                 Ok(report) => {
@@ -181,19 +198,25 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     print_summary(ctx, &summary)?;
 
     Ok(if summary.interrupted {
-        ctx.out.note(
-            "interrupted: rerun the same command to finish; deps already done are fast to redo",
-        );
+        ctx.out.note(&rerun_advice("interrupted"));
         Exit::Interrupted
     } else if lost_connection {
-        ctx.out
-            .note("lost the connection to Redis: rerun the same command to finish");
+        ctx.out.note(&rerun_advice("lost the connection to Redis"));
         Exit::Redis
     } else if summary.failed > 0 {
         Exit::Negative
     } else {
         Exit::Success
     })
+}
+
+/// What a rerun of the same command does, said truthfully: unconditional deps are redone
+/// (and their unfinished runs finished); a dep with an if_hash that was already done is
+/// refused, its hash being the new one already.
+fn rerun_advice(what: &str) -> String {
+    format!(
+        "{what}: rerun the same command to finish (the result lines say which deps were done); a dep with an if_hash that was already done will be refused, as its hash is already the new one"
+    )
 }
 
 fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
@@ -210,44 +233,6 @@ fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
         pipeline_depth: args.pace.pipeline as usize,
         pacer: pacer.clone(),
     }
-}
-
-/// Reads and validates the whole input; every bad line is printed and nothing runs.
-fn read_items(args: &InvalidateManyArgs) -> Result<Vec<Item>> {
-    let (source, bytes, format) = match (&args.file, &args.dep_ids) {
-        (Some(path), _) if path == "-" => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| invalid(format!("cannot read stdin: {e}")))?;
-            ("stdin".to_string(), buf, args.format)
-        }
-        (Some(path), _) => {
-            let buf = std::fs::read(path)
-                .map_err(|e| invalid(format!("cannot read {}: {e}", printable_str(path))))?;
-            (printable_str(path), buf, args.format)
-        }
-        (None, Some(ids)) => (
-            "--dep-ids".to_string(),
-            ids.join("\n").into_bytes(),
-            Format::Plain,
-        ),
-        (None, None) => unreachable!("clap requires --file or --dep-ids"),
-    };
-    depfile::parse(&bytes, format).map_err(|bad| {
-        for b in &bad {
-            eprintln!("cachecore: error: {source} line {}: {}", b.line, b.reason);
-        }
-        let hint = if format == Format::Auto {
-            " (the format was detected from the first line; force it with --format)"
-        } else {
-            ""
-        };
-        invalid(format!(
-            "{} bad line(s) in {source}; nothing was invalidated{hint}",
-            bad.len()
-        ))
-    })
 }
 
 async fn count_members(store: &mut Store, items: &[Item]) -> Result<u64> {

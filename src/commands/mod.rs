@@ -5,6 +5,7 @@ mod demo;
 mod deps;
 mod doctor;
 mod entry;
+mod input;
 mod invalidate;
 mod invalidate_many;
 mod key;
@@ -49,6 +50,15 @@ impl Context {
                 .map(|u| u.split(',').map(str::to_string).collect())
                 .unwrap_or_else(|| vec![DEFAULT_REDIS_URL.to_string()]);
         }
+        let out = Output {
+            json: cli.global.json,
+            quiet: cli.global.quiet,
+        };
+        if password_in_argv(std::env::args_os()) {
+            out.note(
+                "cachecore: warning: the password in --redis-url is visible to every user of this machine (ps, shell history); pass it in CACHECORE_REDIS_PASSWORD or --password-file instead",
+            );
+        }
         Context {
             connect: ConnectOptions {
                 urls,
@@ -78,10 +88,7 @@ impl Context {
                     insecure: cli.global.tls_insecure,
                 },
             },
-            out: Output {
-                json: cli.global.json,
-                quiet: cli.global.quiet,
-            },
+            out,
             interrupt,
             reason: cli.global.reason.clone(),
         }
@@ -124,6 +131,20 @@ impl Context {
             )),
         }
     }
+}
+
+/// Whether a `--redis-url` on the command line (not from the environment) carries a
+/// password.
+fn password_in_argv(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        let value = match arg.strip_prefix("--redis-url=") {
+            Some(v) => Some(v),
+            None if arg == "--redis-url" => args.get(i + 1).map(String::as_str),
+            None => None,
+        };
+        value.is_some_and(crate::redact::url_has_password)
+    })
 }
 
 pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {

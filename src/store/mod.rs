@@ -16,8 +16,10 @@ use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 
 use crate::audit::{AUDIT_KEY, AUDIT_MAX_LEN, AuditRecord};
+use crate::bookkeeping::{is_pending_key_of, pending_prefix};
 use crate::error::{invalid, redis_failure};
 use crate::output::printable;
+use crate::redact::redact_urls;
 
 /// Cloning is cheap and shares the connection: concurrent tasks each hold a clone and
 /// their commands are pipelined on the one socket.
@@ -28,6 +30,10 @@ pub struct Store {
     /// How to connect again after a dropped connection (single node; a cluster
     /// connection reconnects by itself).
     redial: Option<Arc<(redis::Client, AsyncConnectionConfig)>>,
+    /// How many times any clone of this store connected again. A new connection may
+    /// reach a different server process (a restart, a failover), on which an SSCAN
+    /// cursor of the old one is meaningless: scans compare it before and after each step.
+    reconnects: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Whether a step may be sent again after the connection dropped mid-request, when it is
@@ -97,6 +103,7 @@ pub struct HashSwap {
 /// The keys one dep's invalidation touches (see [`crate::bookkeeping`]).
 #[derive(Debug, Clone)]
 pub struct DepKeys {
+    pub dep: crate::layout::DepId,
     pub set: String,
     pub hash: String,
     pub hash_time: String,
@@ -123,6 +130,14 @@ pub struct FinalBatch {
     pub l2: Vec<Vec<u8>>,
 }
 
+/// A dep set just detached: every pending key of the dep (this run's and unfinished
+/// ones) with its size, and the registry members that were not followed.
+#[derive(Debug, Clone)]
+pub struct Detached {
+    pub pending: Vec<(String, u64)>,
+    pub foreign_runs: u64,
+}
+
 /// What an invalidation reads before it changes anything, in one round trip.
 #[derive(Debug, Clone)]
 pub struct Preflight {
@@ -131,6 +146,8 @@ pub struct Preflight {
     pub members: u64,
     /// Pending keys of unfinished earlier runs, with their sizes.
     pub leftovers: Vec<(String, u64)>,
+    /// Registry members that are not pending keys of this dep: planted, never followed.
+    pub foreign_runs: u64,
 }
 
 // Compare-and-set in one script: the condition and the write must not be separated by
@@ -150,18 +167,35 @@ return {1, cur}
 // Detaches the dep set under a run-unique name and records that name, atomically: writers
 // that SADD afterwards start a fresh set (so they stay tracked), and a run that dies later
 // leaves a registry entry from which the next run finishes the job. RENAME is O(1).
-// Returns every pending key of the dep (this run's and unfinished ones) with its size.
+// Returns every pending key of the dep (this run's and unfinished ones) with its size, and
+// how many registry members were skipped: only keys of the exact form the engine writes
+// (ARGV: the pending-key prefix and `:dep` suffix around a 32-hex run id) that hold a set
+// are followed; anything planted there is never read or deleted. TYPE is asked only of
+// keys of that form, so the script never touches a key outside the dep set's slot or
+// outside the `cc:` keys an ACL role may reach.
 const DETACH_LUA: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('RENAME', KEYS[1], KEYS[2])
   redis.call('SADD', KEYS[3], KEYS[2])
 end
-local out = {}
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  table.insert(out, k)
-  table.insert(out, redis.call('SCARD', k))
+local out, foreign = {}, 0
+local prefix, suffix = ARGV[1], ARGV[2]
+local function ours(k)
+  if #k ~= #prefix + 32 + #suffix or string.sub(k, 1, #prefix) ~= prefix
+      or string.sub(k, -#suffix) ~= suffix then return false end
+  if not string.find(string.sub(k, #prefix + 1, #prefix + 32), '^[0-9a-f]+$') then return false end
+  local t = redis.call('TYPE', k)['ok']
+  return t == 'set' or t == 'none'
 end
-return out
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if ours(k) then
+    table.insert(out, k)
+    table.insert(out, redis.call('SCARD', k))
+  else
+    foreign = foreign + 1
+  end
+end
+return {out, foreign}
 "#;
 
 // Prunes one SSCAN page of a dep set: members whose key is gone are removed (or, when
@@ -364,7 +398,13 @@ impl Store {
             conn,
             endpoint,
             redial,
+            reconnects: Arc::default(),
         })
+    }
+
+    /// How many reconnections happened so far (see `reconnects`).
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether scripts may touch keys they do not declare (member keys of a dep set):
@@ -423,6 +463,14 @@ impl Store {
             .into_iter()
             .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
             .collect())
+    }
+
+    /// Every member of a small set (a registry of unfinished runs).
+    pub async fn smembers(&mut self, key: &str) -> Result<Vec<Vec<u8>>> {
+        let mut cmd = redis::cmd("SMEMBERS");
+        cmd.arg(key);
+        let context = format!("SMEMBERS {}", printable(key.as_bytes()));
+        self.send_one(cmd, READ, &context).await
     }
 
     pub async fn scard(&mut self, key: &str) -> Result<u64> {
@@ -671,6 +719,8 @@ impl Store {
                 .await
             {
                 self.conn = Conn::Single(conn);
+                self.reconnects
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
         }
     }
@@ -767,11 +817,18 @@ impl Store {
                     }
                     let current: Option<Vec<u8>> = redis::from_redis_value(next()?)?;
                     let members: u64 = redis::from_redis_value(next()?)?;
-                    let pending: Vec<String> = redis::from_redis_value(next()?)?;
+                    let registry: Vec<Vec<u8>> = redis::from_redis_value(next()?)?;
+                    let (ours, planted): (Vec<_>, Vec<_>) = registry
+                        .into_iter()
+                        .partition(|k| is_pending_key_of(&d.dep, k));
                     Ok(Preflight {
                         current_hash: current.map(|b| String::from_utf8_lossy(&b).into_owned()),
                         members,
-                        leftovers: pending.into_iter().map(|k| (k, 0)).collect(),
+                        leftovers: ours
+                            .into_iter()
+                            .map(|k| (String::from_utf8_lossy(&k).into_owned(), 0))
+                            .collect(),
+                        foreign_runs: planted.len() as u64,
                     })
                 },
             )
@@ -878,10 +935,7 @@ impl Store {
 
     /// Detaches each dep set (see `DETACH_LUA`) and returns, per dep, every pending key with
     /// its size: this run's and any left by interrupted runs.
-    pub async fn detach_many(
-        &mut self,
-        deps: &[DepKeys],
-    ) -> Result<Vec<Result<Vec<(String, u64)>>>> {
+    pub async fn detach_many(&mut self, deps: &[DepKeys]) -> Result<Vec<Result<Detached>>> {
         self.per_item(
             "detaching dep sets",
             // Not safe: if the first RENAME ran and a writer has since started a new dep
@@ -895,14 +949,24 @@ impl Store {
                     .arg(3)
                     .arg(&d.set)
                     .arg(&d.pending)
-                    .arg(&d.registry);
+                    .arg(&d.registry)
+                    .arg(pending_prefix(&d.dep))
+                    .arg(format!(":{}", d.dep));
             },
             |d, replies| {
                 let reply = replies
                     .next()
                     .expect("one reply")
                     .with_context(|| format!("detaching {}", printable(d.set.as_bytes())))?;
-                Ok(redis::from_redis_value(reply)?)
+                let (pending, foreign): (Vec<(String, u64)>, u64) = redis::from_redis_value(reply)?;
+                // The script's check, once more on this side of the wire.
+                let (pending, planted): (Vec<_>, Vec<_>) = pending
+                    .into_iter()
+                    .partition(|(k, _)| is_pending_key_of(&d.dep, k.as_bytes()));
+                Ok(Detached {
+                    pending,
+                    foreign_runs: foreign + planted.len() as u64,
+                })
             },
         )
         .await
@@ -1468,80 +1532,4 @@ fn is_certificate_error(e: &redis::RedisError) -> bool {
 fn is_auth_error(e: &redis::RedisError) -> bool {
     let text = e.to_string();
     text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("AuthenticationFailed")
-}
-
-/// Replaces the password (or a lone userinfo, which Redis URLs treat as a password) of
-/// every `scheme://userinfo@host` in `text` with `***`, keeping the user name.
-pub fn redact_urls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("://") {
-        let (head, tail) = rest.split_at(pos + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(at) => {
-                let userinfo = &authority[..at];
-                match userinfo.find(':') {
-                    Some(colon) => {
-                        out.push_str(&userinfo[..colon]);
-                        out.push_str(":***");
-                    }
-                    None => out.push_str("***"),
-                }
-                out.push_str(&authority[at..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    // Unix-socket URLs may carry the password as a query parameter.
-    redact_query_password(&out)
-}
-
-fn redact_query_password(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find("pass=") {
-        let (head, tail) = rest.split_at(pos + 5);
-        out.push_str(head);
-        out.push_str("***");
-        let end = tail
-            .find(|c: char| c == '&' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_urls;
-
-    #[test]
-    fn redaction_keeps_user_and_host_but_never_the_password() {
-        assert_eq!(
-            redact_urls("redis://127.0.0.1:6379"),
-            "redis://127.0.0.1:6379"
-        );
-        assert_eq!(
-            redact_urls("redis://alice:s3cr%40t@db:6380/2"),
-            "redis://alice:***@db:6380/2"
-        );
-        assert_eq!(redact_urls("redis://:pw@db"), "redis://:***@db");
-        assert_eq!(redact_urls("rediss://pw@db"), "rediss://***@db");
-        assert_eq!(
-            redact_urls("a redis://u:p@h1 and redis://h2 then redis://v:q@h3/0"),
-            "a redis://u:***@h1 and redis://h2 then redis://v:***@h3/0"
-        );
-        assert_eq!(
-            redact_urls("redis+unix:///run/r.sock?user=u&pass=pw&db=1"),
-            "redis+unix:///run/r.sock?user=u&pass=***&db=1"
-        );
-    }
 }

@@ -3,9 +3,10 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::bookkeeping::registry_key;
+use crate::bookkeeping::{is_pending_key_of, registry_key};
 use crate::cli::InspectArgs;
 use crate::commands::Context;
+use crate::commands::input::read_items;
 use crate::error::Exit;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
@@ -36,6 +37,9 @@ struct DepStats {
     /// With --expect-hash: whether this dep passes the gate.
     #[serde(skip_serializing_if = "Option::is_none")]
     ok: Option<bool>,
+    /// With --expect-hash: why the gate failed (empty when it passed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failures: Option<Vec<String>>,
 }
 
 impl DepStats {
@@ -50,14 +54,17 @@ impl DepStats {
             Verdict::Fresh => self.fresh += 1,
             Verdict::Stale { .. } => self.stale += 1,
             Verdict::Corrupt { .. } => self.corrupt += 1,
+            Verdict::NotEntry => {}
         }
-        if j.verdict != Verdict::Dangling {
+        if !matches!(j.verdict, Verdict::Dangling | Verdict::NotEntry) {
             self.live += 1;
         }
     }
 
-    /// Why this dep fails the `--expect-hash` gate, if it does.
-    fn gate_failure(&self) -> Option<String> {
+    /// Why this dep fails the `--expect-hash` gate: the hash is not the expected one, an
+    /// interrupted invalidation still holds entries, or a live entry is stale or
+    /// unreadable. Empty when it passes; `None` without a gate.
+    fn gate_failures(&self) -> Option<Vec<String>> {
         let expected = self.expected_hash.as_deref()?;
         let mut why = Vec::new();
         if self.current_hash.as_deref() != Some(expected) {
@@ -67,13 +74,29 @@ impl DepStats {
                 printable_str(expected)
             ));
         }
+        if self.unfinished_runs > 0 {
+            why.push(format!(
+                "{} interrupted invalidation run(s) are unfinished (`cachecore invalidate` finishes them)",
+                self.unfinished_runs
+            ));
+        }
         if self.stale > 0 {
             why.push(format!("{} live entries are stale", self.stale));
         }
         if self.corrupt > 0 {
             why.push(format!("{} live entries are unreadable", self.corrupt));
         }
-        (!why.is_empty()).then(|| format!("{}: {}", printable_str(&self.dep_id), why.join(", ")))
+        Some(why)
+    }
+
+    /// The gate's verdict as one line, if it failed.
+    fn gate_failure(&self) -> Option<String> {
+        let why = self.failures.as_ref().filter(|w| !w.is_empty())?;
+        Some(format!(
+            "{}: {}",
+            printable_str(&self.dep_id),
+            why.join(", ")
+        ))
     }
 }
 
@@ -101,19 +124,16 @@ struct Document<'a> {
 }
 
 pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
-    let deps = args
-        .dep_ids
-        .iter()
-        .map(|id| DepId::parse(id))
-        .collect::<Result<Vec<_>, _>>()?;
     if let Some(h) = &args.expect_hash {
         validate_hash(h)?;
     }
+    let items = read_items(&args.input, &args.dep_ids, "nothing was checked")?;
     let mut store = ctx.store().await?;
-    let mut all = Vec::with_capacity(deps.len());
+    let mut all = Vec::with_capacity(items.len());
     let mut interrupted = false;
-    for dep in &deps {
-        let stats = inspect_one(&mut store, ctx, dep, &args).await?;
+    for item in &items {
+        let expected = item.new_hash.clone().or_else(|| args.expect_hash.clone());
+        let stats = inspect_one(&mut store, ctx, &item.dep, expected, &args).await?;
         if args.keys && ctx.out.json {
             print_json_line("dep", &stats)?;
         }
@@ -124,7 +144,8 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
         }
     }
     let failures: Vec<String> = all.iter().filter_map(DepStats::gate_failure).collect();
-    let ok = args.expect_hash.as_ref().map(|_| failures.is_empty());
+    let gated = args.expect_hash.is_some() || all.iter().any(|s| s.expected_hash.is_some());
+    let ok = gated.then_some(failures.is_empty());
     if ctx.out.json {
         if !args.keys {
             print_json(&Document {
@@ -138,8 +159,12 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     } else {
         print_summary(&all);
     }
+    if items.is_empty() {
+        ctx.out
+            .note("cachecore: note: the input names no deps; nothing was checked");
+    }
     for failure in &failures {
-        eprintln!("cachecore: check failed: {failure}");
+        crate::error::print_detail(&format!("check failed: {failure}"));
     }
     Ok(if interrupted {
         Exit::Interrupted
@@ -154,18 +179,22 @@ async fn inspect_one(
     store: &mut Store,
     ctx: &Context,
     dep: &DepId,
+    expected_hash: Option<String>,
     args: &InspectArgs,
 ) -> Result<DepStats> {
     let set = dep.keys_key();
     let hash_key = dep.hash_key();
+    let registry = registry_key(dep);
     store.expect_type(set.as_bytes(), "set").await?;
     store.expect_type(hash_key.as_bytes(), "string").await?;
+    store.expect_type(registry.as_bytes(), "set").await?;
+    let runs = store.smembers(&registry).await?;
     let mut stats = DepStats {
         dep_id: dep.as_str().to_string(),
         current_hash: store.get_string(&hash_key).await?,
         members: store.scard(&set).await?,
-        unfinished_runs: store.scard(&registry_key(dep)).await?,
-        expected_hash: args.expect_hash.clone(),
+        unfinished_runs: runs.iter().filter(|k| is_pending_key_of(dep, k)).count() as u64,
+        expected_hash,
         ..DepStats::default()
     };
     let bar = ctx.out.progress(
@@ -189,10 +218,8 @@ async fn inspect_one(
         }
     }
     bar.finish_and_clear();
-    stats.ok = stats
-        .expected_hash
-        .as_ref()
-        .map(|_| stats.gate_failure().is_none());
+    stats.failures = stats.gate_failures();
+    stats.ok = stats.failures.as_ref().map(Vec::is_empty);
     Ok(stats)
 }
 
@@ -205,7 +232,7 @@ fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
             dep_id: dep.as_str(),
             key: printable(&j.key),
             tier: j.tier,
-            ttl_ms: (j.pttl_ms >= 0).then_some(j.pttl_ms),
+            ttl_ms: j.pttl_ms.filter(|t| *t >= 0),
             verdict: &j.verdict,
         });
     }
@@ -213,7 +240,7 @@ fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
     println!(
         "{:<8} {:>10} {:<2} {}  {}",
         j.verdict.name(),
-        ttl_text(j.pttl_ms),
+        j.pttl_ms.map_or_else(|| "--".to_string(), ttl_text),
         tier,
         printable(&j.key),
         j.verdict.detail()
