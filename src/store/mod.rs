@@ -204,14 +204,18 @@ return {out, foreign}
 // the members never cross the network. MEMORY USAGE is taken before the first page and
 // after the last. Touches member keys without declaring them: standalone only.
 // KEYS[1] = dep set; ARGV = cursor, COUNT, remove ('1' or '0').
-// Returns {next cursor, members scanned, dangling, bytes before, bytes after}.
-const PRUNE_PAGE_LUA: &str = r#"
+// Members that are not entry keys are counted and kept, never read: nothing outside the
+// cache is touched, and an ACL role limited to `cc:*` and `vec:*` can prune.
+// Returns {next cursor, members scanned, dangling, bytes before, bytes after, not entries}.
+const PRUNE_PAGE_BODY: &str = r#"
 local before, after = 0, 0
 if ARGV[1] == '0' then before = redis.call('MEMORY', 'USAGE', KEYS[1]) or 0 end
 local page = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
-local dangling = 0
+local dangling, foreign = 0, 0
 for _, m in ipairs(page[2]) do
-  if redis.call('EXISTS', m) == 0 then
+  if entry_tier(m) == 0 then
+    foreign = foreign + 1
+  elseif redis.call('EXISTS', m) == 0 then
     if ARGV[3] == '1' then
       dangling = dangling + redis.call('SREM', KEYS[1], m)
     else
@@ -220,8 +224,13 @@ for _, m in ipairs(page[2]) do
   end
 end
 if page[1] == '0' then after = redis.call('MEMORY', 'USAGE', KEYS[1]) or 0 end
-return {page[1], #page[2], dangling, before, after}
+return {page[1], #page[2], dangling, before, after, foreign}
 "#;
+
+fn prune_page_lua() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| format!("{}{PRUNE_PAGE_BODY}", crate::layout::entry_tier_lua()))
+}
 
 // A whole invalidation of one small dep in one step (the fast path of a wave). It does
 // its work only when nothing needs the stepwise protocol: the keys have the right types,
@@ -290,6 +299,8 @@ pub struct PrunePage {
     pub bytes_before: u64,
     /// MEMORY USAGE after the last page (0 before it, and once the set is gone).
     pub bytes_after: u64,
+    /// Members that are not entry keys: kept, never read.
+    pub not_entries: u64,
 }
 
 /// What the fast path did for one dep (see `SWEEP_SMALL_BODY`).
@@ -1164,9 +1175,11 @@ impl Store {
             .await?
             .into_iter()
             .collect::<Result<Vec<_>>>()?;
+        // Only entry keys are asked about (see `PRUNE_PAGE_BODY`).
+        let is_entry = |m: &&Vec<u8>| crate::layout::parse_entry_key(m).is_some();
         let all: Vec<Vec<u8>> = scanned
             .iter()
-            .flat_map(|(_, _, m)| m.iter().cloned())
+            .flat_map(|(_, _, m)| m.iter().filter(is_entry).cloned())
             .collect();
         let mut live = self.exists_each(&all).await?.into_iter();
         let dangling: Vec<Vec<Vec<u8>>> = scanned
@@ -1174,6 +1187,7 @@ impl Store {
             .map(|(_, _, members)| {
                 members
                     .iter()
+                    .filter(is_entry)
                     .zip(live.by_ref())
                     .filter(|(_, live)| !live)
                     .map(|(m, _)| m.clone())
@@ -1248,6 +1262,10 @@ impl Store {
                     dangling,
                     bytes_before,
                     bytes_after,
+                    not_entries: members
+                        .iter()
+                        .filter(|m| crate::layout::parse_entry_key(m).is_none())
+                        .count() as u64,
                 })
             })
             .collect()
@@ -1261,14 +1279,14 @@ impl Store {
         count: u64,
         remove: bool,
     ) -> Result<Vec<PrunePage>> {
-        let script = Script::new(PRUNE_PAGE_LUA);
+        let script = Script::new(prune_page_lua());
         self.per_item_after(
             "pruning dep sets",
             Repeat::Safe(
                 "the script removes only members whose key does not exist, checked as it runs",
             ),
             |pipe| {
-                pipe.cmd("SCRIPT").arg("LOAD").arg(PRUNE_PAGE_LUA);
+                pipe.cmd("SCRIPT").arg("LOAD").arg(prune_page_lua());
             },
             sets,
             |pipe, (set, cursor)| {
@@ -1285,7 +1303,7 @@ impl Store {
                     .next()
                     .expect("one reply")
                     .with_context(|| format!("pruning {}", printable(set.as_bytes())))?;
-                let (next, scanned, dangling, bytes_before, bytes_after) =
+                let (next, scanned, dangling, bytes_before, bytes_after, not_entries) =
                     redis::from_redis_value(reply)?;
                 Ok(PrunePage {
                     next,
@@ -1293,6 +1311,7 @@ impl Store {
                     dangling,
                     bytes_before,
                     bytes_after,
+                    not_entries,
                 })
             },
         )
@@ -1380,17 +1399,6 @@ impl Store {
             .await
             .with_context(|| format!("CONFIG GET {name}"))?;
         Ok(pairs.get(1).cloned())
-    }
-
-    /// Up to `n` distinct random members of a set.
-    pub async fn srandmember(&mut self, set: &str, n: u64) -> Result<Vec<Vec<u8>>> {
-        let members: Vec<Vec<u8>> = redis::cmd("SRANDMEMBER")
-            .arg(set)
-            .arg(n)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("SRANDMEMBER {}", printable(set.as_bytes())))?;
-        Ok(members)
     }
 
     /// Appends records to the capped audit stream, one round trip.

@@ -41,6 +41,20 @@ fn data(conn: &mut redis::Connection) {
     }
     // A dep large enough for the stepwise path, and a dangling member for prune.
     fixture::write_many(conn, 100, 300, &[with("table:big", "v1")], None, Some(600));
+    // Keys outside the cache planted in dep sets: no role may need to read them.
+    for set in ["cc:dep:keys:doc:1", "cc:dep:keys:table:big"] {
+        let () = redis::cmd("SADD")
+            .arg(set)
+            .arg("user:secret")
+            .query(conn)
+            .map(|_: i64| ())
+            .unwrap();
+    }
+    let () = redis::cmd("SET")
+        .arg("user:secret")
+        .arg("s")
+        .query(conn)
+        .unwrap();
     let () = redis::cmd("SADD")
         .arg("cc:dep:keys:doc:1")
         .arg(fixture::key(Tier::L1, "default", 77))
@@ -75,9 +89,16 @@ fn the_documented_rule_sets_are_enough_and_a_missing_permission_is_exit_3() {
         vec!["policy", "show"],
         vec!["policy", "list"],
         vec!["invalidate", "doc:1", "--dry-run"],
+        vec!["audit"],
     ] {
         let r = run_as(&server, "reader", &args);
         assert_eq!(r.code, 0, "reader: {args:?}: {r:?}");
+    }
+    // doctor reports what it may not read as warnings: never exit 3 under either role.
+    for user in ["reader", "operator"] {
+        let r = run_as(&server, user, &["doctor"]);
+        assert!(r.code == 0 || r.code == 1, "{user}: doctor: {r:?}");
+        assert!(!r.stderr.contains("NOPERM"), "{user}: {r:?}");
     }
     let before = snapshot(&mut conn);
     let r = run_as(
@@ -108,12 +129,16 @@ fn the_documented_rule_sets_are_enough_and_a_missing_permission_is_exit_3() {
     );
 
     for args in [
+        vec!["deps", "inspect", "doc:1", "table:big"],
+        vec!["deps", "list"],
+        vec!["entry", &key],
         vec!["tag", &key, "--dep", "doc:9", "--yes"],
         vec!["untag", &key, "--dep", "doc:9"],
         vec!["invalidate", "doc:1", "--new-hash", "v2"],
         vec!["invalidate", "table:big", "--new-hash", "v3"],
         vec!["deps", "prune", "--yes"],
         vec!["policy", "roll", "--purge", "--yes"],
+        vec!["audit"],
     ] {
         let r = run_as(&server, "operator", &args);
         assert_eq!(r.code, 0, "operator: {args:?}: {r:?}");
@@ -128,6 +153,11 @@ fn the_documented_rule_sets_are_enough_and_a_missing_permission_is_exit_3() {
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
+    assert_eq!(
+        get(&mut conn, "user:secret").as_deref(),
+        Some("s"),
+        "never deleted"
+    );
 }
 
 #[test]
@@ -200,7 +230,12 @@ fn passwords_come_from_the_environment_or_a_file_never_the_command_line() {
         .output()
         .unwrap(),
     );
-    assert!(twice.expect_one_line_error(2).contains("two passwords"));
+    assert!(twice.expect_error_after_notes(2).contains("two passwords"));
+    assert!(
+        twice.stderr.contains("visible to every user"),
+        "a password on the command line is warned about: {}",
+        twice.stderr
+    );
     assert!(!twice.stderr.contains("Acl-Pa55"));
 
     let no_flag = finish(

@@ -9,6 +9,7 @@ mod doctor;
 mod entry;
 mod faults;
 mod fuzz;
+mod honest;
 mod housekeeping;
 mod inspect;
 mod invalidate;

@@ -44,14 +44,17 @@ impl Run {
     }
 
     /// Like [`Run::expect_one_line_error`], but after any `cachecore: note:` lines (the
-    /// notes of steps sent again after a dropped connection).
+    /// notes of steps sent again after a dropped connection) or `cachecore: warning:`
+    /// lines (a password given on the command line).
     pub fn expect_error_after_notes(&self, code: i32) -> &str {
         assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
         let lines: Vec<&str> = self.stderr.lines().collect();
         let (last, notes) = lines.split_last().expect("an error line");
         assert!(last.starts_with("cachecore: error: "), "{}", self.stderr);
         assert!(
-            notes.iter().all(|l| l.starts_with("cachecore: note: ")),
+            notes.iter().all(
+                |l| l.starts_with("cachecore: note: ") || l.starts_with("cachecore: warning: ")
+            ),
             "{}",
             self.stderr
         );

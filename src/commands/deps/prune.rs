@@ -32,6 +32,9 @@ struct Report {
     members_removed: u64,
     /// Sets emptied and so deleted (or, in a dry run, that would be).
     sets_deleted: u64,
+    /// Members that are not entry keys (planted, or written by another tool): kept and
+    /// never read.
+    members_not_entries: u64,
     /// MEMORY USAGE of the pruned sets before minus after (estimates, as Redis gives them).
     bytes_reclaimed: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,6 +164,7 @@ async fn prune_wave(
         let mut next_round = Vec::with_capacity(scanning.len());
         for (&(i, cursor), page) in scanning.iter().zip(pages) {
             bar.inc(page.scanned);
+            report.members_not_entries += page.not_entries;
             scanned[i] += page.scanned;
             dangling[i] += page.dangling;
             if cursor == 0 {
@@ -262,6 +266,12 @@ fn print_report(r: &Report) {
         format!("sets {verb}deleted"),
         r.sets_deleted.to_string(),
     ]);
+    if r.members_not_entries > 0 {
+        t.add_row(vec![
+            "kept: not entry keys".to_string(),
+            r.members_not_entries.to_string(),
+        ]);
+    }
     if !r.dry_run {
         t.add_row(vec![
             "memory reclaimed".to_string(),
