@@ -368,7 +368,8 @@ pub struct PolicyRollArgs {
     #[command(flatten)]
     pub ns: NamespaceArg,
 
-    /// The new version. Default: the current one plus 1 (numeric versions only).
+    /// The new version. Default: the current one plus 1 (numeric versions only). A version
+    /// the namespace had before (including "1") is refused.
     #[arg(long, value_name = "VERSION")]
     pub to: Option<String>,
 
