@@ -541,6 +541,26 @@ impl Store {
         Ok((d1, d2))
     }
 
+    /// Per key: its remaining time to live in milliseconds (`-1` none, `-2` gone). One
+    /// pipelined round trip.
+    pub async fn pttl_each(&mut self, keys: &[Vec<u8>]) -> Result<Vec<i64>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for key in keys {
+            pipe.cmd("PTTL").arg(key);
+        }
+        let context = || format!("PTTL of {} keys", keys.len());
+        self.send(&pipe, READ)
+            .await
+            .with_context(context)?
+            .into_iter()
+            .map(|r| Ok(redis::from_redis_value::<i64>(r.with_context(context)?)?))
+            .collect()
+    }
+
     /// Per key: does it exist. One pipelined round trip.
     pub async fn exists_each(&mut self, keys: &[Vec<u8>]) -> Result<Vec<bool>> {
         if keys.is_empty() {
