@@ -161,7 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
         }
         'cachecore;deps;prune' {
             [CompletionResult]::new('--pattern', '--pattern', [CompletionResultType]::ParameterName, 'Only dep ids matching this glob')
-            [CompletionResult]::new('--retire-after', '--retire-after', [CompletionResultType]::ParameterName, 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION. DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records)')
+            [CompletionResult]::new('--retire-after', '--retire-after', [CompletionResultType]::ParameterName, 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Members per SSCAN round trip')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
@@ -311,7 +311,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
         'cachecore;policy;roll' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace (1-64 of A-Z a-z 0-9 _ . -)')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace (1-64 of A-Z a-z 0-9 _ . -)')
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The new version. Default: the current one plus 1 (numeric versions only)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The new version. Default: the current one plus 1 (numeric versions only). A version the namespace had before (including "1") is refused')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Keys per SCAN/UNLINK round trip of the purge')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')

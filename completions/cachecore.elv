@@ -153,7 +153,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         }
         &'cachecore;deps;prune'= {
             cand --pattern 'Only dep ids matching this glob'
-            cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION. DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records)'
+            cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION'
             cand --batch-size 'Members per SSCAN round trip'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
@@ -292,7 +292,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;policy;roll'= {
             cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
             cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
-            cand --to 'The new version. Default: the current one plus 1 (numeric versions only)'
+            cand --to 'The new version. Default: the current one plus 1 (numeric versions only). A version the namespace had before (including "1") is refused'
             cand --batch-size 'Keys per SCAN/UNLINK round trip of the purge'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'

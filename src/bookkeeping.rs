@@ -5,7 +5,7 @@
 //! accompanies, so that the atomic steps that touch both (a RENAME, a script) stay valid on
 //! Redis Cluster without changing the layout's key names.
 
-use crate::layout::DepId;
+use crate::layout::{DepId, Namespace};
 use crate::slot::{key_slot, tag_for_slot};
 
 fn tag_of(key: &str) -> &'static str {
@@ -54,6 +54,15 @@ pub fn hash_time_key(dep: &DepId) -> String {
     format!("cc:hashtime:{{{}}}:{dep}", tag_of(&dep.hash_key()))
 }
 
+/// Every policy version the namespace ever had (a set), in the slot of its policy record,
+/// so that a roll checks and extends it in the same script that writes the record. Without
+/// it a roll could return to an earlier version and make every entry written at that
+/// version fresh again; the layout keeps only the current version.
+pub fn policy_history_key(ns: &Namespace) -> String {
+    let record = DepId::policy(ns).hash_key();
+    format!("cc:policyhist:{{{}}}:{ns}", tag_of(&record))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +91,14 @@ mod tests {
                 "{id}"
             );
             assert!(registry_key(&dep).ends_with(id));
+        }
+        for ns in ["default", "shop", "a.b-c_9"] {
+            let ns = Namespace::parse(ns).unwrap();
+            assert_eq!(
+                key_slot(policy_history_key(&ns).as_bytes()),
+                key_slot(DepId::policy(&ns).hash_key().as_bytes()),
+                "{ns}"
+            );
         }
     }
 
@@ -115,6 +132,7 @@ mod tests {
             registry_key(&dep),
             pending_key(&dep, "a"),
             hash_time_key(&dep),
+            policy_history_key(&Namespace::parse("default").unwrap()),
         ] {
             assert!(!k.starts_with("cc:dep:") && !k.starts_with("cc:l1:"), "{k}");
         }

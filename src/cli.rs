@@ -123,6 +123,25 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
+/// `--retire-after`: a unit is required, since a bare number read as seconds once retired
+/// records days too early.
+fn parse_retire_after(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "a unit is required: {t}s, {t}m, {t}h or {t}d (the window must exceed the longest entry TTL)"
+        ));
+    }
+    if t.parse::<f64>().is_ok() {
+        return Err("a unit is required, with a whole number: e.g. 90m, 36h or 8d".into());
+    }
+    let d = humantime::parse_duration(t).map_err(|e| format!("{e} (try 8h or 8d)"))?;
+    if d.is_zero() {
+        return Err("the window must be greater than zero".into());
+    }
+    Ok(d)
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = match text.parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
@@ -367,7 +386,8 @@ pub struct PolicyRollArgs {
     #[command(flatten)]
     pub ns: NamespaceArg,
 
-    /// The new version. Default: the current one plus 1 (numeric versions only).
+    /// The new version. Default: the current one plus 1 (numeric versions only). A version
+    /// the namespace had before (including "1") is refused.
     #[arg(long, value_name = "VERSION")]
     pub to: Option<String>,
 
@@ -475,9 +495,11 @@ pub struct PruneArgs {
     pub dry_run: bool,
 
     /// Also retire hash records of deps with no tracked entries and no unfinished
-    /// invalidation, last written longer ago than DURATION. DURATION must exceed the
-    /// longest entry TTL plus the longest request time (see README: retiring hash records).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION
+    /// must exceed the longest entry TTL plus the longest request time (see README:
+    /// retiring hash records). Refused, with nothing changed, when a live entry has no TTL
+    /// or a remaining TTL longer than DURATION.
+    #[arg(long, value_name = "DURATION", value_parser = parse_retire_after)]
     pub retire_after: Option<Duration>,
 
     /// Members per SSCAN round trip.
@@ -572,5 +594,28 @@ mod tests {
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn retire_windows_need_a_unit() {
+        assert_eq!(
+            parse_retire_after("8d").unwrap(),
+            Duration::from_secs(8 * 86_400)
+        );
+        assert_eq!(
+            parse_retire_after(" 2h ").unwrap(),
+            Duration::from_secs(7200)
+        );
+        assert_eq!(
+            parse_retire_after("250ms").unwrap(),
+            Duration::from_millis(250)
+        );
+        for bare in ["8", " 8 ", "1.5", "86400"] {
+            let e = parse_retire_after(bare).unwrap_err();
+            assert!(e.starts_with("a unit is required"), "{bare}: {e}");
+        }
+        assert!(parse_retire_after("0s").is_err());
+        assert!(parse_retire_after("").is_err());
+        assert!(parse_retire_after("soon").is_err());
     }
 }

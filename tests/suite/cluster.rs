@@ -102,6 +102,18 @@ fn every_subcommand_works_on_a_three_primary_cluster() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["verdict"], "fresh");
 
+    // A retire window is checked first against the entries of every node.
+    let line = run_cluster(
+        &cluster,
+        &["deps", "prune", "--retire-after", "1m", "--yes"],
+    )
+    .expect_one_line_error(1)
+    .to_string();
+    assert!(
+        line.contains("is shorter than the longest remaining entry TTL"),
+        "{line}"
+    );
+    assert_eq!(scard_c(&mut conn, "cc:dep:keys:doc:1"), 7, "nothing pruned");
     let r = run_cluster(&cluster, &["deps", "prune", "--yes", "--json"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["members_removed"], 1);
@@ -182,6 +194,9 @@ fn every_subcommand_works_on_a_three_primary_cluster() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["new_version"], "2");
     assert!(cluster.keys("cc:l1:*").is_empty() && cluster.keys("vec:*").is_empty());
+    // The roll's script above wrote record, write time and history (one slot); the
+    // history then refuses going back.
+    run_cluster(&cluster, &["policy", "roll", "--to", "1", "--yes"]).expect_one_line_error(1);
     let r = run_cluster(&cluster, &["policy", "list", "--json"]);
     assert_eq!(r.code, 0, "{r:?}");
     let r = run_cluster(&cluster, &["policy", "show", "--json"]);

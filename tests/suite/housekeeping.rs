@@ -152,6 +152,18 @@ fn prune_racing_a_writer_never_drops_a_live_member() {
     assert!(r.json()["members_removed"].as_u64().unwrap() > 0);
 }
 
+/// Moves the write time of `dep`'s hash record back by `age`, as if it was written that long
+/// ago (the record's age is judged only by this stamp).
+fn age_record(conn: &mut redis::Connection, dep: &str, age: std::time::Duration) {
+    let keys = scan_keys(conn, &format!("cc:hashtime:*:{dep}"));
+    assert_eq!(keys.len(), 1, "one write time for {dep}");
+    let key = String::from_utf8(keys[0].clone()).unwrap();
+    let written: u64 = get(conn, &key).unwrap().parse().unwrap();
+    set(conn, &key, &(written - age.as_millis() as u64).to_string());
+}
+
+const TWO_HOURS: std::time::Duration = std::time::Duration::from_secs(7200);
+
 #[test]
 fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     let server = RedisServer::start();
@@ -171,13 +183,15 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
         &fixture::key(Tier::L1, "default", 1),
         "default",
         &[with("doc:used", "v2")],
-        None,
+        Some(600),
     );
     // doc:foreign: a hash record with no write time (not written by cachecore).
     set(&mut conn, "cc:dep:hash:doc:foreign", "x");
     // A policy version: never retired.
     assert_eq!(run(&server, &["policy", "roll"]).code, 0);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    for dep in ["doc:old", "doc:used", "cc:policy-version:default"] {
+        age_record(&mut conn, dep, TWO_HOURS);
+    }
     // doc:new: invalidated just now -> too recent.
     assert_eq!(
         run(&server, &["invalidate", "doc:new", "--new-hash", "v2"]).code,
@@ -191,7 +205,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
             "deps",
             "prune",
             "--retire-after",
-            "200ms",
+            "1h",
             "--dry-run",
             "--json",
         ],
@@ -202,7 +216,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
 
     let r = run(
         &server,
-        &["deps", "prune", "--retire-after", "200ms", "--json"],
+        &["deps", "prune", "--retire-after", "1h", "--json"],
     );
     assert_eq!(r.code, 0, "{r:?}");
     let x = &r.json()["retire"];
@@ -236,4 +250,111 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
             .get("retire")
             .is_none()
     );
+}
+
+#[test]
+fn retire_after_is_a_usage_error_without_a_unit() {
+    let server = RedisServer::start();
+    for bare in ["8", " 8 ", "86400", "1.5"] {
+        let r = run(&server, &["deps", "prune", "--retire-after", bare, "--yes"]);
+        assert_eq!(r.code, 2, "{bare}: {r:?}");
+        assert!(
+            r.stderr.contains("a unit is required"),
+            "{bare}: {}",
+            r.stderr
+        );
+    }
+    let r = run(&server, &["deps", "prune", "--retire-after", "8", "--yes"]);
+    assert!(r.stderr.contains("8s, 8m, 8h or 8d"), "{}", r.stderr);
+}
+
+/// An old retirable record, a dangling dep-set member and a live entry with a 1 h TTL:
+/// everything a prune with retirement would change.
+fn retirable_state(conn: &mut redis::Connection, server: &RedisServer) -> String {
+    assert_eq!(
+        run(server, &["invalidate", "doc:old", "--new-hash", "v2"]).code,
+        0
+    );
+    age_record(conn, "doc:old", 2 * TWO_HOURS);
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:gone")
+        .arg(fixture::key(Tier::L1, "default", 99))
+        .query(conn)
+        .unwrap();
+    let live = fixture::key(Tier::L2, "default", 1);
+    fixture::write_entry(conn, &live, "default", &[with("doc:x", "v1")], Some(3600));
+    live
+}
+
+#[test]
+fn retire_after_shorter_than_a_live_entry_ttl_is_refused_before_anything_changes() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let live = retirable_state(&mut conn, &server);
+    let before = snapshot(&mut conn);
+    for dry in [false, true] {
+        let mut args = vec!["deps", "prune", "--retire-after", "1s", "--yes"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let line = run(&server, &args).expect_one_line_error(1).to_string();
+        assert!(
+            line.contains("--retire-after 1s is shorter than the longest remaining entry TTL 1h")
+                && line.contains(&live)
+                && line.contains("use at least 1h")
+                && line.contains("nothing was changed"),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        snapshot(&mut conn),
+        before,
+        "nothing pruned, nothing retired"
+    );
+
+    // A window the entries cannot outlive works as before.
+    let r = run(
+        &server,
+        &["deps", "prune", "--retire-after", "2h", "--yes", "--json"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    assert_eq!(
+        (
+            j["members_removed"].as_u64(),
+            j["retire"]["retired"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:old"), None);
+}
+
+#[test]
+fn an_entry_without_a_ttl_refuses_any_retire_window() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    retirable_state(&mut conn, &server);
+    let forever = fixture::key(Tier::L1, "shop", 7);
+    fixture::write_entry(&mut conn, &forever, "shop", &[with("doc:x", "v1")], None);
+    let before = snapshot(&mut conn);
+    for dry in [false, true] {
+        let mut args = vec!["deps", "prune", "--retire-after", "365d", "--yes"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let line = run(&server, &args).expect_one_line_error(1).to_string();
+        assert!(
+            line.contains(&format!("entry {forever} has no TTL")),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        snapshot(&mut conn),
+        before,
+        "nothing pruned, nothing retired"
+    );
+    // Without --retire-after the prune itself is not held back.
+    let r = run(&server, &["deps", "prune", "--yes", "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["members_removed"], 1);
 }

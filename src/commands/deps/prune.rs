@@ -10,6 +10,9 @@
 //! is empty, it has no unfinished invalidation, and it was last written (server clock)
 //! longer ago than DURATION, which the operator sets above the longest entry TTL plus the
 //! longest request time; the delete is conditional on the write time being unchanged.
+//! Before anything is changed, the window is checked against the entries alive now: a
+//! window shorter than one of their remaining TTLs, or any entry without a TTL, refuses
+//! the whole command.
 
 use std::time::{Duration, Instant};
 
@@ -19,9 +22,11 @@ use serde::Serialize;
 use crate::bookkeeping::{hash_time_key, registry_key};
 use crate::cli::PruneArgs;
 use crate::commands::Context;
-use crate::error::Exit;
-use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX, DepId};
-use crate::output::{elapsed_text, print_document, print_table, printable, table};
+use crate::error::{Exit, refused};
+use crate::layout::{
+    DEP_HASH_PREFIX, DEP_KEYS_PREFIX, DepId, L1_PREFIX, L2_PREFIX, parse_entry_key,
+};
+use crate::output::{elapsed_text, print_document, print_table, printable, table, ttl_text};
 use crate::store::Store;
 
 #[derive(Debug, Default, Serialize)]
@@ -60,6 +65,15 @@ struct Retire {
 pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     let started = Instant::now();
     let mut store = ctx.store().await?;
+    // First of all, before the prompt and the pruning: a refusal changes nothing.
+    if let Some(window) = args.retire_after {
+        check_window(ctx, &mut store, window).await?;
+        if ctx.interrupt.is_set() {
+            ctx.out
+                .note("interrupted while checking entry TTLs; nothing was changed");
+            return Ok(Exit::Interrupted);
+        }
+    }
     if !args.dry_run {
         let retire = args
             .retire_after
@@ -186,6 +200,62 @@ async fn prune_wave(
     }
     report.members_scanned += scanned.iter().sum::<u64>();
     report.members_removed += dangling.iter().sum::<u64>();
+    Ok(())
+}
+
+/// Refuses a retirement window that entries alive now could outlive: one shorter than the
+/// longest remaining TTL, or any window while an entry has no TTL. Such an entry may record
+/// an old hash, and it would be fresh again once that hash's record is gone. Every entry
+/// counts, not only those recording a dep the pattern selects: finding those would read
+/// every entry's deps, so this is the conservative approximation. One cursor SCAN per tier,
+/// a pipelined PTTL per page; nothing is written.
+async fn check_window(ctx: &Context, store: &mut Store, window: Duration) -> Result<()> {
+    let bar = ctx.out.progress(None, "checking entry TTLs", "entries");
+    let mut longest: Option<(i64, Vec<u8>)> = None;
+    'tiers: for pattern in [format!("{L1_PREFIX}*"), format!("{L2_PREFIX}*")] {
+        let mut cursor = 0;
+        loop {
+            let (next, keys) = store.scan(cursor, &pattern, 1000, Some("hash")).await?;
+            let keys: Vec<Vec<u8>> = keys
+                .into_iter()
+                .filter(|k| parse_entry_key(k).is_some())
+                .collect();
+            bar.inc(keys.len() as u64);
+            for (key, pttl) in keys.iter().zip(store.pttl_each(&keys).await?) {
+                if pttl == -1 {
+                    bar.finish_and_clear();
+                    return Err(refused(format!(
+                        "refused to retire hash records: entry {} has no TTL, so it may record an old hash and would be fresh again once that hash's record is retired, however long the window; give it a TTL (EXPIRE) or delete it, then rerun; nothing was changed",
+                        printable(key)
+                    )));
+                }
+                if pttl > longest.as_ref().map_or(-1, |(ms, _)| *ms) {
+                    longest = Some((pttl, key.clone()));
+                }
+            }
+            cursor = next;
+            if ctx.interrupt.is_set() {
+                break 'tiers;
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if let Some((ms, key)) = longest
+        && window.as_millis() < u128::from(ms.unsigned_abs())
+    {
+        // Rounded up to whole minutes: a window the check accepts.
+        let enough = Duration::from_secs(ms.unsigned_abs().div_ceil(60_000) * 60);
+        return Err(refused(format!(
+            "refused to retire hash records: --retire-after {} is shorter than the longest remaining entry TTL {} ({}); entries recording an old hash could become fresh again; use at least {} (the longest TTL entries are given plus the longest request time); nothing was changed",
+            humantime::format_duration(window),
+            ttl_text(ms),
+            printable(&key),
+            humantime::format_duration(enough),
+        )));
+    }
     Ok(())
 }
 
