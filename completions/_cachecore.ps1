@@ -83,9 +83,10 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             break
         }
         'cachecore;invalidate-many' {
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read deps from FILE (`-` for stdin): one dep id per line, or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}')
-            [CompletionResult]::new('--dep-ids', '--dep-ids', [CompletionResultType]::ParameterName, 'Comma-separated dep ids instead of a file')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading byte-order mark is ignored')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format; auto detects JSON Lines by a leading `{`')
+            [CompletionResult]::new('--max-lines', '--max-lines', [CompletionResultType]::ParameterName, 'Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most 8 KiB each')
+            [CompletionResult]::new('--dep-ids', '--dep-ids', [CompletionResultType]::ParameterName, 'Comma-separated dep ids instead of a file')
             [CompletionResult]::new('--new-hash', '--new-hash', [CompletionResultType]::ParameterName, 'New hash for deps whose line gives none. Default: a unique generated one per dep')
             [CompletionResult]::new('--wave', '--wave', [CompletionResultType]::ParameterName, 'Deps per wave: each step of a wave is one pipeline for all its deps')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Waves in flight at once')
@@ -185,6 +186,9 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             break
         }
         'cachecore;deps;inspect' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading byte-order mark is ignored')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format; auto detects JSON Lines by a leading `{`')
+            [CompletionResult]::new('--max-lines', '--max-lines', [CompletionResultType]::ParameterName, 'Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most 8 KiB each')
             [CompletionResult]::new('--expect-hash', '--expect-hash', [CompletionResultType]::ParameterName, 'Exit 1 unless the current hash is HASH and no live entry is stale or unreadable')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Members per SSCAN round trip')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')

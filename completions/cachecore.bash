@@ -516,12 +516,24 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__deps__subcmd__inspect)
-            opts="-q -h --keys --expect-hash --batch-size --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --file --format --max-lines --keys --expect-hash --batch-size --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto plain jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-lines)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --expect-hash)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1170,7 +1182,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__invalidate__subcmd__many)
-            opts="-y -q -h --file --dep-ids --format --new-hash --wave --concurrency --dry-run --max-keys --batch-size --rate --pipeline --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-y -q -h --file --format --max-lines --dep-ids --new-hash --wave --concurrency --dry-run --max-keys --batch-size --rate --pipeline --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1180,12 +1192,16 @@ _cachecore() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --dep-ids)
+                --format)
+                    COMPREPLY=($(compgen -W "auto plain jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-lines)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --format)
-                    COMPREPLY=($(compgen -W "auto plain jsonl" -- "${cur}"))
+                --dep-ids)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --new-hash)

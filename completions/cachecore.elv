@@ -78,9 +78,10 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'cachecore;invalidate-many'= {
-            cand --file 'Read deps from FILE (`-` for stdin): one dep id per line, or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}'
-            cand --dep-ids 'Comma-separated dep ids instead of a file'
+            cand --file 'Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading byte-order mark is ignored'
             cand --format 'Input format; auto detects JSON Lines by a leading `{`'
+            cand --max-lines 'Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most 8 KiB each'
+            cand --dep-ids 'Comma-separated dep ids instead of a file'
             cand --new-hash 'New hash for deps whose line gives none. Default: a unique generated one per dep'
             cand --wave 'Deps per wave: each step of a wave is one pipeline for all its deps'
             cand --concurrency 'Waves in flight at once'
@@ -176,6 +177,9 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help'
         }
         &'cachecore;deps;inspect'= {
+            cand --file 'Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading byte-order mark is ignored'
+            cand --format 'Input format; auto detects JSON Lines by a leading `{`'
+            cand --max-lines 'Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most 8 KiB each'
             cand --expect-hash 'Exit 1 unless the current hash is HASH and no live entry is stale or unreadable'
             cand --batch-size 'Members per SSCAN round trip'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'

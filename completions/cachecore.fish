@@ -79,11 +79,12 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l tls-i
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l file -d 'Read deps from FILE (`-` for stdin): one dep id per line, or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}' -r
-complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l dep-ids -d 'Comma-separated dep ids instead of a file' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l file -d 'Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading byte-order mark is ignored' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l format -d 'Input format; auto detects JSON Lines by a leading `{`' -r -f -a "auto\t'JSON Lines when the first significant line starts with `{`, else plain'
 plain\t'One dep id per line; `#` comments and blank lines are ignored'
 jsonl\t'One JSON object per line with `dep_id`, and optionally `new_hash` and `if_hash`'"
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l max-lines -d 'Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most 8 KiB each' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l dep-ids -d 'Comma-separated dep ids instead of a file' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l new-hash -d 'New hash for deps whose line gives none. Default: a unique generated one per dep' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l wave -d 'Deps per wave: each step of a wave is one pipeline for all its deps' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand invalidate-many" -l concurrency -d 'Waves in flight at once' -r
@@ -170,6 +171,11 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_see
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'No progress bars or notes on stderr; results and errors are still printed'
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help'
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l file -d 'Read deps from FILE (`-` for stdin): one dep id per line (`#` comments), or JSON Lines {"dep_id": "...", "new_hash": "...", "if_hash": "..."}. A leading byte-order mark is ignored' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l format -d 'Input format; auto detects JSON Lines by a leading `{`' -r -f -a "auto\t'JSON Lines when the first significant line starts with `{`, else plain'
+plain\t'One dep id per line; `#` comments and blank lines are ignored'
+jsonl\t'One JSON object per line with `dep_id`, and optionally `new_hash` and `if_hash`'"
+complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l max-lines -d 'Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most 8 KiB each' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l expect-hash -d 'Exit 1 unless the current hash is HASH and no live entry is stale or unreadable' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l batch-size -d 'Members per SSCAN round trip' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand deps; and __fish_seen_subcommand_from inspect" -l redis-url -d 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed' -r
