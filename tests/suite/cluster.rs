@@ -339,7 +339,10 @@ fn a_node_that_dies_mid_run_fails_the_dep_with_a_clear_error() {
     let r = finish(child.wait_with_output().unwrap());
     let err = r.expect_error_after_notes(3);
     assert!(err.contains("invalidating table:products failed"), "{err}");
-    assert!(err.contains("rerun"), "{err}");
+    assert!(
+        err.contains("finish it with `cachecore invalidate table:products --new-hash v2`"),
+        "{err}"
+    );
     assert!(
         err.contains("members were done"),
         "says how far it got: {err}"

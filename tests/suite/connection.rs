@@ -12,7 +12,9 @@ fn an_unreachable_server_is_exit_3_with_one_line_and_no_password() {
         .port();
     let url = format!("redis://admin:Sup3rSecret@127.0.0.1:{port}/0");
     let r = run_url(&url, &["invalidate", "doc:1", "--timeout", "2s"]);
-    let line = r.expect_one_line_error(3);
+    // The one line of the error, after the warning about a password on the command line.
+    let line = r.expect_error_after_notes(3);
+    assert_eq!(r.stderr.lines().count(), 2, "{}", r.stderr);
     assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
     assert!(line.contains("admin:***@"), "{line}");
     assert!(!r.stderr.contains("Sup3rSecret") && !r.stdout.contains("Sup3rSecret"));
@@ -31,7 +33,7 @@ fn user_and_password_in_the_url_work_and_a_wrong_one_is_exit_3_never_echoed() {
 
     let bad = format!("redis://default:wrong-Pa55@127.0.0.1:{port}");
     let r = run_url(&bad, &["invalidate", "doc:1"]);
-    let line = r.expect_one_line_error(3);
+    let line = r.expect_error_after_notes(3);
     assert!(!line.contains("wrong-Pa55"), "{line}");
     assert!(
         line.contains("password") || line.contains("WRONGPASS"),

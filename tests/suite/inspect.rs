@@ -200,7 +200,7 @@ fn expect_hash_is_a_ci_gate() {
         stale.stderr
     );
 
-    // An unreadable entry fails it too.
+    // A member that is not an entry key is never read and fails nothing...
     let () = redis::cmd("SADD")
         .arg("cc:dep:keys:doc:ro")
         .arg("user:1")
@@ -208,6 +208,20 @@ fn expect_hash_is_a_ci_gate() {
         .unwrap();
     set(&mut conn, "user:1", "x");
     set(&mut conn, "cc:dep:hash:doc:ro", "v1");
+    let foreign = run(
+        &server,
+        &["deps", "inspect", "doc:ro", "--expect-hash", "v1", "--json"],
+    );
+    assert_eq!(foreign.code, 0, "{foreign:?}");
+    assert_eq!(foreign.json()["deps"][0]["not_entries"], 1);
+    // ...but an unreadable entry fails it.
+    let unreadable = format!("cc:l1:default:{}", "a".repeat(64));
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:ro")
+        .arg(&unreadable)
+        .query(&mut conn)
+        .unwrap();
+    set(&mut conn, &unreadable, "not a hash");
     let corrupt = run(
         &server,
         &["deps", "inspect", "doc:ro", "--expect-hash", "v1"],

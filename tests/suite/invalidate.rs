@@ -628,7 +628,12 @@ fn an_interrupted_run_exits_130_and_the_rerun_finishes_the_job() {
         deleted > 0 && deleted < 100_000,
         "stopped part way: {deleted}"
     );
-    assert!(r.stderr.contains("rerun"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("finish with `cachecore invalidate doc:big --new-hash v2`"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:big").as_deref(), Some("v2"));
     assert_eq!(
         scan_keys(&mut conn, "cc:inval:*").len(),
