@@ -45,6 +45,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand untag 'Remove deps from entries (their deps field and the dep sets)'
             cand key 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
             cand completions 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
+            cand man 'Install the man pages (one per subcommand), or print the main one'
             cand audit 'Show the audit trail (stream cc:audit): who changed what, newest first'
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
@@ -153,7 +154,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'cachecore;deps;prune'= {
-            cand --pattern 'Only dep ids matching this glob'
+            cand --pattern 'Only dep ids matching this glob [default: *, every dep: off a terminal that needs --yes]'
             cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION'
             cand --batch-size 'Members per SSCAN round trip'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
@@ -256,8 +257,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cachecore;policy;show'= {
-            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
-            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
+            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
+            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
             cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
@@ -294,8 +295,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help'
         }
         &'cachecore;policy;roll'= {
-            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
-            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
+            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
+            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
             cand --to 'The new version. Default: the current one plus 1 (numeric versions only). A version the namespace had before (including "1") is refused'
             cand --batch-size 'Keys per SCAN/UNLINK round trip of the purge'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
@@ -320,8 +321,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help'
         }
         &'cachecore;policy;purge'= {
-            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
-            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
+            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
+            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
             cand --batch-size 'Keys per SCAN/UNLINK round trip'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
@@ -404,8 +405,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help'
         }
         &'cachecore;key'= {
-            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
-            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -)'
+            cand -n 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
+            cand --namespace 'The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default]'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
             cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
@@ -440,6 +441,25 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'cachecore;man'= {
+            cand --install-dir 'Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1. Without it the main page is printed on stdout'
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'cachecore;audit'= {
             cand --since 'Only records newer than this (e.g. 1h, 7d)'
@@ -512,6 +532,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand untag 'Remove deps from entries (their deps field and the dep sets)'
             cand key 'Print the L1 key of a request (canonical JSON fingerprint), for `cachecore entry`'
             cand completions 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
+            cand man 'Install the man pages (one per subcommand), or print the main one'
             cand audit 'Show the audit trail (stream cc:audit): who changed what, newest first'
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
@@ -555,6 +576,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;help;key'= {
         }
         &'cachecore;help;completions'= {
+        }
+        &'cachecore;help;man'= {
         }
         &'cachecore;help;audit'= {
         }

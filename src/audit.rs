@@ -23,13 +23,62 @@ pub struct AuditRecord {
     pub user: String,
     pub host: String,
     pub command: String,
-    /// Dep ids (or a namespace's policy dep), comma-separated.
+    /// One dep id (or a namespace's policy dep, or a prune pattern), or several as a JSON
+    /// array (see [`deps_field`]). In JSON output always an array.
+    #[serde(serialize_with = "deps_array")]
     pub deps: String,
+    /// Empty when absent; `null` in JSON output.
+    #[serde(serialize_with = "null_if_empty")]
     pub old_hash: String,
+    #[serde(serialize_with = "null_if_empty")]
     pub new_hash: String,
-    /// What was done, as `name=value` pairs separated by spaces.
+    /// What was done, as `name=value` pairs separated by spaces; an object in JSON output.
+    #[serde(serialize_with = "counts_object")]
     pub counts: String,
+    #[serde(serialize_with = "null_if_empty")]
     pub reason: String,
+}
+
+/// The stream keeps strings; JSON output follows the README's rules: absent is `null`.
+fn null_if_empty<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    if v.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_some(v)
+    }
+}
+
+fn deps_array<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(deps_list(v))
+}
+
+/// The deps of a stored record: a JSON array of strings, or one bare id (a dep id may
+/// hold a comma, so no separator is safe).
+pub fn deps_list(v: &str) -> Vec<String> {
+    if v.is_empty() {
+        return Vec::new();
+    }
+    if v.starts_with('[')
+        && let Ok(list) = serde_json::from_str::<Vec<String>>(v)
+    {
+        return list;
+    }
+    vec![v.to_string()]
+}
+
+/// The stored form of several deps (see [`deps_list`]).
+pub fn deps_field(deps: &[&str]) -> String {
+    match deps {
+        [one] if !one.starts_with('[') => one.to_string(),
+        _ => serde_json::to_string(deps).expect("strings serialize"),
+    }
+}
+
+fn counts_object<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(v.split_whitespace().filter_map(|pair| {
+        let (k, n) = pair.split_once('=')?;
+        Some((k, n.parse::<u64>().ok()?))
+    }))
 }
 
 impl AuditRecord {
@@ -95,13 +144,34 @@ fn who() -> &'static (String, String) {
     WHO.get_or_init(|| {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(os_user);
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_string())
             .or_else(|_| std::env::var("HOSTNAME"))
             .unwrap_or_else(|_| "unknown".into());
         (user, host)
     })
+}
+
+/// The name of the process's user from the OS (cron and systemd often set no `$USER`):
+/// the uid that owns `/proc/self`, looked up in `/etc/passwd`, else `uid:N`.
+fn os_user() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else {
+        return "unknown".into();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let mut f = line.split(':');
+                let name = f.next()?;
+                (f.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_string())
+            })
+        })
+        .unwrap_or_else(|| format!("uid:{uid}"))
 }
 
 /// `name=value` pairs for the `counts` field.
@@ -139,5 +209,23 @@ mod tests {
             r
         );
         assert_eq!(r.counts, "l1_deleted=3 l2_deleted=1");
+    }
+
+    #[test]
+    fn json_output_follows_the_readme_rules() {
+        let mut r = AuditRecord::now("tag", None);
+        r.deps = deps_field(&["doc:1", "a,b"]);
+        r.counts = counts(&[("keys", 2), ("changed", 1)]);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["deps"], serde_json::json!(["doc:1", "a,b"]));
+        assert_eq!(v["old_hash"], serde_json::Value::Null);
+        assert_eq!(v["reason"], serde_json::Value::Null);
+        assert_eq!(v["counts"], serde_json::json!({"keys": 2, "changed": 1}));
+        r.deps = "doc:x".into();
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["deps"],
+            serde_json::json!(["doc:x"])
+        );
+        assert!(!r.user.is_empty() && r.user != "unknown");
     }
 }

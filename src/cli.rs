@@ -47,6 +47,250 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
+/// Subcommands that never connect to Redis: the connection flags are hidden from their
+/// help, man pages and completions (still accepted, as global flags are everywhere).
+const OFFLINE: &[&str] = &["key", "completions", "man"];
+
+/// Real examples per subcommand, shown at the end of its `--help` and as the EXAMPLES
+/// section of its man page. The path is the subcommand's words.
+pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "invalidate",
+        &[
+            (
+                "cachecore invalidate doc:contract-123 --new-hash v2",
+                "record v2, then delete every entry tagged with the dep",
+            ),
+            (
+                "cachecore invalidate table:products --new-hash v3 --if-hash v2",
+                "compare-and-set: exit 1, nothing changed, unless the hash is v2",
+            ),
+            (
+                "cachecore invalidate table:products --dry-run",
+                "counts per tier and a sample of keys; writes nothing",
+            ),
+        ],
+    ),
+    (
+        "invalidate-many",
+        &[
+            (
+                "cachecore invalidate-many --file deps.txt --new-hash \"$GIT_SHA\" --json > results.jsonl",
+                "one dep id per line; one JSON line per dep, then a summary",
+            ),
+            (
+                "generate-changed-deps | cachecore invalidate-many --file - --yes",
+                "from stdin (validated whole before anything changes)",
+            ),
+            (
+                "cachecore invalidate-many --dep-ids doc:1,doc:2 --dry-run",
+                "what would go",
+            ),
+        ],
+    ),
+    (
+        "deps inspect",
+        &[
+            (
+                "cachecore deps inspect doc:contract-123",
+                "hash, members, L1/L2, fresh, stale, dangling",
+            ),
+            (
+                "cachecore deps inspect --file deps.txt --expect-hash \"$GIT_SHA\"",
+                "the CI gate: exit 1 unless every dep is at the hash, finished and clean",
+            ),
+            (
+                "cachecore deps inspect doc:contract-123 --keys --json | head",
+                "every member with its TTL and verdict, streamed",
+            ),
+        ],
+    ),
+    (
+        "deps list",
+        &[
+            ("cachecore deps list --top 20", "the 20 largest dep sets"),
+            (
+                "cachecore deps list --pattern 'doc:*' --json",
+                "JSON Lines, one dep set a line",
+            ),
+        ],
+    ),
+    (
+        "deps prune",
+        &[
+            (
+                "cachecore deps prune --dry-run",
+                "members whose entry expired, sets that would empty",
+            ),
+            (
+                "cachecore deps prune --yes --quiet",
+                "nightly cron: remove them (every dep set: --yes off a terminal)",
+            ),
+            (
+                "cachecore deps prune --retire-after 8d --yes",
+                "also retire old unreferenced hash records",
+            ),
+        ],
+    ),
+    (
+        "entry",
+        &[(
+            "cachecore entry \"$(cachecore key -n shop request.json)\"",
+            "one entry's deps, recorded against current hash",
+        )],
+    ),
+    (
+        "policy show",
+        &[(
+            "cachecore policy show -n shop",
+            "the namespace's policy version",
+        )],
+    ),
+    (
+        "policy list",
+        &[(
+            "cachecore policy list",
+            "every namespace with its version and entry counts",
+        )],
+    ),
+    (
+        "policy roll",
+        &[
+            (
+                "cachecore policy roll -n shop",
+                "next version: every entry of shop is stale at once",
+            ),
+            (
+                "cachecore policy roll -n shop --to 2026-12 --purge --yes",
+                "a named version, and delete the stale entries",
+            ),
+        ],
+    ),
+    (
+        "policy purge",
+        &[(
+            "cachecore policy purge -n shop --yes",
+            "delete entries not at the current version",
+        )],
+    ),
+    (
+        "tag",
+        &[(
+            "cachecore tag cc:l1:shop:9f86d0... --dep doc:contract-123",
+            "add a dep to an entry and its dep set",
+        )],
+    ),
+    (
+        "untag",
+        &[(
+            "cachecore untag cc:l1:shop:9f86d0... --dep doc:contract-123",
+            "remove it again",
+        )],
+    ),
+    (
+        "key",
+        &[(
+            "cachecore key -n shop request.json",
+            "the L1 key of a request (canonical JSON fingerprint)",
+        )],
+    ),
+    (
+        "completions",
+        &[
+            (
+                "mkdir -p ~/.local/share/bash-completion/completions && cachecore completions bash > ~/.local/share/bash-completion/completions/cachecore",
+                "bash",
+            ),
+            (
+                "cachecore completions zsh > \"${fpath[1]}/_cachecore\"",
+                "zsh",
+            ),
+        ],
+    ),
+    (
+        "man",
+        &[(
+            "cachecore man --install-dir ~/.local/share/man/man1 && man cachecore-invalidate",
+            "install every man page (the directory is created)",
+        )],
+    ),
+    (
+        "audit",
+        &[
+            (
+                "cachecore audit --since 1d",
+                "who changed what in the last day",
+            ),
+            ("cachecore audit --json | jq .deps", "JSON Lines"),
+        ],
+    ),
+    (
+        "doctor",
+        &[(
+            "cachecore doctor --quiet || page-oncall",
+            "cron: exit 1 when something is wrong",
+        )],
+    ),
+    (
+        "demo",
+        &[(
+            "cachecore demo --entries 5000 --namespace demo",
+            "a synthetic data set to try every command on",
+        )],
+    ),
+];
+
+/// The examples of a subcommand as help text.
+pub fn examples_text(path: &str) -> Option<String> {
+    let (_, examples) = EXAMPLES.iter().find(|(p, _)| *p == path)?;
+    let lines: Vec<String> = examples
+        .iter()
+        .map(|(cmd, what)| format!("  {cmd}\n      {what}"))
+        .collect();
+    Some(format!("Examples:\n{}", lines.join("\n")))
+}
+
+/// The command line as parsed and documented: the derived definition plus what derive
+/// cannot say (examples, connection flags hidden where they mean nothing).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut root = Cli::command();
+    let connection: Vec<clap::Arg> = root
+        .get_arguments()
+        .filter(|a| a.get_help_heading() == Some("Connection"))
+        .cloned()
+        .collect();
+    let names: Vec<String> = root
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        root = root.mut_subcommand(&name, |mut sub| {
+            let inner: Vec<String> = sub
+                .get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect();
+            for leaf in inner {
+                if let Some(text) = examples_text(&format!("{name} {leaf}")) {
+                    sub = sub.mut_subcommand(&leaf, |l| l.after_help(text));
+                }
+            }
+            if let Some(text) = examples_text(&name) {
+                sub = sub.after_help(text);
+            }
+            if OFFLINE.contains(&name.as_str()) {
+                // A local hidden copy stops clap from propagating the global one here.
+                for arg in &connection {
+                    sub = sub.arg(arg.clone().global(false).hide(true));
+                }
+            }
+            sub
+        });
+    }
+    root.build();
+    root
+}
+
 fn long_after_help() -> String {
     let env: Vec<String> = ENVIRONMENT
         .iter()
@@ -62,6 +306,7 @@ pub struct GlobalArgs {
     /// nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then
     /// redis://127.0.0.1:6379. Credentials are never printed.
     #[arg(
+        help_heading = "Connection",
         long,
         global = true,
         env = "CACHECORE_REDIS_URL",
@@ -72,54 +317,77 @@ pub struct GlobalArgs {
     pub redis_url: Vec<String>,
 
     /// Treat the server as a Redis Cluster (detected automatically otherwise).
-    #[arg(long, global = true)]
+    #[arg(help_heading = "Connection", long, global = true)]
     pub cluster: bool,
 
     /// ACL user (overrides a user in the URL). The password comes from
     /// CACHECORE_REDIS_PASSWORD or --password-file, never from the command line.
-    #[arg(long, global = true, env = "CACHECORE_REDIS_USER", value_name = "USER")]
+    #[arg(
+        help_heading = "Connection",
+        long,
+        global = true,
+        env = "CACHECORE_REDIS_USER",
+        value_name = "USER"
+    )]
     pub user: Option<String>,
 
     /// File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(help_heading = "Connection", long, global = true, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
 
     /// PEM file of the certificate authorities to trust for rediss:// (default: the
     /// system's trust store).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(help_heading = "Connection", long, global = true, value_name = "PATH")]
     pub tls_ca: Option<PathBuf>,
 
     /// PEM client certificate for mutual TLS (with --tls-key).
-    #[arg(long, global = true, value_name = "PATH", requires = "tls_key")]
+    #[arg(
+        help_heading = "Connection",
+        long,
+        global = true,
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
 
     /// PEM private key of the client certificate (with --tls-cert).
-    #[arg(long, global = true, value_name = "PATH", requires = "tls_cert")]
+    #[arg(
+        help_heading = "Connection",
+        long,
+        global = true,
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
 
     /// Do not verify the server's certificate: for self-signed test setups only.
-    #[arg(long, global = true, conflicts_with = "tls_ca")]
+    #[arg(
+        help_heading = "Connection",
+        long,
+        global = true,
+        conflicts_with = "tls_ca"
+    )]
     pub tls_insecure: bool,
 
     /// Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m).
-    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    #[arg(help_heading = "Connection", long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// Print one JSON document (JSON Lines for streamed listings) instead of tables.
-    #[arg(long, global = true)]
+    #[arg(help_heading = "Output", long, global = true)]
     pub json: bool,
 
     /// Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set),
     /// always, or never.
-    #[arg(long, global = true, value_enum, default_value_t = crate::output::ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(help_heading = "Output", long, global = true, value_enum, default_value_t = crate::output::ColorChoice::Auto, value_name = "WHEN")]
     pub color: crate::output::ColorChoice,
 
     /// Why: recorded with every change in the audit trail (`cachecore audit`).
-    #[arg(long, global = true, value_name = "TEXT")]
+    #[arg(help_heading = "Output", long, global = true, value_name = "TEXT")]
     pub reason: Option<String>,
 
     /// No progress bars or notes on stderr; results and errors are still printed.
-    #[arg(long, short, global = true)]
+    #[arg(help_heading = "Output", long, short, global = true)]
     pub quiet: bool,
 }
 
@@ -192,6 +460,12 @@ pub enum Command {
     /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
 
+    /// Install the man pages (one per subcommand), or print the main one.
+    ///
+    /// `cargo install` installs no man pages: this writes them from the binary itself, so
+    /// they always match it.
+    Man(ManArgs),
+
     /// Show the audit trail (stream cc:audit): who changed what, newest first.
     Audit(AuditArgs),
 
@@ -242,6 +516,14 @@ pub struct DemoArgs {
     /// Write even if the namespace already holds entries.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1.
+    /// Without it the main page is printed on stdout.
+    #[arg(long, value_name = "DIR")]
+    pub install_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -376,9 +658,18 @@ pub struct PolicyPurgeArgs {
 
 #[derive(Debug, Args)]
 pub struct NamespaceArg {
-    /// The namespace (1-64 of A-Z a-z 0-9 _ . -).
-    #[arg(long, short, value_name = "NS", default_value = crate::layout::DEFAULT_NAMESPACE)]
-    pub namespace: String,
+    /// The namespace (1-64 of A-Z a-z 0-9 _ . -) [default: default].
+    #[arg(long, short, value_name = "NS")]
+    pub namespace: Option<String>,
+}
+
+impl NamespaceArg {
+    /// The namespace given, or `default`.
+    pub fn name(&self) -> &str {
+        self.namespace
+            .as_deref()
+            .unwrap_or(crate::layout::DEFAULT_NAMESPACE)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -484,11 +775,19 @@ pub struct ListArgs {
     pub sort: Option<ListSort>,
 }
 
+impl PruneArgs {
+    /// The glob given, or `*`.
+    pub fn pattern(&self) -> &str {
+        self.pattern.as_deref().unwrap_or("*")
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct PruneArgs {
-    /// Only dep ids matching this glob.
-    #[arg(long, value_name = "GLOB", default_value = "*")]
-    pub pattern: String,
+    /// Only dep ids matching this glob [default: *, every dep: off a terminal that needs
+    /// --yes].
+    #[arg(long, value_name = "GLOB")]
+    pub pattern: Option<String>,
 
     /// Report what would be removed; write nothing.
     #[arg(long)]

@@ -2,12 +2,10 @@
 //! `completions/` and `man/` hold the generated files; a test fails when they drift from
 //! the binary and rewrites them on request (see the README).
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 use clap_mangen::Man;
 use clap_mangen::roff::{Roff, roman};
 
-use crate::cli::Cli;
 use crate::error::EXIT_STATUS_HELP;
 
 /// The shells a completion script is generated for.
@@ -19,9 +17,33 @@ pub const SHELLS: [Shell; 5] = [
     Shell::PowerShell,
 ];
 
+/// `cachecore man`: every page into `dir` (created), or the main page on stdout.
+pub fn install_man(
+    dir: Option<&std::path::Path>,
+    out: &crate::output::Output,
+) -> anyhow::Result<crate::error::Exit> {
+    use anyhow::Context as _;
+    let pages = man_pages();
+    let Some(dir) = dir else {
+        crate::output::write_stdout(&pages[0].1)?;
+        return Ok(crate::error::Exit::Success);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, text) in &pages {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    out.note(&format!(
+        "wrote {} man pages to {}; try `man cachecore-invalidate` (add the directory's parent to MANPATH if man does not find them)",
+        pages.len(),
+        dir.display()
+    ));
+    Ok(crate::error::Exit::Success)
+}
+
 /// The completion script for `shell`.
 pub fn completion(shell: Shell) -> Vec<u8> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "cachecore", &mut out);
     out
@@ -42,21 +64,27 @@ pub fn completion_file(shell: Shell) -> String {
 /// Every man page as (file name, roff text): `cachecore.1`, then one per subcommand
 /// (`cachecore-deps-inspect.1`, ...), each with EXIT STATUS and ENVIRONMENT sections.
 pub fn man_pages() -> Vec<(String, Vec<u8>)> {
-    let mut root = Cli::command();
-    root.build();
+    let root = crate::cli::command();
     let mut pages = Vec::new();
-    collect(&root, "cachecore", &mut pages);
+    collect(&root, "cachecore", &mut pages, "");
     pages
 }
 
-fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) {
-    pages.push((format!("{name}.1"), page(cmd, name)));
+fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>, path: &str) {
+    pages.push((format!("{name}.1"), page(cmd, name, path)));
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        collect(sub, &format!("{name}-{}", sub.get_name()), pages);
+        let sub_path = format!("{path} {}", sub.get_name());
+        collect(
+            sub,
+            &format!("{name}-{}", sub.get_name()),
+            pages,
+            sub_path.trim(),
+        );
     }
 }
 
-fn page(cmd: &clap::Command, name: &str) -> Vec<u8> {
+/// `path` is the subcommand's words (`deps inspect`), for its examples.
+fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     let cmd = cmd
         .clone()
         .name(name.to_string())
@@ -80,6 +108,14 @@ fn page(cmd: &clap::Command, name: &str) -> Vec<u8> {
         write(&|o| man.render_subcommands_section(o), &mut out);
     }
     let mut extra = Roff::new();
+    if let Some((_, examples)) = crate::cli::EXAMPLES.iter().find(|(p, _)| *p == path) {
+        extra.control("SH", ["EXAMPLES"]);
+        for (command, what) in *examples {
+            extra.control("TP", []);
+            extra.text([clap_mangen::roff::bold(*command)]);
+            extra.text([roman(*what)]);
+        }
+    }
     extra.control("SH", ["EXIT STATUS"]);
     for line in EXIT_STATUS_HELP.lines().skip(1) {
         let (code, meaning) = line

@@ -13,6 +13,8 @@ pub enum Exit {
     Usage = 2,
     /// Redis unreachable, authentication failed, or Redis answered with an error.
     Redis = 3,
+    /// Anything else: a local I/O error, an unexpected condition. Never used for Redis.
+    Failed = 4,
     /// Interrupted by Ctrl-C or SIGTERM.
     Interrupted = 130,
 }
@@ -20,6 +22,18 @@ pub enum Exit {
 impl Exit {
     pub fn code(self) -> i32 {
         self as i32
+    }
+
+    /// The `kind` of a JSON error.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Exit::Success => "none",
+            Exit::Negative => "refused",
+            Exit::Usage => "usage",
+            Exit::Redis => "redis",
+            Exit::Failed => "failed",
+            Exit::Interrupted => "interrupted",
+        }
     }
 }
 
@@ -30,8 +44,8 @@ Exit status:
   1    a negative answer: a check failed, --if-hash refused, --max-keys exceeded
   2    usage error or invalid input; nothing was changed
   3    Redis unreachable, authentication failed, or a Redis error
-  130  interrupted (Ctrl-C or SIGTERM); the message names the command that finishes
-       the work";
+  4    another failure (a local I/O error, an unexpected condition)
+  130  interrupted (Ctrl-C or SIGTERM); the message names the command that finishes it";
 
 /// A failure whose kind decides the exit code. Everything else that goes wrong is
 /// reported through `anyhow` with context, and a `redis::RedisError` anywhere in the chain
@@ -82,7 +96,8 @@ pub fn exit_for(err: &anyhow::Error) -> Exit {
             return Exit::Usage;
         }
     }
-    Exit::Redis
+    // Not a Redis failure: never the code that tells scripts "Redis is unreachable".
+    Exit::Failed
 }
 
 fn secrets() -> &'static Mutex<Vec<String>> {
@@ -129,14 +144,70 @@ pub fn one_line(err: &anyhow::Error) -> String {
     scrub(&text)
 }
 
-/// The one place a command's final error reaches the user.
+fn details() -> &'static Mutex<Vec<String>> {
+    static DETAILS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    DETAILS.get_or_init(Default::default)
+}
+
+/// The one place a command's final error reaches the user: one line, or with `--json`
+/// one object `{"version":1,"error":{"kind","message","exit_code","details"}}` carrying
+/// the detail lines printed before it.
 pub fn print_error(err: &anyhow::Error) {
-    eprintln!("cachecore: error: {}", one_line(err));
+    let exit = exit_for(err);
+    if crate::output::is_json() {
+        let details = std::mem::take(&mut *details().lock().expect("details poisoned"));
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            version: u32,
+            error: Body<'a>,
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            kind: &'a str,
+            message: String,
+            exit_code: i32,
+            details: Vec<String>,
+        }
+        let doc = serde_json::to_string(&Doc {
+            version: crate::output::JSON_VERSION,
+            error: Body {
+                kind: exit.kind(),
+                message: one_line(err),
+                exit_code: exit.code(),
+                details,
+            },
+        })
+        .expect("strings serialize");
+        eprintln!("{doc}");
+    } else {
+        eprintln!("cachecore: error: {}", one_line(err));
+    }
+}
+
+/// A note for people on stderr: what the tool does on its own (a step sent again after
+/// a dropped connection). Never with `--quiet`.
+pub fn note(text: &str) {
+    if !crate::output::is_quiet() {
+        eprintln!("cachecore: note: {}", scrub(text));
+    }
+}
+
+/// Something that went wrong without failing the command (the work is done, its audit
+/// record is not). Shown even with `--quiet`: it is not chatter.
+pub fn warn(text: &str) {
+    eprintln!("cachecore: warning: {}", scrub(text));
 }
 
 /// One detail line before a final error (for example each bad line of an input file).
 pub fn print_detail(text: &str) {
-    eprintln!("cachecore: error: {}", scrub(text));
+    if crate::output::is_json() {
+        details()
+            .lock()
+            .expect("details poisoned")
+            .push(scrub(text));
+    } else {
+        eprintln!("cachecore: error: {}", scrub(text));
+    }
 }
 
 /// Whether the error means the connection itself is unusable (every later command would

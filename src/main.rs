@@ -1,7 +1,11 @@
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> std::process::ExitCode {
-    let cli = cachecore::cli::Cli::parse();
+    let matches = cachecore::cli::command().get_matches();
+    let cli = match cachecore::cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // One connection and batched round trips: a single thread keeps up with Redis.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -10,7 +14,7 @@ fn main() -> std::process::ExitCode {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("cachecore: error: cannot start the async runtime: {err}");
-            return std::process::ExitCode::from(cachecore::error::Exit::Redis.code() as u8);
+            return std::process::ExitCode::from(cachecore::error::Exit::Failed.code() as u8);
         }
     };
     let exit = runtime.block_on(cachecore::run(cli));

@@ -21,7 +21,75 @@ pub struct Output {
     pub quiet: bool,
 }
 
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// Whether `--json` was given: errors are then one JSON object on stderr.
+pub fn is_json() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+/// Writes to stdout, the one path every result takes. A closed stdout (`| head`) is not
+/// an error: printing ends quietly, as in ripgrep and fd, and the work goes on (or, in a
+/// listing, stops: see [`stdout_closed`]), so a pipe reader that stops early never
+/// leaves work less finished than Ctrl-C would.
+pub fn write_stdout(text: &[u8]) -> anyhow::Result<()> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Whether the reader of stdout went away. Read-only listings stop then: nobody reads
+/// what is left. Commands that change Redis finish their work regardless.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// One line of text on stdout (people's output: never with `--quiet`).
+pub fn print_line(text: &str) -> anyhow::Result<()> {
+    if QUIET.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    write_stdout(format!("{text}\n").as_bytes())
+}
+
+/// `println!` for people's output: through [`print_line`], so it obeys `--quiet` and
+/// ends quietly on a closed stdout instead of panicking.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::output::print_line(&format!($($arg)*))?
+    };
+}
+
+/// A table for people: through [`print_line`].
+pub fn print_table(t: &Table) -> anyhow::Result<()> {
+    print_line(&t.to_string())
+}
+
+/// Whether `--quiet` was given: for the few writers (the store's retry notes) that have
+/// no `Output` at hand.
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
 impl Output {
+    /// Records the flags that writers without an `Output` obey.
+    pub fn init(self) -> Output {
+        QUIET.store(self.quiet, Ordering::Relaxed);
+        JSON.store(self.json, Ordering::Relaxed);
+        self
+    }
+
     /// A progress bar on stderr, or a hidden one when stderr is not a terminal or with
     /// `--quiet`, so callers never branch on whether progress is shown.
     /// `total = None` gives a spinner with a running count (for SCANs of unknown length).
@@ -59,13 +127,11 @@ impl Output {
     }
 }
 
-/// One JSON document on stdout.
+/// One JSON document on stdout (also with `--quiet`: it is what was asked for).
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value)?;
-    out.write_all(b"\n")?;
-    out.flush()?;
-    Ok(())
+    let mut text = serde_json::to_vec(value)?;
+    text.push(b'\n');
+    write_stdout(&text)
 }
 
 /// A command's one JSON document: `{"version": 1, "command": ..., <value's fields>}`.
@@ -101,8 +167,6 @@ pub fn print_json_line<T: Serialize>(kind: &str, value: &T) -> anyhow::Result<()
     })
 }
 
-/// A table that wraps to the terminal's width (80 columns when it is not a terminal);
-/// an empty `header` gives a header-less key/value table.
 /// When to color output: `--color`, with `NO_COLOR` (any non-empty value) turning `auto`
 /// off, as no-color.org asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -130,10 +194,13 @@ fn color() -> bool {
     COLOR.load(Ordering::Relaxed)
 }
 
+/// A table for people; an empty `header` gives a header-less key/value table. On a
+/// terminal it wraps to the terminal's width (80 columns on one that reports no size);
+/// off a terminal it takes the width its content needs, so a log line never splits a
+/// key mid-word, unless `COLUMNS` asks for a width.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    t.load_style(UTF8_FULL_CONDENSED);
     if color() {
         // comfy-table styles only on a terminal unless told otherwise: --color always.
         t.enforce_styling();
@@ -151,15 +218,36 @@ pub fn table(header: &[&str]) -> Table {
             }
         }));
     }
-    // Off a terminal, or on one that reports no size (a bare pty), lay out for 80 columns.
-    if !std::io::stdout().is_terminal() || t.width().is_none_or(|w| w < 40) {
-        t.set_width(80);
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c >= 20);
+    if let Some(width) = columns {
+        t.set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
+    } else if std::io::stdout().is_terminal() {
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        // A terminal that reports no size (a bare pty) would squeeze columns to nothing.
+        if t.width().is_none_or(|w| w < 40) {
+            t.set_width(80);
+        }
+    } else {
+        t.set_content_arrangement(ContentArrangement::Disabled);
     }
     t
 }
 
-pub fn print_table(t: &Table) {
-    println!("{t}");
+/// A count as tables show it: with thousands separators (JSON keeps plain integers).
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A key or id as it may be shown: printable UTF-8 as is; control characters, escape
@@ -221,6 +309,15 @@ mod tests {
         assert_eq!(printable(b"x\ny\tz\\"), "x\\ny\\tz\\\\");
         assert_eq!(printable(b"bad\xff\xfe"), "bad\\xff\\xfe");
         assert_eq!(printable("\u{9b}csi".as_bytes()), "\\u{9b}csi");
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(41_410), "41,410");
+        assert_eq!(count(1_234_567), "1,234,567");
     }
 
     #[test]

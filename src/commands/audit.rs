@@ -38,7 +38,7 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit> {
     for r in &records {
         t.add_row(row(r));
     }
-    print_table(&t);
+    print_table(&t)?;
     Ok(Exit::Success)
 }
 

@@ -178,18 +178,18 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
         t.add_row(vec!["namespace".to_string(), report.namespace.clone()]);
         t.add_row(vec![
             "L1 entries written".to_string(),
-            report.l1_written.to_string(),
+            crate::output::count(report.l1_written),
         ]);
         t.add_row(vec![
             "L2 entries written".to_string(),
-            report.l2_written.to_string(),
+            crate::output::count(report.l2_written),
         ]);
         t.add_row(vec!["deps".to_string(), report.deps.to_string()]);
         t.add_row(vec![
             "dangling members".to_string(),
-            report.dangling_members.to_string(),
+            crate::output::count(report.dangling_members),
         ]);
-        print_table(&t);
+        print_table(&t)?;
         ctx.out.note(
             "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
         );

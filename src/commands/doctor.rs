@@ -241,7 +241,7 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
                 format!("{} ({} members)", d.dep_id, d.members),
             ]);
         }
-        print_table(&t);
+        print_table(&t)?;
     }
     Ok(if report.ok {
         Exit::Success

@@ -96,7 +96,7 @@ pub async fn run(ctx: &Context, args: EntryArgs) -> Result<Exit> {
     if ctx.out.json {
         print_json(&doc)?;
     } else {
-        print_entry(&doc, fields.pttl_ms);
+        print_entry(&doc, fields.pttl_ms)?;
     }
     Ok(match doc.verdict {
         Verdict::Corrupt { .. } => Exit::Negative,
@@ -104,7 +104,7 @@ pub async fn run(ctx: &Context, args: EntryArgs) -> Result<Exit> {
     })
 }
 
-fn print_entry(doc: &Document, pttl_ms: i64) {
+fn print_entry(doc: &Document, pttl_ms: i64) -> anyhow::Result<()> {
     let mut t = table(&[]);
     t.add_row(vec!["key".to_string(), doc.key.clone()]);
     t.add_row(vec![
@@ -137,9 +137,9 @@ fn print_entry(doc: &Document, pttl_ms: i64) {
         format!("{}: {detail}", doc.verdict.name())
     };
     t.add_row(vec!["verdict".to_string(), verdict]);
-    print_table(&t);
+    print_table(&t)?;
     if doc.deps.is_empty() {
-        return;
+        return Ok(());
     }
     let mut d = table(&["dep", "recorded", "current", ""]);
     for row in &doc.deps {
@@ -166,5 +166,6 @@ fn print_entry(doc: &Document, pttl_ms: i64) {
             status.to_string(),
         ]);
     }
-    print_table(&d);
+    print_table(&d)?;
+    Ok(())
 }

@@ -48,7 +48,7 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
     if ctx.out.json {
         print_document("invalidate", &report)?;
     } else {
-        print_report(&report);
+        print_report(&report)?;
     }
     if report.interrupted {
         if report.dry_run {
@@ -94,7 +94,7 @@ fn plan(args: InvalidateArgs) -> Result<Plan> {
     })
 }
 
-fn print_report(r: &Report) {
+fn print_report(r: &Report) -> anyhow::Result<()> {
     let mut t = table(&[]);
     let verb = if r.dry_run { "would delete" } else { "deleted" };
     let mode = match (r.dry_run, r.soft) {
@@ -106,18 +106,27 @@ fn print_report(r: &Report) {
     t.add_row(vec!["mode", mode]);
     t.add_row(vec!["old hash", &opt_text(r.old_hash.as_deref())]);
     t.add_row(vec!["new hash", &printable_str(&r.new_hash)]);
-    t.add_row(vec!["members", &r.members.to_string()]);
-    t.add_row(vec![&format!("L1 {verb}"), &r.l1_deleted.to_string()]);
-    t.add_row(vec![&format!("L2 {verb}"), &r.l2_deleted.to_string()]);
-    t.add_row(vec!["already gone", &r.already_gone.to_string()]);
+    t.add_row(vec!["members", &crate::output::count(r.members)]);
+    t.add_row(vec![
+        &format!("L1 {verb}"),
+        &crate::output::count(r.l1_deleted),
+    ]);
+    t.add_row(vec![
+        &format!("L2 {verb}"),
+        &crate::output::count(r.l2_deleted),
+    ]);
+    t.add_row(vec!["already gone", &crate::output::count(r.already_gone)]);
     if r.skipped_not_entries > 0 {
         t.add_row(vec![
             "skipped (not entry keys)",
-            &r.skipped_not_entries.to_string(),
+            &crate::output::count(r.skipped_not_entries),
         ]);
     }
     if r.resumed_runs > 0 {
-        t.add_row(vec!["earlier runs finished", &r.resumed_runs.to_string()]);
+        t.add_row(vec![
+            "earlier runs finished",
+            &crate::output::count(r.resumed_runs),
+        ]);
     }
     if r.interrupted {
         t.add_row(vec!["interrupted", "yes"]);
@@ -126,13 +135,14 @@ fn print_report(r: &Report) {
         "elapsed",
         &elapsed_text(std::time::Duration::from_millis(r.elapsed_ms)),
     ]);
-    print_table(&t);
+    print_table(&t)?;
     if !r.sample.is_empty() {
-        println!("sample of keys that would be deleted:");
+        crate::outln!("sample of keys that would be deleted:");
         for key in &r.sample {
-            println!("  {key}");
+            crate::outln!("  {key}");
         }
     }
+    Ok(())
 }
 
 /// The audit record of one dep's invalidation (also used per dep by `invalidate-many`).

@@ -60,7 +60,6 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         args.dep_ids.as_deref().unwrap_or_default(),
         "nothing was invalidated",
     )?;
-    let started = Instant::now();
     let mut store = ctx.store().await?;
     let asks = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
     if args.max_keys.is_some() || asks {
@@ -82,6 +81,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
             ),
         )?;
     }
+    // Time spent at the prompt is not the command's.
+    let started = Instant::now();
 
     let mut summary = Summary {
         deps: items.len() as u64,
@@ -93,11 +94,11 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         .progress(Some(items.len() as u64), "invalidating", "deps");
     if !ctx.out.json {
         bar.suspend(|| {
-            println!(
+            crate::output::print_line(&format!(
                 "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
                 "status", "dep", "old -> new hash", "L1", "L2", "gone"
-            )
-        });
+            ))
+        })?;
     }
     // One budget for the whole run: --rate limits the command, not each dep.
     let pacer = args
@@ -257,7 +258,7 @@ fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()>
         });
     }
     match result {
-        Ok(r) => println!(
+        Ok(r) => crate::outln!(
             "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
             if r.interrupted {
                 "stopped"
@@ -276,7 +277,7 @@ fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()>
             r.l2_deleted,
             r.already_gone
         ),
-        Err(_) => println!(
+        Err(_) => crate::outln!(
             "{:<7} {:<30} {}",
             "FAILED",
             printable_str(dep),
@@ -292,19 +293,34 @@ fn print_summary(ctx: &Context, s: &Summary) -> Result<()> {
     }
     let verb = if s.dry_run { "would delete" } else { "deleted" };
     let mut t = table(&[]);
-    t.add_row(vec!["deps".to_string(), s.deps.to_string()]);
-    t.add_row(vec!["succeeded".to_string(), s.succeeded.to_string()]);
-    t.add_row(vec!["failed".to_string(), s.failed.to_string()]);
+    t.add_row(vec!["deps".to_string(), crate::output::count(s.deps)]);
+    t.add_row(vec![
+        "succeeded".to_string(),
+        crate::output::count(s.succeeded),
+    ]);
+    t.add_row(vec!["failed".to_string(), crate::output::count(s.failed)]);
     if s.not_started > 0 {
-        t.add_row(vec!["not started".to_string(), s.not_started.to_string()]);
+        t.add_row(vec![
+            "not started".to_string(),
+            crate::output::count(s.not_started),
+        ]);
     }
-    t.add_row(vec![format!("L1 {verb}"), s.l1_deleted.to_string()]);
-    t.add_row(vec![format!("L2 {verb}"), s.l2_deleted.to_string()]);
-    t.add_row(vec!["already gone".to_string(), s.already_gone.to_string()]);
+    t.add_row(vec![
+        format!("L1 {verb}"),
+        crate::output::count(s.l1_deleted),
+    ]);
+    t.add_row(vec![
+        format!("L2 {verb}"),
+        crate::output::count(s.l2_deleted),
+    ]);
+    t.add_row(vec![
+        "already gone".to_string(),
+        crate::output::count(s.already_gone),
+    ]);
     t.add_row(vec![
         "elapsed".to_string(),
         elapsed_text(std::time::Duration::from_millis(s.elapsed_ms)),
     ]);
-    print_table(&t);
+    print_table(&t)?;
     Ok(())
 }

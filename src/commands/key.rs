@@ -22,7 +22,7 @@ struct Document {
 }
 
 pub async fn run(ctx: &Context, args: KeyArgs) -> Result<Exit> {
-    let ns = Namespace::parse(&args.ns.namespace)?;
+    let ns = Namespace::parse(args.ns.name())?;
     let (source, bytes) = if args.request == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -58,7 +58,7 @@ pub async fn run(ctx: &Context, args: KeyArgs) -> Result<Exit> {
             key,
         })?;
     } else {
-        println!("{key}");
+        crate::output::write_stdout(format!("{key}\n").as_bytes())?;
     }
     Ok(Exit::Success)
 }

@@ -54,9 +54,10 @@ impl Context {
             json: cli.global.json,
             quiet: cli.global.quiet,
         };
+        let out = out.init();
         if password_in_argv(std::env::args_os()) {
-            out.note(
-                "cachecore: warning: the password in --redis-url is visible to every user of this machine (ps, shell history); pass it in CACHECORE_REDIS_PASSWORD or --password-file instead",
+            crate::error::warn(
+                "the password in --redis-url is visible to every user of this machine (ps, shell history); pass it in CACHECORE_REDIS_PASSWORD or --password-file instead",
             );
         }
         Context {
@@ -103,15 +104,27 @@ impl Context {
     /// change the outcome: the work it records is done either way.
     pub async fn audit(&self, store: &mut Store, records: &[AuditRecord]) {
         if let Err(e) = store.audit_append(records).await {
-            eprintln!(
-                "cachecore: warning: the work is done, but its audit record could not be written: {}",
+            crate::error::warn(&format!(
+                "the work is done, but its audit record could not be written: {}",
                 crate::error::one_line(&e)
-            );
+            ));
         }
     }
 
     pub async fn store(&self) -> Result<Store> {
         Store::connect(&self.connect).await
+    }
+
+    /// A destructive run whose target was defaulted rather than named (`policy roll`
+    /// without `--namespace`, `deps prune` of every dep) must be deliberate: off a
+    /// terminal, where nobody can be asked, it needs `--yes`.
+    pub fn require_named(&self, yes: bool, named: bool, what: &str) -> Result<()> {
+        if named || yes || std::io::stdin().is_terminal() {
+            return Ok(());
+        }
+        Err(crate::error::invalid(format!(
+            "{what} was not named and nobody can be asked (stdin is not a terminal); name it, or pass --yes to confirm; nothing was changed"
+        )))
     }
 
     /// Asks before a bulk change. Never asks when stdin is not a terminal (cron, CI) or
@@ -166,6 +179,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
+        Command::Man(args) => crate::docs::install_man(args.install_dir.as_deref(), &ctx.out),
         Command::Completions(args) => {
             use std::io::Write as _;
             std::io::stdout().write_all(&crate::docs::completion(args.shell))?;

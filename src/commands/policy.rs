@@ -28,7 +28,7 @@ struct ShowDoc {
 }
 
 pub async fn show(ctx: &Context, args: NamespaceArg) -> Result<Exit> {
-    let ns = Namespace::parse(&args.namespace)?;
+    let ns = Namespace::parse(args.name())?;
     let mut store = ctx.store().await?;
     let current = store.get_string(&DepId::policy(&ns).hash_key()).await?;
     let doc = ShowDoc {
@@ -49,7 +49,7 @@ pub async fn show(ctx: &Context, args: NamespaceArg) -> Result<Exit> {
             format!("{} (never rolled)", doc.policy_version)
         };
         t.add_row(vec!["policy version".to_string(), shown]);
-        print_table(&t);
+        print_table(&t)?;
     }
     Ok(Exit::Success)
 }
@@ -119,11 +119,11 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
             t.add_row(vec![
                 r.namespace.clone(),
                 printable_str(&r.policy_version),
-                r.l1.to_string(),
-                r.l2.to_string(),
+                crate::output::count(r.l1),
+                crate::output::count(r.l2),
             ]);
         }
-        print_table(&t);
+        print_table(&t)?;
     }
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
@@ -233,8 +233,14 @@ fn shown_version(v: Option<&str>) -> String {
 }
 
 pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
-    let started = Instant::now();
-    let ns = Namespace::parse(&args.ns.namespace)?;
+    let ns = Namespace::parse(args.ns.name())?;
+    if !args.dry_run {
+        ctx.require_named(
+            args.yes,
+            args.ns.namespace.is_some(),
+            "the namespace (--namespace)",
+        )?;
+    }
     if let Some(v) = &args.to {
         validate_hash(v)?;
     }
@@ -245,6 +251,7 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
         history: policy_history_key(&ns),
     };
     let mut store = ctx.store().await?;
+    let mut started = Instant::now();
     let state = store.policy_state(&keys).await?;
     let old = state
         .current
@@ -273,6 +280,8 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
                 if args.purge { " and is deleted" } else { "" }
             ),
         )?;
+        // Time spent at the prompt is not the command's.
+        started = Instant::now();
         // The prompt may have waited long: the script rolls only from the version read
         // above, so a concurrent roll is never overwritten by an older one.
         match store
@@ -319,8 +328,14 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
 }
 
 pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
-    let started = Instant::now();
-    let ns = Namespace::parse(&args.ns.namespace)?;
+    let ns = Namespace::parse(args.ns.name())?;
+    if !args.dry_run {
+        ctx.require_named(
+            args.yes,
+            args.ns.namespace.is_some(),
+            "the namespace (--namespace)",
+        )?;
+    }
     let dep = DepId::policy(&ns);
     let mut store = ctx.store().await?;
     store
@@ -340,6 +355,7 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
             ),
         )?;
     }
+    let started = Instant::now();
     let purged = purge(
         ctx,
         &mut store,
@@ -392,7 +408,7 @@ async fn record_and_print(
     if ctx.out.json {
         print_json(doc)
     } else {
-        print_roll(doc);
+        print_roll(doc)?;
         Ok(())
     }
 }
@@ -461,7 +477,7 @@ async fn purge(
     Ok(p)
 }
 
-fn print_roll(doc: &RollDoc) {
+fn print_roll(doc: &RollDoc) -> anyhow::Result<()> {
     let mut t = table(&[]);
     t.add_row(vec!["namespace".to_string(), doc.namespace.clone()]);
     t.add_row(vec![
@@ -484,23 +500,33 @@ fn print_roll(doc: &RollDoc) {
         } else {
             "deleted"
         };
-        t.add_row(vec!["entries scanned".to_string(), p.scanned.to_string()]);
-        t.add_row(vec![format!("L1 {verb}"), p.l1_deleted.to_string()]);
-        t.add_row(vec![format!("L2 {verb}"), p.l2_deleted.to_string()]);
+        t.add_row(vec![
+            "entries scanned".to_string(),
+            crate::output::count(p.scanned),
+        ]);
+        t.add_row(vec![
+            format!("L1 {verb}"),
+            crate::output::count(p.l1_deleted),
+        ]);
+        t.add_row(vec![
+            format!("L2 {verb}"),
+            crate::output::count(p.l2_deleted),
+        ]);
         t.add_row(vec![
             "kept (new version)".to_string(),
-            p.kept_fresh.to_string(),
+            crate::output::count(p.kept_fresh),
         ]);
         t.add_row(vec![
             "skipped (corrupt)".to_string(),
-            p.skipped_corrupt.to_string(),
+            crate::output::count(p.skipped_corrupt),
         ]);
     }
     t.add_row(vec![
         "elapsed".to_string(),
         elapsed_text(std::time::Duration::from_millis(doc.elapsed_ms)),
     ]);
-    print_table(&t);
+    print_table(&t)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -91,7 +91,7 @@ async fn preflight(store: &mut Store, keys: &[String]) -> Result<()> {
         return Ok(());
     }
     for b in &bad {
-        eprintln!("cachecore: error: {b}");
+        crate::error::print_detail(b);
     }
     Err(invalid(format!(
         "{} of {} keys refused; nothing was changed",
@@ -220,7 +220,7 @@ fn report(
         return print_json(&line);
     }
     let detail = line.error.clone().unwrap_or_else(|| line.deps.join(", "));
-    println!(
+    crate::outln!(
         "{:<12} {}  {}",
         format!("{status:?}").to_lowercase(),
         line.key,
@@ -260,12 +260,12 @@ async fn finish(
             "failed",
         ]);
         t.add_row(vec![
-            summary.keys.to_string(),
-            summary.changed.to_string(),
-            summary.unchanged.to_string(),
-            summary.failed.to_string(),
+            crate::output::count(summary.keys),
+            crate::output::count(summary.changed),
+            crate::output::count(summary.unchanged),
+            crate::output::count(summary.failed),
         ]);
-        print_table(&t);
+        print_table(&t)?;
     }
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
@@ -339,7 +339,14 @@ pub async fn tag(ctx: &Context, args: TagArgs) -> Result<Exit> {
         }
     }
     let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    finish(ctx, &mut store, "tag", ids.join(","), &summary).await
+    finish(
+        ctx,
+        &mut store,
+        "tag",
+        crate::audit::deps_field(&ids),
+        &summary,
+    )
+    .await
 }
 
 pub async fn untag(ctx: &Context, args: UntagArgs) -> Result<Exit> {
@@ -363,7 +370,14 @@ pub async fn untag(ctx: &Context, args: UntagArgs) -> Result<Exit> {
         }
     }
     let ids: Vec<&str> = deps.iter().map(DepId::as_str).collect();
-    finish(ctx, &mut store, "untag", ids.join(","), &summary).await
+    finish(
+        ctx,
+        &mut store,
+        "untag",
+        crate::audit::deps_field(&ids),
+        &summary,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -762,10 +762,10 @@ impl Store {
                 {
                     attempt += 1;
                     if let Repeat::Safe(why) = repeat {
-                        eprintln!(
-                            "cachecore: note: the connection to {} dropped ({e}); sending the step again, attempt {attempt} of 3 ({why})",
+                        crate::error::note(&format!(
+                            "the connection to {} dropped ({e}); sending the step again, attempt {attempt} of 3 ({why})",
                             self.endpoint
-                        );
+                        ));
                     }
                     tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
                     self.redial().await;

@@ -78,7 +78,10 @@ fn prune_removes_dangling_members_and_emptied_sets_only() {
     );
     assert_eq!(snapshot(&mut conn), before, "dry run");
 
-    let r = run(&server, &["deps", "prune", "--json", "--batch-size", "7"]);
+    let r = run(
+        &server,
+        &["deps", "prune", "--yes", "--json", "--batch-size", "7"],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let j = r.json();
     assert_eq!(j["sets_scanned"], 2);
@@ -133,7 +136,10 @@ fn prune_racing_a_writer_never_drops_a_live_member() {
     while dbsize(&mut conn) < 500 {
         std::thread::yield_now();
     }
-    let r = run(&server, &["deps", "prune", "--json", "--batch-size", "100"]);
+    let r = run(
+        &server,
+        &["deps", "prune", "--yes", "--json", "--batch-size", "100"],
+    );
     stop.store(true, Ordering::SeqCst);
     let written = writer.join().unwrap();
     assert_eq!(r.code, 0, "{r:?}");
@@ -188,7 +194,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     // doc:foreign: a hash record with no write time (not written by cachecore).
     set(&mut conn, "cc:dep:hash:doc:foreign", "x");
     // A policy version: never retired.
-    assert_eq!(run(&server, &["policy", "roll"]).code, 0);
+    assert_eq!(run(&server, &["policy", "roll", "--yes"]).code, 0);
     for dep in ["doc:old", "doc:used", "cc:policy-version:default"] {
         age_record(&mut conn, dep, TWO_HOURS);
     }
@@ -216,7 +222,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
 
     let r = run(
         &server,
-        &["deps", "prune", "--retire-after", "1h", "--json"],
+        &["deps", "prune", "--yes", "--retire-after", "1h", "--json"],
     );
     assert_eq!(r.code, 0, "{r:?}");
     let x = &r.json()["retire"];
@@ -245,7 +251,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     // Without --retire-after nothing is retired.
     assert!(r.json()["retire"].is_object());
     assert!(
-        run(&server, &["deps", "prune", "--json"])
+        run(&server, &["deps", "prune", "--yes", "--json"])
             .json()
             .get("retire")
             .is_none()
@@ -357,4 +363,34 @@ fn an_entry_without_a_ttl_refuses_any_retire_window() {
     let r = run(&server, &["deps", "prune", "--yes", "--json"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json()["members_removed"], 1);
+}
+
+#[test]
+fn a_defaulted_destructive_target_needs_yes_off_a_terminal() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    fixture::write_many(&mut conn, 0, 5, &[with("doc:1", "v1")], None, Some(600));
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:1")
+        .arg(fixture::key(fixture::Tier::L1, "default", 99))
+        .query(&mut conn)
+        .unwrap();
+    let before = snapshot(&mut conn);
+    for args in [
+        &["deps", "prune"][..],
+        &["policy", "roll"][..],
+        &["policy", "purge"][..],
+    ] {
+        let r = run(&server, args);
+        let err = r.expect_one_line_error(2);
+        assert!(err.contains("--yes"), "{args:?}: {err}");
+        assert_eq!(snapshot(&mut conn), before, "{args:?} changed nothing");
+    }
+    // Named targets and --yes run as before; dry runs need neither.
+    assert_eq!(run(&server, &["deps", "prune", "--dry-run"]).code, 0);
+    assert_eq!(
+        run(&server, &["deps", "prune", "--pattern", "doc:*"]).code,
+        0
+    );
+    assert_eq!(run(&server, &["policy", "roll", "-n", "default"]).code, 0);
 }

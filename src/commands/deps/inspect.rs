@@ -157,7 +157,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
             })?;
         }
     } else {
-        print_summary(&all);
+        print_summary(&all)?;
     }
     if items.is_empty() {
         ctx.out
@@ -213,7 +213,7 @@ async fn inspect_one(
             }
         }
         cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
+        if cursor == 0 || ctx.interrupt.is_set() || (args.keys && crate::output::stdout_closed()) {
             break;
         }
     }
@@ -237,7 +237,7 @@ fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
         });
     }
     let tier = j.tier.map_or("--".to_string(), |t| t.to_string());
-    println!(
+    crate::outln!(
         "{:<8} {:>10} {:<2} {}  {}",
         j.verdict.name(),
         j.pttl_ms.map_or_else(|| "--".to_string(), ttl_text),
@@ -248,7 +248,7 @@ fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(all: &[DepStats]) {
+fn print_summary(all: &[DepStats]) -> anyhow::Result<()> {
     let mut t = table(&[
         "dep", "hash", "members", "L1", "L2", "dangling", "fresh", "stale", "corrupt",
     ]);
@@ -256,28 +256,29 @@ fn print_summary(all: &[DepStats]) {
         t.add_row(vec![
             printable_str(&s.dep_id),
             opt_text(s.current_hash.as_deref()),
-            s.members.to_string(),
-            s.l1.to_string(),
-            s.l2.to_string(),
-            s.dangling.to_string(),
-            s.fresh.to_string(),
-            s.stale.to_string(),
-            s.corrupt.to_string(),
+            crate::output::count(s.members),
+            crate::output::count(s.l1),
+            crate::output::count(s.l2),
+            crate::output::count(s.dangling),
+            crate::output::count(s.fresh),
+            crate::output::count(s.stale),
+            crate::output::count(s.corrupt),
         ]);
     }
-    print_table(&t);
+    print_table(&t)?;
     for s in all.iter().filter(|s| s.not_entries > 0) {
-        println!(
+        crate::outln!(
             "note: {} has {} members that are not entry keys",
             printable_str(&s.dep_id),
             s.not_entries
         );
     }
     for s in all.iter().filter(|s| s.unfinished_runs > 0) {
-        println!(
+        crate::outln!(
             "note: {} has {} interrupted invalidation run(s); rerun `cachecore invalidate` to finish them",
             printable_str(&s.dep_id),
             s.unfinished_runs
         );
     }
+    Ok(())
 }

@@ -84,7 +84,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
         }),
     };
     if !ctx.out.json {
-        println!("{:>10}  {:<24}  dep", "members", "current hash");
+        crate::outln!("{:>10}  {:<24}  dep", "members", "current hash");
     }
     let bar = ctx.out.progress(None, "listing dep sets", "sets");
     let mut count = 0u64;
@@ -115,7 +115,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
         }
         bar.inc(keys.len() as u64);
         cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
+        if cursor == 0 || ctx.interrupt.is_set() || crate::output::stdout_closed() {
             break;
         }
     }
@@ -126,7 +126,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
         }
     }
     if !ctx.out.json {
-        println!("{count} dep sets");
+        crate::outln!("{count} dep sets");
     }
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
@@ -139,7 +139,7 @@ fn print_row(ctx: &Context, row: &Row) -> Result<()> {
     if ctx.out.json {
         return print_json_line("dep", row);
     }
-    println!(
+    crate::outln!(
         "{:>10}  {:<24}  {}",
         row.members,
         opt_text(row.current_hash.as_deref()),

@@ -63,7 +63,6 @@ struct Retire {
 }
 
 pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
-    let started = Instant::now();
     let mut store = ctx.store().await?;
     // First of all, before the prompt and the pruning: a refusal changes nothing.
     if let Some(window) = args.retire_after {
@@ -75,6 +74,11 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
         }
     }
     if !args.dry_run {
+        ctx.require_named(
+            args.yes,
+            args.pattern.is_some(),
+            "the dep sets to prune (--pattern)",
+        )?;
         let retire = args
             .retire_after
             .map(|d| {
@@ -88,17 +92,19 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
             args.yes,
             &format!(
                 "prune dep sets matching {}{retire} on {}?",
-                printable(args.pattern.as_bytes()),
+                printable(args.pattern().as_bytes()),
                 store.endpoint()
             ),
         )?;
     }
+    // Time spent at the prompt is not the command's.
+    let started = Instant::now();
     let mut report = Report {
         dry_run: args.dry_run,
         ..Report::default()
     };
     let bar = ctx.out.progress(None, "pruning", "members");
-    let pattern = format!("{DEP_KEYS_PREFIX}{}", args.pattern);
+    let pattern = format!("{DEP_KEYS_PREFIX}{}", args.pattern());
     let mut cursor = 0;
     loop {
         let (next, sets) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
@@ -121,13 +127,13 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     if let Some(age) = args.retire_after
         && !ctx.interrupt.is_set()
     {
-        report.retire = Some(retire(ctx, &mut store, &args.pattern, age, args.dry_run).await?);
+        report.retire = Some(retire(ctx, &mut store, args.pattern(), age, args.dry_run).await?);
     }
     report.interrupted = ctx.interrupt.is_set();
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     if !args.dry_run {
         let mut record = ctx.audit_record("deps prune");
-        record.deps = args.pattern.clone();
+        record.deps = args.pattern().to_string();
         let retired = report.retire.as_ref().map_or(0, |r| r.retired);
         record.counts = crate::audit::counts(&[
             ("sets_scanned", report.sets_scanned),
@@ -140,7 +146,7 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     if ctx.out.json {
         print_document("deps prune", &report)?;
     } else {
-        print_report(&report);
+        print_report(&report)?;
     }
     Ok(if report.interrupted {
         Exit::Interrupted
@@ -317,45 +323,45 @@ async fn retire(
     }
 }
 
-fn print_report(r: &Report) {
+fn print_report(r: &Report) -> anyhow::Result<()> {
     let verb = if r.dry_run { "would be " } else { "" };
     let mut t = table(&[]);
     t.add_row(vec![
         "dep sets scanned".to_string(),
-        r.sets_scanned.to_string(),
+        crate::output::count(r.sets_scanned),
     ]);
     t.add_row(vec![
         "members scanned".to_string(),
-        r.members_scanned.to_string(),
+        crate::output::count(r.members_scanned),
     ]);
     t.add_row(vec![
         format!("members {verb}removed"),
-        r.members_removed.to_string(),
+        crate::output::count(r.members_removed),
     ]);
     t.add_row(vec![
         format!("sets {verb}deleted"),
-        r.sets_deleted.to_string(),
+        crate::output::count(r.sets_deleted),
     ]);
     if r.members_not_entries > 0 {
         t.add_row(vec![
             "kept: not entry keys".to_string(),
-            r.members_not_entries.to_string(),
+            crate::output::count(r.members_not_entries),
         ]);
     }
     if !r.dry_run {
         t.add_row(vec![
             "memory reclaimed".to_string(),
-            format!("{} bytes", r.bytes_reclaimed),
+            format!("{} bytes", crate::output::count(r.bytes_reclaimed)),
         ]);
     }
     if let Some(x) = &r.retire {
         t.add_row(vec![
             "hash records scanned".to_string(),
-            x.records_scanned.to_string(),
+            crate::output::count(x.records_scanned),
         ]);
         t.add_row(vec![
             format!("hash records {verb}retired"),
-            x.retired.to_string(),
+            crate::output::count(x.retired),
         ]);
         t.add_row(vec![
             "kept: entries / unfinished / recent / unknown age / policy".to_string(),
@@ -373,5 +379,6 @@ fn print_report(r: &Report) {
         "elapsed".to_string(),
         elapsed_text(Duration::from_millis(r.elapsed_ms)),
     ]);
-    print_table(&t);
+    print_table(&t)?;
+    Ok(())
 }
