@@ -198,6 +198,12 @@ pub fn warn(text: &str) {
     eprintln!("cachecore: warning: {}", scrub(text));
 }
 
+/// Why a check answered no (exit 1 without an error): one line each on stderr, also with
+/// `--json` (the JSON document on stdout carries the same reasons).
+pub fn print_check_failed(text: &str) {
+    eprintln!("cachecore: check failed: {}", scrub(text));
+}
+
 /// One detail line before a final error (for example each bad line of an input file).
 pub fn print_detail(text: &str) {
     if crate::output::is_json() {

@@ -77,19 +77,19 @@ fn every_change_is_recorded_with_who_what_and_why() {
     );
     let first = &lines[5];
     assert_eq!(first["type"], "audit");
-    assert_eq!(first["deps"], "doc:1");
-    assert_eq!(first["old_hash"], "");
+    assert_eq!(first["deps"], serde_json::json!(["doc:1"]));
+    assert_eq!(first["old_hash"], serde_json::Value::Null);
     assert_eq!(first["new_hash"], "v2");
     assert_eq!(first["reason"], "ticket 42");
-    assert!(
-        first["counts"].as_str().unwrap().contains("l1_deleted=1"),
-        "{first}"
-    );
+    assert_eq!(first["counts"]["l1_deleted"], 1, "{first}");
     assert!(
         !first["user"].as_str().unwrap().is_empty() && !first["host"].as_str().unwrap().is_empty()
     );
-    assert!(lines[4]["counts"].as_str().unwrap().contains("members=300"));
-    assert_eq!(lines[1]["deps"], "cc:policy-version:default");
+    assert_eq!(lines[4]["counts"]["members"], 300);
+    assert_eq!(
+        lines[1]["deps"],
+        serde_json::json!(["cc:policy-version:default"])
+    );
     assert_eq!(lines[1]["new_hash"], "2");
     assert_eq!(
         run(&server, &["audit", "--limit", "2", "--json"])

@@ -15,6 +15,7 @@ mod inspect;
 mod invalidate;
 mod invalidate_many;
 mod key;
+mod output;
 mod policy;
 mod races;
 mod tag;

@@ -164,7 +164,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
             .note("cachecore: note: the input names no deps; nothing was checked");
     }
     for failure in &failures {
-        crate::error::print_detail(&format!("check failed: {failure}"));
+        crate::error::print_check_failed(failure);
     }
     Ok(if interrupted {
         Exit::Interrupted
