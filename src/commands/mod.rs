@@ -9,6 +9,7 @@ mod invalidate;
 mod invalidate_many;
 mod key;
 mod policy;
+mod sandbox;
 mod tag;
 
 use std::io::{IsTerminal, Write};
@@ -145,6 +146,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
+        Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         Command::Completions(args) => {
             use std::io::Write as _;
             std::io::stdout().write_all(&crate::docs::completion(args.shell))?;

@@ -16,6 +16,7 @@ mod invalidate_many;
 mod key;
 mod policy;
 mod races;
+mod sandbox;
 mod tag;
 mod terminal;
 mod tls;
