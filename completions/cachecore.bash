@@ -52,6 +52,9 @@ _cachecore() {
             cachecore,policy)
                 cmd="cachecore__subcmd__policy"
                 ;;
+            cachecore,sandbox)
+                cmd="cachecore__subcmd__sandbox"
+                ;;
             cachecore,tag)
                 cmd="cachecore__subcmd__tag"
                 ;;
@@ -118,6 +121,9 @@ _cachecore() {
             cachecore__subcmd__help,policy)
                 cmd="cachecore__subcmd__help__subcmd__policy"
                 ;;
+            cachecore__subcmd__help,sandbox)
+                cmd="cachecore__subcmd__help__subcmd__sandbox"
+                ;;
             cachecore__subcmd__help,tag)
                 cmd="cachecore__subcmd__help__subcmd__tag"
                 ;;
@@ -182,7 +188,7 @@ _cachecore() {
 
     case "${cmd}" in
         cachecore)
-            opts="-q -h -V --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help --version invalidate invalidate-many deps entry policy tag untag key completions man audit doctor demo help"
+            opts="-q -h -V --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help --version invalidate invalidate-many deps entry policy tag untag key completions man audit doctor demo sandbox help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -820,7 +826,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__help)
-            opts="invalidate invalidate-many deps entry policy tag untag key completions man audit doctor demo help"
+            opts="invalidate invalidate-many deps entry policy tag untag key completions man audit doctor demo sandbox help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1088,6 +1094,20 @@ _cachecore() {
         cachecore__subcmd__help__subcmd__policy__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cachecore__subcmd__help__subcmd__sandbox)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1731,6 +1751,60 @@ _cachecore() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cachecore__subcmd__sandbox)
+            opts="-q -h --entries --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --entries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

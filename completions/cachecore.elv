@@ -49,6 +49,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand audit 'Show the audit trail (stream cc:audit): who changed what, newest first'
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
+            cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cachecore;invalidate'= {
@@ -522,6 +523,25 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'cachecore;sandbox'= {
+            cand --entries 'How many demo entries to write before running COMMAND (every fifth one L2)'
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'cachecore;help'= {
             cand invalidate 'Invalidate one dep: record its new hash, then delete every entry tagged with it'
             cand invalidate-many 'Invalidate many deps from a file, stdin or a list, with bounded concurrency'
@@ -536,6 +556,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand audit 'Show the audit trail (stream cc:audit): who changed what, newest first'
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
+            cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cachecore;help;invalidate'= {
@@ -584,6 +605,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;help;doctor'= {
         }
         &'cachecore;help;demo'= {
+        }
+        &'cachecore;help;sandbox'= {
         }
         &'cachecore;help;help'= {
         }

@@ -49,7 +49,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
 
 /// Subcommands that never connect to Redis: the connection flags are hidden from their
 /// help, man pages and completions (still accepted, as global flags are everywhere).
-const OFFLINE: &[&str] = &["key", "completions", "man"];
+const OFFLINE: &[&str] = &["key", "completions", "man", "sandbox"];
 
 /// Real examples per subcommand, shown at the end of its `--help` and as the EXAMPLES
 /// section of its man page. The path is the subcommand's words.
@@ -483,6 +483,29 @@ pub enum Command {
     /// entries share a dep), written as the proxy writes them, plus a few dangling members
     /// left by "expired" entries. Refuses a namespace that already holds entries.
     Demo(DemoArgs),
+
+    /// Try cachecore on a private, throwaway Redis filled with the demo data set.
+    ///
+    /// Starts redis-server (found on PATH) in a new temporary directory, on a unix socket
+    /// with no persistence, writes the demo data set, then runs COMMAND against it
+    /// (`cachecore sandbox -- invalidate doc:contract-123 --new-hash v2`) or, without one,
+    /// a shell ($SHELL) whose CACHECORE_REDIS_URL points at it. On exit, also after Ctrl-C
+    /// or a failing command, the server is stopped and the directory removed. The exit
+    /// status is COMMAND's. Never connects to another Redis: connection flags and
+    /// variables are not passed on, and COMMAND may not give any.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// How many demo entries to write before running COMMAND (every fifth one L2).
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub entries: u64,
+
+    /// The cachecore command to run in the sandbox, after `--`, without `cachecore`.
+    /// Default: a shell.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

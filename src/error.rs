@@ -6,22 +6,33 @@ use std::sync::{Mutex, OnceLock};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// The command did what was asked.
-    Success = 0,
+    Success,
     /// A negative answer: a check failed, a compare-and-set was refused, a cap exceeded.
-    Negative = 1,
+    Negative,
     /// Usage or invalid input; nothing was changed.
-    Usage = 2,
+    Usage,
     /// Redis unreachable, authentication failed, or Redis answered with an error.
-    Redis = 3,
+    Redis,
     /// Anything else: a local I/O error, an unexpected condition. Never used for Redis.
-    Failed = 4,
+    Failed,
     /// Interrupted by Ctrl-C or SIGTERM.
-    Interrupted = 130,
+    Interrupted,
+    /// The status of the command `cachecore sandbox` ran, passed through as it is: the
+    /// sandbox's caller must see the command's answer, not the sandbox's.
+    Passed(u8),
 }
 
 impl Exit {
     pub fn code(self) -> i32 {
-        self as i32
+        match self {
+            Exit::Success => 0,
+            Exit::Negative => 1,
+            Exit::Usage => 2,
+            Exit::Redis => 3,
+            Exit::Failed => 4,
+            Exit::Interrupted => 130,
+            Exit::Passed(code) => code.into(),
+        }
     }
 
     /// The `kind` of a JSON error.
@@ -33,6 +44,7 @@ impl Exit {
             Exit::Redis => "redis",
             Exit::Failed => "failed",
             Exit::Interrupted => "interrupted",
+            Exit::Passed(_) => "command",
         }
     }
 }

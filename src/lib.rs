@@ -35,7 +35,12 @@ use error::Exit;
 /// Runs a parsed command line to completion and returns the exit status. Errors are
 /// printed here, once.
 pub async fn run(cli: cli::Cli) -> Exit {
-    let interrupt = interrupt::Interrupt::install();
+    // The sandbox handles its own signals: it must pass them on to the command it runs
+    // and always remove its server, so the exit-at-once on a second signal is not for it.
+    let interrupt = match cli.command {
+        cli::Command::Sandbox(_) => interrupt::Interrupt::default(),
+        _ => interrupt::Interrupt::install(),
+    };
     match commands::run(cli, interrupt).await {
         Ok(exit) => exit,
         Err(err) => {

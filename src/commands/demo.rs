@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use super::Context;
@@ -17,7 +18,7 @@ use crate::cli::DemoArgs;
 use crate::error::{Exit, refused};
 use crate::layout::{DepId, DepRecord, Namespace, fingerprint, write_deps};
 use crate::output::{print_document, print_table, table};
-use crate::store::NewEntry;
+use crate::store::{NewEntry, Store};
 
 const TABLES: [&str; 10] = [
     "products",
@@ -36,7 +37,7 @@ const USERS: u64 = 90;
 const TTL_MS: u64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Default, Serialize)]
-struct Report {
+pub(super) struct Report {
     namespace: String,
     l1_written: u64,
     l2_written: u64,
@@ -47,7 +48,9 @@ struct Report {
 /// The deps entry `i` declares, in declaration order.
 fn deps_of(i: u64) -> Vec<String> {
     let mut deps = vec![
-        format!("doc:contract-{}", i % DOCS),
+        // Shifted by one every DOCS entries: with a plain i % DOCS all of a doc's entries
+        // would be in the same tier (every fifth entry is L2, and DOCS is a multiple of 5).
+        format!("doc:contract-{}", (i + i / DOCS) % DOCS),
         format!("table:{}", TABLES[((i / 5) % TABLES.len() as u64) as usize]),
     ];
     if i.is_multiple_of(3) {
@@ -78,6 +81,46 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
             }
         }
     }
+    let bar = ctx
+        .out
+        .progress(Some(args.entries), "writing demo entries", "entries");
+    let report = fill(&mut store, &ns, args.entries, &bar).await?;
+    bar.finish_and_clear();
+
+    if ctx.out.json {
+        print_document("demo", &report)?;
+    } else {
+        let mut t = table(&[]);
+        t.add_row(vec!["namespace".to_string(), report.namespace.clone()]);
+        t.add_row(vec![
+            "L1 entries written".to_string(),
+            report.l1_written.to_string(),
+        ]);
+        t.add_row(vec![
+            "L2 entries written".to_string(),
+            report.l2_written.to_string(),
+        ]);
+        t.add_row(vec!["deps".to_string(), report.deps.to_string()]);
+        t.add_row(vec![
+            "dangling members".to_string(),
+            report.dangling_members.to_string(),
+        ]);
+        print_table(&t)?;
+        ctx.out.note(
+            "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
+        );
+    }
+    Ok(Exit::Success)
+}
+
+/// Writes `entries` demo entries into `ns` (and the dangling members), counting them on
+/// `bar`. Shared with `sandbox`, which fills its private server the same way.
+pub(super) async fn fill(
+    store: &mut Store,
+    ns: &Namespace,
+    entries: u64,
+    bar: &ProgressBar,
+) -> Result<Report> {
     // Recorded as the proxy records them: each dep's current hash, and the policy version.
     let ids: Vec<DepId> = all_deps()
         .iter()
@@ -91,7 +134,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
         .zip(current)
         .map(|(id, hash)| (id.as_str(), (hash, id.keys_key())))
         .collect();
-    let policy = DepId::policy(&ns);
+    let policy = DepId::policy(ns);
     let policy_hash = store
         .get_string(&policy.hash_key())
         .await?
@@ -107,11 +150,8 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
         deps: ids.len() as u64,
         ..Report::default()
     };
-    let bar = ctx
-        .out
-        .progress(Some(args.entries), "writing demo entries", "entries");
     let mut batch = Vec::with_capacity(500);
-    for i in 0..args.entries {
+    for i in 0..entries {
         let l2 = i % 5 == 4;
         let key = if l2 {
             report.l2_written += 1;
@@ -159,40 +199,18 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
         }
     }
     store.write_entries(&batch).await?;
-    bar.finish_and_clear();
-    // Leftovers of entries that expired: members whose key no longer exists.
-    let dangling = (args.entries / 100).max(3);
+    bar.inc(batch.len() as u64);
+    // Leftovers of entries that expired: members whose key no longer exists. The first
+    // sits in doc:contract-123's set, the README's example dep, so that invalidating it
+    // shows an "already gone" member too.
+    let dangling = (entries / 100).max(3);
     for j in 0..dangling {
         let gone = ns.l2_key(&format!("expired-{j}"));
-        let set = DepId::parse(&format!("doc:contract-{}", j % DOCS))
+        let set = DepId::parse(&format!("doc:contract-{}", (123 + j) % DOCS))
             .expect("demo ids are valid")
             .keys_key();
         store.sadd(&set, gone.as_bytes()).await?;
     }
     report.dangling_members = dangling;
-
-    if ctx.out.json {
-        print_document("demo", &report)?;
-    } else {
-        let mut t = table(&[]);
-        t.add_row(vec!["namespace".to_string(), report.namespace.clone()]);
-        t.add_row(vec![
-            "L1 entries written".to_string(),
-            crate::output::count(report.l1_written),
-        ]);
-        t.add_row(vec![
-            "L2 entries written".to_string(),
-            crate::output::count(report.l2_written),
-        ]);
-        t.add_row(vec!["deps".to_string(), report.deps.to_string()]);
-        t.add_row(vec![
-            "dangling members".to_string(),
-            crate::output::count(report.dangling_members),
-        ]);
-        print_table(&t)?;
-        ctx.out.note(
-            "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
-        );
-    }
-    Ok(Exit::Success)
+    Ok(report)
 }

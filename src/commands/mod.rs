@@ -10,6 +10,7 @@ mod invalidate;
 mod invalidate_many;
 mod key;
 mod policy;
+mod sandbox;
 mod tag;
 
 use std::io::{IsTerminal, Write};
@@ -180,6 +181,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Man(args) => crate::docs::install_man(args.install_dir.as_deref(), &ctx.out),
+        Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         Command::Completions(args) => {
             use std::io::Write as _;
             std::io::stdout().write_all(&crate::docs::completion(args.shell))?;

@@ -18,6 +18,7 @@ mod key;
 mod output;
 mod policy;
 mod races;
+mod sandbox;
 mod tag;
 mod terminal;
 mod tls;
