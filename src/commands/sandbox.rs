@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory};
+use clap::ArgMatches;
 use tempfile::TempDir;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::Context;
-use crate::cli::{Cli, SandboxArgs};
+use crate::cli::SandboxArgs;
 use crate::error::{Exit, invalid, one_line, redis_failure};
 use crate::layout::Namespace;
 use crate::store::{ConnectOptions, Store};
