@@ -21,8 +21,8 @@ use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use clap::parser::ValueSource;
 use clap::ArgMatches;
+use clap::parser::ValueSource;
 use tempfile::TempDir;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 

@@ -56,8 +56,7 @@ fn every_change_is_recorded_with_who_what_and_why() {
         assert_eq!(r.code, 0, "{args:?}: {r:?}");
         assert!(!r.stderr.contains("warning"), "{}", r.stderr);
     }
-    let r = run(&server, &["audit", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server).args(&["audit", "--json"]).succeeds();
     let lines = r.json_lines();
     let commands: Vec<&str> = lines
         .iter()
@@ -111,8 +110,9 @@ fn every_change_is_recorded_with_who_what_and_why() {
 fn a_failed_audit_append_is_reported_and_the_work_stands() {
     let (server, mut conn, key) = one_entry_of_doc_1();
     set(&mut conn, "cc:audit", "not a stream");
-    let r = run(&server, &["invalidate", "doc:1", "--new-hash", "v2"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--new-hash", "v2"])
+        .succeeds();
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(
         r.stderr.contains("audit record could not be written"),

@@ -6,8 +6,9 @@ use crate::support::*;
 fn demo_fills_a_namespace_that_every_command_can_use_and_refuses_a_second_time() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    let r = run(&server, &["demo", "--entries", "500", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["demo", "--entries", "500", "--json"])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["version"], 1);
     assert_eq!(j["l1_written"], 400);
@@ -40,7 +41,7 @@ fn demo_fills_a_namespace_that_every_command_can_use_and_refuses_a_second_time()
     );
 
     let before = snapshot(&mut conn);
-    let again = run(&server, &["demo", "--entries", "10"]);
+    let again = cmd(&server).args(&["demo", "--entries", "10"]).run();
     let err = again.expect_one_line_error(1);
     assert!(err.contains("--force") && err.contains("demo"), "{err}");
     assert_eq!(snapshot(&mut conn), before, "a refused demo writes nothing");

@@ -15,8 +15,7 @@ fn shows_deps_with_recorded_and_current_hash_and_the_verdict() {
         Some(120),
     );
 
-    let r = run(&server, &["entry", &k, "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server).args(&["entry", &k, "--json"]).succeeds();
     let j = r.json();
     assert_eq!(j["version"], 1);
     assert_eq!(j["key"], k.as_str());

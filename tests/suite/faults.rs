@@ -64,11 +64,9 @@ fn a_server_killed_during_an_invalidation_is_exit_3_and_the_rerun_finishes() {
         get(&mut server.conn(), "cc:dep:hash:table:products").as_deref(),
         Some("v2")
     );
-    let r = run(
-        &server,
-        &["invalidate", "table:products", "--new-hash", "v2", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["invalidate", "table:products", "--new-hash", "v2", "--json"])
+        .succeeds();
     assert_eq!(
         r.json()["resumed_runs"],
         1,

@@ -90,8 +90,9 @@ fn a_restart_mid_run_never_ends_in_a_false_success() {
         left == 0,
         "gate vs {left} entries left: {gate:?}"
     );
-    let rerun = run(&server, &["invalidate", "big:1", "--new-hash", "v2"]);
-    assert_eq!(rerun.code, 0, "{rerun:?}");
+    cmd(&server)
+        .args(&["invalidate", "big:1", "--new-hash", "v2"])
+        .succeeds();
     assert_eq!(entries_left(&mut conn), 0);
 }
 
@@ -359,17 +360,15 @@ fn a_bom_is_stripped_and_invisible_characters_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("deps.txt");
     std::fs::write(&plain, b"\xEF\xBB\xBFdoc:1\ndoc:2\n").unwrap();
-    let r = run(
-        &server,
-        &[
+    cmd(&server)
+        .args(&[
             "invalidate-many",
             "--file",
             plain.to_str().unwrap(),
             "--new-hash",
             "v2",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:1").as_deref(), Some("v2"));
     assert!(scan_keys(&mut conn, "cc:dep:hash:\u{feff}*").is_empty());
     let jsonl = dir.path().join("deps.jsonl");
@@ -378,16 +377,16 @@ fn a_bom_is_stripped_and_invisible_characters_are_refused() {
         b"\xEF\xBB\xBF{\"dep_id\":\"doc:3\",\"new_hash\":\"v3\"}\n",
     )
     .unwrap();
-    let r = run(
-        &server,
-        &["invalidate-many", "--file", jsonl.to_str().unwrap()],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server)
+        .args(&["invalidate-many", "--file", jsonl.to_str().unwrap()])
+        .succeeds();
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:3").as_deref(), Some("v3"));
 
     let before = snapshot(&mut conn);
     for id in ["doc:\u{200b}1", "doc:1\u{202e}", "\u{feff}doc:1"] {
-        let r = run(&server, &["invalidate", id, "--new-hash", "v9"]);
+        let r = cmd(&server)
+            .args(&["invalidate", id, "--new-hash", "v9"])
+            .run();
         let err = r.expect_one_line_error(2);
         assert!(
             err.contains("invisible") || err.contains("bidirectional"),
@@ -414,7 +413,9 @@ fn endless_long_or_mixed_input_is_refused_with_nothing_changed() {
     let before = snapshot(&mut conn);
 
     let started = Instant::now();
-    let r = run(&server, &["invalidate-many", "--file", "/dev/zero"]);
+    let r = cmd(&server)
+        .args(&["invalidate-many", "--file", "/dev/zero"])
+        .run();
     let err = r.expect_one_line_error(2);
     assert!(
         err.contains("line 1") && err.contains("8192 bytes"),
@@ -514,10 +515,9 @@ fn refusals_give_advice_that_is_true() {
         assert!(err.contains("nothing was changed"), "{err}");
     }
     // Already at the new hash: the advice names the unconditional command.
-    let r = run(
-        &server,
-        &["invalidate", "doc:1", "--if-hash", "v1", "--new-hash", "v5"],
-    );
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--if-hash", "v1", "--new-hash", "v5"])
+        .run();
     let err = r.expect_one_line_error(1);
     assert!(
         err.contains("cachecore invalidate doc:1 --new-hash v5"),

@@ -14,8 +14,7 @@ fn deps_list_streams_every_dep_set_and_the_pattern_is_over_ids() {
     set(&mut conn, "cc:dep:hash:table:t", "t9");
     set(&mut conn, "cc:dep:keys:doc:str", "wrong type is not listed");
 
-    let r = run(&server, &["deps", "list", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server).args(&["deps", "list", "--json"]).succeeds();
     let mut rows: Vec<(String, u64)> = r
         .json_lines()
         .iter()
@@ -69,8 +68,9 @@ fn prune_removes_dangling_members_and_emptied_sets_only() {
         }
     }
     let before = snapshot(&mut conn);
-    let dry = run(&server, &["deps", "prune", "--dry-run", "--json"]);
-    assert_eq!(dry.code, 0, "{dry:?}");
+    let dry = cmd(&server)
+        .args(&["deps", "prune", "--dry-run", "--json"])
+        .succeeds();
     let j = dry.json();
     assert_eq!(
         (j["members_removed"].as_u64(), j["sets_deleted"].as_u64()),
@@ -78,11 +78,9 @@ fn prune_removes_dangling_members_and_emptied_sets_only() {
     );
     assert_eq!(snapshot(&mut conn), before, "dry run");
 
-    let r = run(
-        &server,
-        &["deps", "prune", "--yes", "--json", "--batch-size", "7"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["deps", "prune", "--yes", "--json", "--batch-size", "7"])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["sets_scanned"], 2);
     assert_eq!(j["members_scanned"], 110);
@@ -220,11 +218,9 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     assert_eq!(dry["retire"]["retired"], 1);
     assert_eq!(snapshot(&mut conn), before);
 
-    let r = run(
-        &server,
-        &["deps", "prune", "--yes", "--retire-after", "1h", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["deps", "prune", "--yes", "--retire-after", "1h", "--json"])
+        .succeeds();
     let x = &r.json()["retire"];
     assert_eq!(x["records_scanned"], 5);
     assert_eq!(x["retired"], 1);
@@ -319,11 +315,9 @@ fn retire_after_shorter_than_a_live_entry_ttl_is_refused_before_anything_changes
     );
 
     // A window the entries cannot outlive works as before.
-    let r = run(
-        &server,
-        &["deps", "prune", "--retire-after", "2h", "--yes", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["deps", "prune", "--retire-after", "2h", "--yes", "--json"])
+        .succeeds();
     let j = r.json();
     assert_eq!(
         (
@@ -360,8 +354,9 @@ fn an_entry_without_a_ttl_refuses_any_retire_window() {
         "nothing pruned, nothing retired"
     );
     // Without --retire-after the prune itself is not held back.
-    let r = run(&server, &["deps", "prune", "--yes", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["deps", "prune", "--yes", "--json"])
+        .succeeds();
     assert_eq!(r.json()["members_removed"], 1);
 }
 

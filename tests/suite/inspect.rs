@@ -63,8 +63,9 @@ fn counts_tiers_liveness_and_verdicts_by_the_freshness_rule() {
     let mut conn = server.conn();
     inspect_data(&mut conn);
     let before = snapshot(&mut conn);
-    let r = run(&server, &["deps", "inspect", "doc:1", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["deps", "inspect", "doc:1", "--json"])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["version"], 1);
     assert_eq!(j["interrupted"], false);
@@ -98,8 +99,9 @@ fn keys_lists_every_member_with_ttl_and_verdict_as_json_lines() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     inspect_data(&mut conn);
-    let r = run(&server, &["deps", "inspect", "doc:1", "--keys", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["deps", "inspect", "doc:1", "--keys", "--json"])
+        .succeeds();
     let lines = r.json_lines();
     assert_eq!(lines.len(), 8, "7 keys and one summary");
     let keys: Vec<_> = lines.iter().filter(|l| l["type"] == "key").collect();
@@ -161,11 +163,9 @@ fn expect_hash_is_a_ci_gate() {
         None,
     );
 
-    let pass = run(
-        &server,
-        &["deps", "inspect", "doc:ok", "--expect-hash", "v3", "--json"],
-    );
-    assert_eq!(pass.code, 0, "{pass:?}");
+    let pass = cmd(&server)
+        .args(&["deps", "inspect", "doc:ok", "--expect-hash", "v3", "--json"])
+        .succeeds();
     assert_eq!(pass.json()["ok"], true);
     assert_eq!(pass.json()["deps"][0]["ok"], true);
 
@@ -208,11 +208,9 @@ fn expect_hash_is_a_ci_gate() {
         .unwrap();
     set(&mut conn, "user:1", "x");
     set(&mut conn, "cc:dep:hash:doc:ro", "v1");
-    let foreign = run(
-        &server,
-        &["deps", "inspect", "doc:ro", "--expect-hash", "v1", "--json"],
-    );
-    assert_eq!(foreign.code, 0, "{foreign:?}");
+    let foreign = cmd(&server)
+        .args(&["deps", "inspect", "doc:ro", "--expect-hash", "v1", "--json"])
+        .succeeds();
     assert_eq!(foreign.json()["deps"][0]["not_entries"], 1);
     // ...but an unreadable entry fails it.
     let unreadable = format!("cc:l1:default:{}", "a".repeat(64));
@@ -263,18 +261,16 @@ fn large_sets_are_streamed() {
         .arg("v9")
         .query(&mut conn)
         .unwrap();
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "deps",
             "inspect",
             "table:big",
             "--json",
             "--batch-size",
             "500",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     let d = &r.json()["deps"][0];
     assert_eq!(d["members"], 30_000);
     assert_eq!(d["l1"], 24_000);
@@ -292,7 +288,7 @@ fn a_wrong_type_dep_set_is_a_clear_error() {
         .arg("x")
         .query(&mut conn)
         .unwrap();
-    let r = run(&server, &["deps", "inspect", "doc:l"]);
+    let r = cmd(&server).args(&["deps", "inspect", "doc:l"]).run();
     let line = r.expect_one_line_error(3);
     assert!(line.contains("cc:dep:keys:doc:l holds a list"), "{line}");
 }

@@ -40,11 +40,9 @@ fn deletes_exactly_the_tagged_l1_and_l2_entries_and_nothing_else() {
     let keys = mixed_data(&mut conn);
     let before = snapshot(&mut conn);
 
-    let r = run(
-        &server,
-        &["invalidate", "doc:1", "--new-hash", "v2", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--new-hash", "v2", "--json"])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["version"], 1);
     assert_eq!(j["command"], "invalidate");
@@ -103,11 +101,9 @@ fn glob_characters_in_a_dep_id_are_literal() {
     );
     let before = snapshot(&mut conn);
 
-    let r = run(
-        &server,
-        &["invalidate", "doc:*", "--new-hash", "v2", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:*", "--new-hash", "v2", "--json"])
+        .succeeds();
     assert_eq!(r.json()["l1_deleted"], 1);
     assert!(!exists(&mut conn, &star));
     assert!(exists(&mut conn, &one) && exists(&mut conn, &q));
@@ -139,18 +135,16 @@ fn dry_run_reports_exactly_and_leaves_every_key_byte_identical() {
         .unwrap();
     let before = snapshot(&mut conn);
 
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate",
             "doc:1",
             "--new-hash",
             "v2",
             "--dry-run",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["dry_run"], true);
     assert_eq!(j["members"], 9);
@@ -190,18 +184,16 @@ fn soft_records_the_hash_only_and_entries_are_stale_at_once() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     let keys = mixed_data(&mut conn);
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate",
             "doc:1",
             "--new-hash",
             "v2",
             "--soft",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert_eq!(r.json()["l1_deleted"], 0);
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:1").as_deref(), Some("v2"));
     for (k, tag) in &keys {
@@ -238,10 +230,9 @@ fn if_hash_is_compare_and_set() {
     set(&mut conn, "cc:dep:hash:doc:1", "v1");
     let before = snapshot(&mut conn);
 
-    let r = run(
-        &server,
-        &["invalidate", "doc:1", "--if-hash", "v0", "--new-hash", "v2"],
-    );
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--if-hash", "v0", "--new-hash", "v2"])
+        .run();
     let line = r.expect_one_line_error(1);
     assert!(
         line.contains("\"v1\"") && line.contains("--if-hash \"v0\""),
@@ -256,9 +247,8 @@ fn if_hash_is_compare_and_set() {
     r.expect_one_line_error(1);
     assert_eq!(snapshot(&mut conn), before);
 
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate",
             "doc:1",
             "--if-hash",
@@ -266,19 +256,16 @@ fn if_hash_is_compare_and_set() {
             "--new-hash",
             "v2",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert_eq!(r.json()["old_hash"], "v1");
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:1").as_deref(), Some("v2"));
     assert!(!exists(&mut conn, "cc:dep:keys:doc:1"));
 
     // --if-unset succeeds on a dep that was never invalidated.
-    let r = run(
-        &server,
-        &["invalidate", "doc:2", "--if-unset", "--new-hash", "v9"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server)
+        .args(&["invalidate", "doc:2", "--if-unset", "--new-hash", "v9"])
+        .succeeds();
 }
 
 #[test]
@@ -340,15 +327,18 @@ fn max_keys_refuses_before_changing_anything() {
     let mut conn = server.conn();
     mixed_data(&mut conn);
     let before = snapshot(&mut conn);
-    let r = run(&server, &["invalidate", "doc:1", "--max-keys", "6"]);
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--max-keys", "6"])
+        .run();
     let line = r.expect_one_line_error(1);
     assert!(
         line.contains("7 tracked entries exceed --max-keys 6"),
         "{line}"
     );
     assert_eq!(snapshot(&mut conn), before);
-    let r = run(&server, &["invalidate", "doc:1", "--max-keys", "7"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server)
+        .args(&["invalidate", "doc:1", "--max-keys", "7"])
+        .succeeds();
 }
 
 #[test]
@@ -388,7 +378,9 @@ fn a_dep_set_of_the_wrong_type_is_refused_with_nothing_changed() {
     let mut conn = server.conn();
     set(&mut conn, "cc:dep:keys:doc:bad", "oops");
     let before = snapshot(&mut conn);
-    let r = run(&server, &["invalidate", "doc:bad", "--new-hash", "v2"]);
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:bad", "--new-hash", "v2"])
+        .run();
     let line = r.expect_one_line_error(3);
     assert!(
         line.contains("cc:dep:keys:doc:bad holds a string, expected a set"),
@@ -415,8 +407,9 @@ fn members_that_are_not_entry_keys_are_never_deleted() {
         .arg("session:42")
         .query(&mut conn)
         .unwrap();
-    let r = run(&server, &["invalidate", "doc:1", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--json"])
+        .succeeds();
     assert_eq!(r.json()["skipped_not_entries"], 2);
     assert!(!exists(&mut conn, &k));
     assert!(exists(&mut conn, "cc:dep:hash:doc:other") && exists(&mut conn, "session:42"));
@@ -645,11 +638,9 @@ fn an_interrupted_run_exits_130_and_the_rerun_finishes_the_job() {
     let j = run(&server, &["deps", "inspect", "doc:big", "--json"]).json();
     assert_eq!(j["deps"][0]["unfinished_runs"], 1);
 
-    let r = run(
-        &server,
-        &["invalidate", "doc:big", "--new-hash", "v2", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:big", "--new-hash", "v2", "--json"])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["resumed_runs"], 1);
     let total = deleted + j["l1_deleted"].as_u64().unwrap() + j["l2_deleted"].as_u64().unwrap();

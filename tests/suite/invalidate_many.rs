@@ -36,18 +36,16 @@ fn a_file_of_json_lines_invalidates_each_dep_with_its_hash() {
         "deps.jsonl",
         "{\"dep_id\":\"doc:0\",\"new_hash\":\"a\"}\n\n{\"dep_id\":\"doc:1\"}\n{\"dep_id\":\"doc:2\",\"new_hash\":\"c\"}\n{\"dep_id\":\"doc:0\",\"new_hash\":\"a\"}\n",
     );
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate-many",
             "--file",
             &file,
             "--new-hash",
             "dflt",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     let lines = r.json_lines();
     assert_eq!(
         lines.len(),
@@ -110,17 +108,15 @@ fn plain_lines_from_stdin_and_dep_ids_lists() {
     let r = finish(child.wait_with_output().unwrap());
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(r.json_lines().last().unwrap()["succeeded"], 2);
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate-many",
             "--dep-ids",
             "doc:2,doc:2",
             "--new-hash",
             "v2",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert!(r.stdout.contains("doc:2"), "{}", r.stdout);
     for d in 0..3 {
         assert_eq!(
@@ -265,17 +261,15 @@ fn dry_run_and_max_keys_change_nothing() {
     let mut conn = server.conn();
     deps_with_entries(&mut conn, 3, 4);
     let before = snapshot(&mut conn);
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate-many",
             "--dep-ids",
             "doc:0,doc:1,doc:2",
             "--dry-run",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     let summary = r.json_lines().pop().unwrap();
     assert_eq!(summary["dry_run"], true);
     assert_eq!(
@@ -284,16 +278,15 @@ fn dry_run_and_max_keys_change_nothing() {
     );
     assert_eq!(snapshot(&mut conn), before);
 
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate-many",
             "--dep-ids",
             "doc:0,doc:1,doc:2",
             "--max-keys",
             "11",
-        ],
-    );
+        ])
+        .run();
     let line = r.expect_one_line_error(1);
     assert!(
         line.contains("12 members") && line.contains("--max-keys 11"),
@@ -305,10 +298,9 @@ fn dry_run_and_max_keys_change_nothing() {
 #[test]
 fn an_unreadable_file_is_exit_2() {
     let server = RedisServer::start();
-    let r = run(
-        &server,
-        &["invalidate-many", "--file", "/nonexistent/deps.txt"],
-    );
+    let r = cmd(&server)
+        .args(&["invalidate-many", "--file", "/nonexistent/deps.txt"])
+        .run();
     let line = r.expect_one_line_error(2);
     assert!(line.contains("/nonexistent/deps.txt"), "{line}");
 }

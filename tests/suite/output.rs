@@ -90,8 +90,7 @@ fn tables_off_a_terminal_never_wrap_and_follow_columns() {
         None,
         Some(600),
     );
-    let r = run(&server, &["deps", "inspect", &long]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server).args(&["deps", "inspect", &long]).succeeds();
     assert!(
         r.stdout.lines().any(|l| l.contains(&long)),
         "the dep id stays on one line:\n{}",

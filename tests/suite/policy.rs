@@ -30,11 +30,9 @@ fn a_roll_makes_every_earlier_entry_of_the_namespace_stale_and_no_other() {
     let (shop, blog) = two_namespaces(&mut conn);
     assert!(shop.iter().chain(&blog).all(|k| is_fresh(&mut conn, k)));
 
-    let r = run(
-        &server,
-        &["policy", "roll", "--namespace", "shop", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["policy", "roll", "--namespace", "shop", "--json"])
+        .succeeds();
     let j = r.json();
     assert_eq!(j["command"], "policy roll");
     assert_eq!(j["old_version"], "1");
@@ -132,9 +130,8 @@ fn purge_deletes_entries_written_before_the_roll_and_keeps_later_ones() {
     );
     assert_eq!(snapshot(&mut conn), before, "dry run");
 
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "policy",
             "purge",
             "-n",
@@ -142,9 +139,8 @@ fn purge_deletes_entries_written_before_the_roll_and_keeps_later_ones() {
             "--json",
             "--batch-size",
             "3",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     let p = &r.json()["purge"];
     assert_eq!(p["scanned"], 12);
     assert_eq!(p["l1_deleted"], 6);
@@ -157,11 +153,9 @@ fn purge_deletes_entries_written_before_the_roll_and_keeps_later_ones() {
     assert!(blog.iter().all(|k| exists(&mut conn, k)));
 
     // roll --purge in one go.
-    let r = run(
-        &server,
-        &["policy", "roll", "-n", "blog", "--purge", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["policy", "roll", "-n", "blog", "--purge", "--json"])
+        .succeeds();
     assert_eq!(r.json()["purge"]["l1_deleted"].as_u64().unwrap(), 6);
     assert!(blog.iter().all(|k| !exists(&mut conn, k)));
 }
@@ -207,11 +201,9 @@ fn a_roll_never_returns_to_a_version_the_namespace_had() {
     for k in &written_at_1 {
         fixture::write_entry(&mut conn, k, "demo", &[with("doc:1", "v1")], Some(3600));
     }
-    let r = run(
-        &server,
-        &["policy", "roll", "-n", "demo", "--to", "2026-12"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "demo", "--to", "2026-12"])
+        .succeeds();
     assert_eq!(history(&mut conn, "demo"), ["1", "2026-12"]);
     assert!(written_at_1.iter().all(|k| !is_fresh(&mut conn, k)));
 
@@ -412,8 +404,7 @@ fn the_policy_version_is_1_while_the_record_is_absent_end_to_end() {
     assert_eq!(get(&mut conn, DEMO_RECORD), None);
 
     let entry = |key: &str| {
-        let r = run(&server, &["entry", key, "--json"]);
-        assert_eq!(r.code, 0, "{r:?}");
+        let r = cmd(&server).args(&["entry", key, "--json"]).succeeds();
         r.json()
     };
     let a = entry(&at_1);

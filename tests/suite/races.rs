@@ -106,18 +106,16 @@ fn readers_never_accept_a_stale_entry_and_invalidations_leave_no_older_entry() {
         std::thread::sleep(Duration::from_millis(150));
         let new_hash = format!("v{v}");
         let started = Instant::now();
-        let r = run(
-            &server,
-            &[
+        cmd(&server)
+            .args(&[
                 "invalidate",
                 DEP,
                 "--new-hash",
                 &new_hash,
                 "--batch-size",
                 "7",
-            ],
-        );
-        assert_eq!(r.code, 0, "{r:?}");
+            ])
+            .succeeds();
         invalidations.lock().unwrap().push(Invalidation {
             started,
             returned: Instant::now(),

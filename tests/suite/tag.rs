@@ -20,9 +20,8 @@ fn tag_adds_deps_before_the_policy_dep_and_to_the_dep_sets() {
         fixture::write_entry(&mut conn, k, "default", &[with("doc:1", "v1")], Some(600));
     }
     set(&mut conn, "cc:dep:hash:table:t", "t7");
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "tag",
             &a,
             &b,
@@ -31,9 +30,8 @@ fn tag_adds_deps_before_the_policy_dep_and_to_the_dep_sets() {
             "--dep",
             "doc:new=h1",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     let lines = r.json_lines();
     assert_eq!(lines[0]["status"], "changed");
     assert_eq!(lines[0]["deps"], serde_json::json!(["table:t", "doc:new"]));
@@ -137,18 +135,16 @@ fn tag_match_tags_every_matching_entry_and_skips_other_keys() {
         .arg("y")
         .query(&mut conn)
         .unwrap();
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "tag",
             "--match",
             "cc:l1:shop:*",
             "--dep",
             "tenant:shop",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert_eq!(r.json_lines().last().unwrap()["changed"], 5);
     assert_eq!(smembers(&mut conn, "cc:dep:keys:tenant:shop").len(), 5);
     // recorded hash defaults to the current one: absent -> null
@@ -175,8 +171,9 @@ fn untag_removes_deps_from_entries_and_sets() {
     assert_eq!(dry.json_lines()[0]["status"], "would_change");
     assert_eq!(deps_of(&mut conn, &k).len(), 3);
 
-    let r = run(&server, &["untag", &k, "--dep", "doc:1", "--json"]);
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["untag", &k, "--dep", "doc:1", "--json"])
+        .succeeds();
     assert_eq!(r.json_lines()[0]["deps"], serde_json::json!(["doc:1"]));
     assert_eq!(
         deps_of(&mut conn, &k),

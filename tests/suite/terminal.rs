@@ -55,9 +55,8 @@ fn the_progress_bar_redraws_on_a_terminal_and_only_results_reach_a_pipe() {
         None,
         Some(600),
     );
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "invalidate",
             "table:products",
             "--new-hash",
@@ -65,9 +64,8 @@ fn the_progress_bar_redraws_on_a_terminal_and_only_results_reach_a_pipe() {
             "--rate",
             "30000",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert_eq!(
         r.json()["l1_deleted"],
         48_000,
@@ -85,8 +83,7 @@ const BOLD: &str = "\u{1b}[1m";
 #[test]
 fn color_follows_the_flag_and_no_color() {
     let server = RedisServer::start();
-    let plain = run(&server, &["policy", "list"]);
-    assert_eq!(plain.code, 0, "{plain:?}");
+    let plain = cmd(&server).args(&["policy", "list"]).succeeds();
     assert!(
         !plain.stdout.contains('\u{1b}'),
         "piped: no escape codes by default"

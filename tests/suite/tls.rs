@@ -19,9 +19,8 @@ fn tagged(server: &RedisServer) -> Vec<String> {
 fn mutual_tls_with_the_ca_and_a_client_certificate_invalidates() {
     let (server, tls) = RedisServer::start_tls("yes");
     let keys = tagged(&server);
-    let r = run(
-        &server,
-        &[
+    let r = cmd(&server)
+        .args(&[
             "--tls-ca",
             &tls.path("ca.crt"),
             "--tls-cert",
@@ -33,9 +32,8 @@ fn mutual_tls_with_the_ca_and_a_client_certificate_invalidates() {
             "--new-hash",
             "v2",
             "--json",
-        ],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+        ])
+        .succeeds();
     assert_eq!(r.json()["l1_deleted"], 2);
     let mut conn = server.conn();
     assert!(keys.iter().all(|k| !exists(&mut conn, k)));
@@ -48,7 +46,9 @@ fn a_server_whose_certificate_is_not_trusted_is_refused_with_exit_3() {
     tagged(&server);
     let before = snapshot(&mut server.conn());
     // The system trust store does not know the test CA.
-    let r = run(&server, &["invalidate", "doc:1", "--new-hash", "v2"]);
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--new-hash", "v2"])
+        .run();
     let err = r.expect_one_line_error(3);
     assert!(err.contains("certificate"), "{err}");
     assert!(err.contains("--tls-ca"), "{err}");
@@ -59,11 +59,9 @@ fn a_server_whose_certificate_is_not_trusted_is_refused_with_exit_3() {
 fn tls_insecure_accepts_a_self_signed_server() {
     let (server, _tls) = RedisServer::start_tls("no");
     tagged(&server);
-    let r = run(
-        &server,
-        &["--tls-insecure", "deps", "inspect", "doc:1", "--json"],
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    let r = cmd(&server)
+        .args(&["--tls-insecure", "deps", "inspect", "doc:1", "--json"])
+        .succeeds();
     assert_eq!(r.json()["deps"][0]["members"], 2, "{}", r.stdout);
 }
 
@@ -80,7 +78,9 @@ fn a_server_that_requires_a_client_certificate_refuses_one_without() {
 #[test]
 fn tls_flags_without_a_rediss_url_are_a_usage_error() {
     let server = RedisServer::start();
-    let r = run(&server, &["--tls-insecure", "deps", "inspect", "doc:1"]);
+    let r = cmd(&server)
+        .args(&["--tls-insecure", "deps", "inspect", "doc:1"])
+        .run();
     let err = r.expect_one_line_error(2);
     assert!(err.contains("rediss://"), "{err}");
     let r = run(

@@ -79,6 +79,67 @@ impl Run {
     }
 }
 
+/// A fluent run of the binary: `cmd(&srv).args(&[..]).succeeds().stdout_has(..)`.
+pub struct CmdBuilder {
+    cmd: Command,
+}
+
+/// The binary against `server`, ready for arguments.
+pub fn cmd(server: &RedisServer) -> CmdBuilder {
+    CmdBuilder {
+        cmd: cachecore_cmd(&server.url),
+    }
+}
+
+impl CmdBuilder {
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
+    /// Runs to completion, whatever the outcome.
+    pub fn run(mut self) -> Run {
+        finish(self.cmd.output().expect("run cachecore"))
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn succeeds(self) -> Run {
+        let r = self.run();
+        assert_eq!(r.code, 0, "expected success: {r:?}");
+        r
+    }
+
+    /// Runs and asserts `code` with exactly one `cachecore: error:` line on stderr.
+    pub fn fails_with(self, code: i32) -> Run {
+        let r = self.run();
+        r.expect_one_line_error(code);
+        r
+    }
+}
+
+impl Run {
+    pub fn stdout_has(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}: {self:?}"
+        );
+        self
+    }
+
+    pub fn stderr_has(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}: {self:?}"
+        );
+        self
+    }
+}
+
 /// The binary under test, with no ambient Redis configuration.
 pub fn cachecore_cmd(url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachecore"));
