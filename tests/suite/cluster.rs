@@ -349,3 +349,81 @@ fn a_node_that_dies_mid_run_fails_the_dep_with_a_clear_error() {
     );
     assert!(r.stdout.is_empty(), "no success report: {}", r.stdout);
 }
+
+/// The prune race of `housekeeping.rs` on 3 primaries, where a dep set and its members
+/// live on different nodes and no script can check and remove atomically: members that
+/// a writer brings to life while prune runs must stay tracked (the re-check after SREM).
+#[test]
+fn cluster_prune_racing_a_writer_never_drops_a_live_member() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let cluster = RedisCluster::start();
+    let mut conn = cluster.conn();
+    let keys: Vec<String> = (0..60_000)
+        .map(|i| fixture::key(Tier::L2, "default", i))
+        .collect();
+    for chunk in keys.chunks(1000) {
+        let () = redis::cmd("SADD")
+            .arg("cc:dep:keys:doc:race")
+            .arg(chunk)
+            .query(&mut conn)
+            .unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU64::new(0));
+    // Three writers, so that entries come to life often enough while prune runs.
+    let writers: Vec<_> = (0..3)
+        .map(|t| {
+            let (stop, written, keys) = (stop.clone(), written.clone(), keys.clone());
+            let mut conn = cluster.conn();
+            std::thread::spawn(move || {
+                for k in keys.iter().rev().skip(t).step_by(3) {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    fixture::write_entry(&mut conn, k, "default", &[with("doc:race", "v1")], None);
+                    written.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    while written.load(Ordering::SeqCst) < 300 {
+        std::thread::yield_now();
+    }
+    // Passes while the writers run: each is a new chance to lose a member.
+    let (mut removed, mut overlapped) = (0, 0);
+    while overlapped < 6 && written.load(Ordering::SeqCst) < keys.len() as u64 {
+        let r = run_cluster(
+            &cluster,
+            &["deps", "prune", "--yes", "--json", "--batch-size", "20"],
+        );
+        assert_eq!(r.code, 0, "{r:?}");
+        removed += r.json()["members_removed"].as_u64().unwrap();
+        overlapped += 1;
+    }
+    stop.store(true, Ordering::SeqCst);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let written = written.load(Ordering::SeqCst);
+    assert!(
+        overlapped >= 1,
+        "prune passes overlapped the writers: {overlapped}"
+    );
+    let members: std::collections::HashSet<String> = redis::cmd("SMEMBERS")
+        .arg("cc:dep:keys:doc:race")
+        .query::<Vec<String>>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    let live: Vec<String> = cluster.keys("vec:*");
+    assert_eq!(live.len() as u64, written);
+    let untracked: Vec<&String> = live.iter().filter(|k| !members.contains(*k)).collect();
+    assert!(
+        untracked.is_empty(),
+        "{} live entries untracked, e.g. {:?}",
+        untracked.len(),
+        untracked.first()
+    );
+    assert!(removed > 0);
+}
