@@ -25,6 +25,7 @@ pub mod invalidation;
 pub mod layout;
 pub mod output;
 pub mod pace;
+pub mod printable;
 pub mod redact;
 pub mod slot;
 pub mod store;

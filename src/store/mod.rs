@@ -18,7 +18,7 @@ pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 use crate::audit::{AUDIT_KEY, AUDIT_MAX_LEN, AuditRecord};
 use crate::bookkeeping::{is_pending_key_of, pending_prefix};
 use crate::error::{invalid, redis_failure};
-use crate::output::printable;
+use crate::printable::printable;
 use crate::redact::redact_urls;
 
 /// Cloning is cheap and shares the connection: concurrent tasks each hold a clone and
