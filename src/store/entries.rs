@@ -2,9 +2,9 @@
 //! an entry's fields, the deps rewrite of `tag`/`untag`, and the demo's writer.
 
 use anyhow::{Context, Result};
-use redis::{RedisResult, Script, Value};
+use redis::{RedisResult, Value};
 
-use super::{READ, Repeat, Store, wrong_type};
+use super::{READ, Repeat, Store, scripts, wrong_type};
 use crate::printable::printable;
 
 /// What one member of a dep set looks like right now.
@@ -46,13 +46,6 @@ pub struct NewEntry {
     /// The dep sets the key joins.
     pub dep_sets: Vec<String>,
 }
-
-// Replaces an entry's deps only if nobody rewrote them since we read them.
-const REPLACE_DEPS_LUA: &str = r#"
-if redis.call('HGET', KEYS[1], 'deps') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'deps', ARGV[2])
-return 1
-"#;
 
 impl Store {
     pub async fn key_type(&mut self, key: &[u8]) -> Result<String> {
@@ -273,13 +266,12 @@ impl Store {
     /// Writes `new` as the entry's deps if they are still `expected`. False when the entry
     /// was rewritten (or deleted) in between.
     pub async fn replace_deps(&mut self, key: &[u8], expected: &[u8], new: &str) -> Result<bool> {
-        let replaced: i64 = Script::new(REPLACE_DEPS_LUA)
-            .key(key)
-            .arg(expected)
-            .arg(new)
-            .invoke_async(&mut self.conn)
-            .await
-            .with_context(|| format!("updating deps of {}", printable(key)))?;
+        let mut cmd = scripts::REPLACE_DEPS.cmd(1);
+        cmd.arg(key).arg(expected).arg(new);
+        let context = format!("updating deps of {}", printable(key));
+        // A compare-and-set that ran once would refuse its own repeat, reporting a rewrite
+        // by someone else.
+        let replaced: i64 = self.send_one(cmd, Repeat::Never, &context).await?;
         Ok(replaced == 1)
     }
 

@@ -3,9 +3,8 @@
 //! detach, and the deletes.
 
 use anyhow::{Context, Result};
-use redis::Script;
 
-use super::{READ, Repeat, Store, wrong_type};
+use super::{READ, Repeat, Store, scripts, wrong_type};
 use crate::bookkeeping::{is_pending_key_of, pending_prefix};
 use crate::printable::printable;
 
@@ -85,96 +84,7 @@ pub struct Preflight {
     pub foreign_runs: u64,
 }
 
-// Compare-and-set in one script: the condition and the write must not be separated by
-// another client's write, or two pipelines could roll a version back.
-// The write time (server clock) goes to a bookkeeping key in the same slot, so that
-// retiring old hash records can prove their age.
-const SET_HASH_LUA: &str = r#"
-local cur = redis.call('GET', KEYS[1])
-if ARGV[1] == 'eq' and cur ~= ARGV[2] then return {0, cur} end
-if ARGV[1] == 'absent' and cur then return {0, cur} end
-redis.call('SET', KEYS[1], ARGV[3])
-local t = redis.call('TIME')
-redis.call('SET', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000))
-return {1, cur}
-"#;
-
-// Detaches the dep set under a run-unique name and records that name, atomically: writers
-// that SADD afterwards start a fresh set (so they stay tracked), and a run that dies later
-// leaves a registry entry from which the next run finishes the job. RENAME is O(1).
-// Returns every pending key of the dep (this run's and unfinished ones) with its size, and
-// how many registry members were skipped: only keys of the exact form the engine writes
-// (ARGV: the pending-key prefix and `:dep` suffix around a 32-hex run id) that hold a set
-// are followed; anything planted there is never read or deleted. TYPE is asked only of
-// keys of that form, so the script never touches a key outside the dep set's slot or
-// outside the `cc:` keys an ACL role may reach.
-const DETACH_LUA: &str = r#"
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('RENAME', KEYS[1], KEYS[2])
-  redis.call('SADD', KEYS[3], KEYS[2])
-end
-local out, foreign = {}, 0
-local prefix, suffix = ARGV[1], ARGV[2]
-local function ours(k)
-  if #k ~= #prefix + 32 + #suffix or string.sub(k, 1, #prefix) ~= prefix
-      or string.sub(k, -#suffix) ~= suffix then return false end
-  if not string.find(string.sub(k, #prefix + 1, #prefix + 32), '^[0-9a-f]+$') then return false end
-  local t = redis.call('TYPE', k)['ok']
-  return t == 'set' or t == 'none'
-end
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  if ours(k) then
-    table.insert(out, k)
-    table.insert(out, redis.call('SCARD', k))
-  else
-    foreign = foreign + 1
-  end
-end
-return {out, foreign}
-"#;
-
-// A whole invalidation of one small dep in one step (the fast path of a wave). It does
-// its work only when nothing needs the stepwise protocol: the keys have the right types,
-// the condition holds, there are no unfinished runs to resume, and the set has at most
-// ARGV[4] members, so the script's work is bounded and Redis is held for microseconds.
-// Otherwise it changes nothing and returns nil; the caller then runs the stepwise path,
-// which also words any refusal. Deleting members inside the script needs no detach: no
-// writer can interleave. Touches member keys without declaring them: standalone only.
-// KEYS: hash, hash time, dep set, registry. ARGV: mode, expected, new hash, limit.
-const SWEEP_SMALL_BODY: &str = r#"
-if redis.call('EXISTS', KEYS[4]) == 1 then return false end
-local st = redis.call('TYPE', KEYS[3])['ok']
-if st ~= 'set' and st ~= 'none' then return false end
-local ht = redis.call('TYPE', KEYS[1])['ok']
-if ht ~= 'string' and ht ~= 'none' then return false end
-local n = redis.call('SCARD', KEYS[3])
-if n > tonumber(ARGV[4]) then return false end
-local cur = redis.call('GET', KEYS[1])
-if ARGV[1] == 'eq' and cur ~= ARGV[2] then return false end
-if ARGV[1] == 'absent' and cur then return false end
-redis.call('SET', KEYS[1], ARGV[3])
-local t = redis.call('TIME')
-redis.call('SET', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000))
-local l1, l2, skipped = {}, {}, 0
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local tier = entry_tier(m)
-  if tier == 1 then table.insert(l1, m)
-  elseif tier == 2 then table.insert(l2, m)
-  else skipped = skipped + 1 end
-end
-local d1, d2 = 0, 0
-if #l1 > 0 then d1 = redis.call('UNLINK', unpack(l1)) end
-if #l2 > 0 then d2 = redis.call('UNLINK', unpack(l2)) end
-redis.call('UNLINK', KEYS[3])
-return {cur or false, n, d1, d2, skipped}
-"#;
-
-fn sweep_small_lua() -> &'static str {
-    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SCRIPT.get_or_init(|| format!("{}{SWEEP_SMALL_BODY}", crate::layout::entry_tier_lua()))
-}
-
-/// What the fast path did for one dep (see `SWEEP_SMALL_BODY`).
+/// What the fast path did for one dep (see `scripts/sweep_small.lua`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sweep {
     pub previous: Option<String>,
@@ -330,9 +240,8 @@ impl Store {
             writes,
             |pipe, w| {
                 let (mode, expected) = w.condition.script_args();
-                pipe.cmd("EVAL")
-                    .arg(SET_HASH_LUA)
-                    .arg(2)
+                scripts::SET_HASH
+                    .call(pipe, 2)
                     .arg(w.hash_key)
                     .arg(w.time_key)
                     .arg(mode)
@@ -354,28 +263,22 @@ impl Store {
         .await
     }
 
-    /// The fast path for each dep (see `SWEEP_SMALL_BODY`), one round trip: `Some` when
-    /// the dep was invalidated, `None` when it needs the stepwise path (nothing changed).
-    /// The script is loaded at the head of the same pipeline, so every EVALSHA finds it
-    /// and Redis hashes the script text once per wave rather than once per dep.
+    /// The fast path for each dep (see `scripts/sweep_small.lua`), one round trip: `Some`
+    /// when the dep was invalidated, `None` when it needs the stepwise path (nothing
+    /// changed).
     pub async fn sweep_small_many(
         &mut self,
         reqs: &[SweepRequest<'_>],
     ) -> Result<Vec<Result<Option<Sweep>>>> {
-        let script = Script::new(sweep_small_lua());
-        self.per_item_after(
+        self.per_item(
             "invalidating small dep sets",
             // A single-step script that ran once would record a second write time.
             Repeat::Never,
-            |pipe| {
-                pipe.cmd("SCRIPT").arg("LOAD").arg(sweep_small_lua());
-            },
             reqs,
             |pipe, r| {
                 let (mode, expected) = r.condition.script_args();
-                pipe.cmd("EVALSHA")
-                    .arg(script.get_hash())
-                    .arg(4)
+                scripts::SWEEP_SMALL
+                    .call(pipe, 4)
                     .arg(&r.keys.hash)
                     .arg(&r.keys.hash_time)
                     .arg(&r.keys.set)
@@ -403,7 +306,7 @@ impl Store {
         .await
     }
 
-    /// Detaches each dep set (see `DETACH_LUA`) and returns, per dep, every pending key with
+    /// Detaches each dep set (see `scripts/detach.lua`) and returns, per dep, every pending key with
     /// its size: this run's and any left by interrupted runs.
     pub async fn detach_many(&mut self, deps: &[DepKeys]) -> Result<Vec<Result<Detached>>> {
         self.per_item(
@@ -414,9 +317,8 @@ impl Store {
             Repeat::Never,
             deps,
             |pipe, d| {
-                pipe.cmd("EVAL")
-                    .arg(DETACH_LUA)
-                    .arg(3)
+                scripts::DETACH
+                    .call(pipe, 3)
                     .arg(&d.set)
                     .arg(&d.pending)
                     .arg(&d.registry)

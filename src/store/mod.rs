@@ -9,6 +9,7 @@ mod connect;
 mod entries;
 mod invalidate;
 mod prune;
+mod scripts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub use invalidate::{
     SweepRequest,
 };
 pub use prune::PrunePage;
+use scripts::Script;
 
 use crate::error::redis_failure;
 use crate::printable::printable;
@@ -57,6 +59,14 @@ enum Repeat {
 /// Reads change nothing, so running one twice is safe.
 const READ: Repeat = Repeat::Safe("a read changes nothing");
 
+/// Whether `e` means the connection dropped before the reply (so it is unknown whether
+/// the step ran) and `repeat` allows sending the step again.
+fn may_repeat(e: &redis::RedisError, repeat: Repeat) -> bool {
+    matches!(repeat, Repeat::Safe(_))
+        && (e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal())
+        && !e.is_timeout()
+}
+
 fn wrong_type(key: &[u8], found: &str, want: &str) -> anyhow::Error {
     redis_failure(format!(
         "key {} holds a {found}, expected a {want}; it was not written by Cachecore (inspect it with redis-cli TYPE); nothing was changed",
@@ -81,11 +91,25 @@ impl Store {
         &self.endpoint
     }
 
-    /// Sends a pipeline (built with `ignore_errors`). After a dropped connection a step
-    /// marked [`Repeat::Safe`] is sent again, up to 3 times, 200, 400 and 800 ms apart,
-    /// on a new connection. Timeouts are never repeated: a server that stopped answering
-    /// is reported within `--timeout`.
+    /// Sends a pipeline (built with `ignore_errors`): the one path to Redis. After a
+    /// dropped connection a step marked [`Repeat::Safe`] is sent again (see
+    /// [`Store::attempt`]). Replies of NOSCRIPT (see [`scripts`]) are answered by loading
+    /// the scripts and sending exactly those commands again.
     async fn send(
+        &mut self,
+        pipe: &Pipeline,
+        repeat: Repeat,
+    ) -> RedisResult<Vec<RedisResult<Value>>> {
+        let mut replies = self.attempt(pipe, repeat).await?;
+        self.load_missing_scripts(pipe, repeat, &mut replies)
+            .await?;
+        Ok(replies)
+    }
+
+    /// Sends a pipeline, and after a dropped connection sends it again if `repeat` allows:
+    /// up to 3 times, 200, 400 and 800 ms apart, on a new connection. Timeouts are never
+    /// repeated: a server that stopped answering is reported within `--timeout`.
+    async fn attempt(
         &mut self,
         pipe: &Pipeline,
         repeat: Repeat,
@@ -93,27 +117,87 @@ impl Store {
         let mut attempt = 0;
         loop {
             match pipe.query_async(&mut self.conn).await {
-                Err(e)
-                    if matches!(repeat, Repeat::Safe(_))
-                        && attempt < 3
-                        && (e.is_io_error()
-                            || e.is_connection_dropped()
-                            || e.is_connection_refusal())
-                        && !e.is_timeout() =>
-                {
+                Err(e) if attempt < 3 && may_repeat(&e, repeat) => {
                     attempt += 1;
-                    if let Repeat::Safe(why) = repeat {
-                        eprintln!(
-                            "cachecore: note: the connection to {} dropped ({e}); sending the step again, attempt {attempt} of 3 ({why})",
-                            self.endpoint
-                        );
-                    }
-                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-                    self.redial().await;
+                    self.before_repeat(&e, attempt, repeat).await;
                 }
                 other => return other,
             }
         }
+    }
+
+    /// The note on stderr, the pause and the new connection before a step is sent again.
+    async fn before_repeat(&mut self, e: &redis::RedisError, attempt: u64, repeat: Repeat) {
+        if let Repeat::Safe(why) = repeat {
+            eprintln!(
+                "cachecore: note: the connection to {} dropped ({e}); sending the step again, attempt {attempt} of 3 ({why})",
+                self.endpoint
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        self.redial().await;
+    }
+
+    /// The NOSCRIPT fallback: the commands answered NOSCRIPT did not run, so once their
+    /// scripts are loaded they are sent again, whatever `repeat` says; a dropped
+    /// connection during that second send is judged by `repeat` like any other. A script
+    /// that cannot be loaded (an ACL without `script|load`) gives its error to the
+    /// commands that needed it.
+    async fn load_missing_scripts(
+        &mut self,
+        pipe: &Pipeline,
+        repeat: Repeat,
+        replies: &mut [RedisResult<Value>],
+    ) -> RedisResult<()> {
+        let cmds: Vec<&redis::Cmd> = pipe.cmd_iter().collect();
+        let missing: Vec<(usize, &'static Script)> = replies
+            .iter()
+            .enumerate()
+            .filter_map(|(i, reply)| match reply {
+                Err(e) if scripts::is_noscript(e) => scripts::called_by(cmds[i]).map(|s| (i, s)),
+                _ => None,
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut needed: Vec<&'static Script> = Vec::new();
+        for (_, script) in &missing {
+            if !needed.iter().any(|s| std::ptr::eq(*s, *script)) {
+                needed.push(script);
+            }
+        }
+        let mut load = redis::pipe();
+        load.ignore_errors();
+        for script in &needed {
+            load.add_command(script.load());
+        }
+        let loaded = self
+            .attempt(&load, Repeat::Safe("loading a script again is a no-op"))
+            .await?;
+        let mut again = redis::pipe();
+        again.ignore_errors();
+        let mut resent = Vec::with_capacity(missing.len());
+        for (i, script) in missing {
+            let at = needed
+                .iter()
+                .position(|s| std::ptr::eq(*s, script))
+                .expect("every missing script is loaded");
+            match &loaded[at] {
+                Err(e) => replies[i] = Err(e.clone()),
+                Ok(_) => {
+                    again.add_command(cmds[i].clone());
+                    resent.push(i);
+                }
+            }
+        }
+        if resent.is_empty() {
+            return Ok(());
+        }
+        for (i, reply) in resent.into_iter().zip(self.attempt(&again, repeat).await?) {
+            replies[i] = reply;
+        }
+        Ok(())
     }
 
     /// One command through [`Store::send`], its reply converted; `context` names it in
@@ -163,27 +247,10 @@ impl Store {
         build: impl Fn(&mut Pipeline, &I),
         parse: impl Fn(&I, &mut dyn Iterator<Item = RedisResult<Value>>) -> Result<T>,
     ) -> Result<Vec<Result<T>>> {
-        self.per_item_after(what, repeat, |_| {}, items, build, parse)
-            .await
-    }
-
-    /// [`Store::per_item`] with `prelude` commands first in the same pipeline (for example
-    /// a SCRIPT LOAD that the items' EVALSHAs rely on); their failure fails the whole call.
-    async fn per_item_after<I, T>(
-        &mut self,
-        what: &str,
-        repeat: Repeat,
-        prelude: impl Fn(&mut Pipeline),
-        items: &[I],
-        build: impl Fn(&mut Pipeline, &I),
-        parse: impl Fn(&I, &mut dyn Iterator<Item = RedisResult<Value>>) -> Result<T>,
-    ) -> Result<Vec<Result<T>>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
-        prelude(&mut pipe);
-        let skip = pipe.len();
         let mut widths = Vec::with_capacity(items.len());
         for item in items {
             let before = pipe.len();
@@ -196,9 +263,6 @@ impl Store {
             .await
             .with_context(|| format!("{what} ({} at once)", items.len()))?;
         let mut replies = replies.into_iter();
-        for reply in replies.by_ref().take(skip) {
-            reply.with_context(|| format!("{what}: preparing the pipeline"))?;
-        }
         Ok(items
             .iter()
             .zip(widths)

@@ -1,46 +1,11 @@
 //! Pruning dep sets of members whose entry is gone, and retiring old hash records.
 
 use anyhow::{Context, Result};
-use redis::Script;
 
-use super::{READ, Repeat, Store};
+use super::{READ, Repeat, Store, scripts};
 use crate::printable::printable;
 
-// Prunes one SSCAN page of a dep set: members whose key is gone are removed (or, when
-// ARGV[3] is '0', only counted). Check and removal are one atomic step, so an entry a
-// writer stores concurrently keeps its membership; the page bounds the work per call, and
-// the members never cross the network. MEMORY USAGE is taken before the first page and
-// after the last. Touches member keys without declaring them: standalone only.
-// KEYS[1] = dep set; ARGV = cursor, COUNT, remove ('1' or '0').
-// Members that are not entry keys are counted and kept, never read: nothing outside the
-// cache is touched, and an ACL role limited to `cc:*` and `vec:*` can prune.
-// Returns {next cursor, members scanned, dangling, bytes before, bytes after, not entries}.
-const PRUNE_PAGE_BODY: &str = r#"
-local before, after = 0, 0
-if ARGV[1] == '0' then before = redis.call('MEMORY', 'USAGE', KEYS[1]) or 0 end
-local page = redis.call('SSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
-local dangling, foreign = 0, 0
-for _, m in ipairs(page[2]) do
-  if entry_tier(m) == 0 then
-    foreign = foreign + 1
-  elseif redis.call('EXISTS', m) == 0 then
-    if ARGV[3] == '1' then
-      dangling = dangling + redis.call('SREM', KEYS[1], m)
-    else
-      dangling = dangling + 1
-    end
-  end
-end
-if page[1] == '0' then after = redis.call('MEMORY', 'USAGE', KEYS[1]) or 0 end
-return {page[1], #page[2], dangling, before, after, foreign}
-"#;
-
-fn prune_page_lua() -> &'static str {
-    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SCRIPT.get_or_init(|| format!("{}{PRUNE_PAGE_BODY}", crate::layout::entry_tier_lua()))
-}
-
-/// One page of a prune (see `PRUNE_PAGE_LUA`).
+/// One page of a prune (see `scripts/prune_page.lua`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrunePage {
     /// SSCAN cursor to continue from; 0 when the set is done.
@@ -55,13 +20,6 @@ pub struct PrunePage {
     /// Members that are not entry keys: kept, never read.
     pub not_entries: u64,
 }
-
-// Deletes a hash record only if it was not rewritten since the caller judged its age.
-const RETIRE_HASH_LUA: &str = r#"
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2])
-return 1
-"#;
 
 impl Store {
     /// One prune page of each of several sets: members whose key is gone are removed (or
@@ -124,7 +82,7 @@ impl Store {
             .await?
             .into_iter()
             .collect::<Result<Vec<_>>>()?;
-        // Only entry keys are asked about (see `PRUNE_PAGE_BODY`).
+        // Only entry keys are asked about (see `scripts/prune_page.lua`).
         let is_entry = |m: &&Vec<u8>| crate::layout::parse_entry_key(m).is_some();
         let all: Vec<Vec<u8>> = scanned
             .iter()
@@ -220,28 +178,22 @@ impl Store {
             .collect()
     }
 
-    /// One prune page of each of several sets (see `PRUNE_PAGE_LUA`), one round trip.
-    /// The script is loaded at the head of the same pipeline.
+    /// One prune page of each of several sets (see `scripts/prune_page.lua`), one round trip.
     async fn prune_pages_scripted(
         &mut self,
         sets: &[(&str, u64)],
         count: u64,
         remove: bool,
     ) -> Result<Vec<PrunePage>> {
-        let script = Script::new(prune_page_lua());
-        self.per_item_after(
+        self.per_item(
             "pruning dep sets",
             Repeat::Safe(
                 "the script removes only members whose key does not exist, checked as it runs",
             ),
-            |pipe| {
-                pipe.cmd("SCRIPT").arg("LOAD").arg(prune_page_lua());
-            },
             sets,
             |pipe, (set, cursor)| {
-                pipe.cmd("EVALSHA")
-                    .arg(script.get_hash())
-                    .arg(1)
+                scripts::PRUNE_PAGE
+                    .call(pipe, 1)
                     .arg(*set)
                     .arg(*cursor)
                     .arg(count)
@@ -276,13 +228,12 @@ impl Store {
         time_key: &str,
         written_at: &str,
     ) -> Result<bool> {
-        let retired: i64 = Script::new(RETIRE_HASH_LUA)
-            .key(hash_key)
-            .key(time_key)
-            .arg(written_at)
-            .invoke_async(&mut self.conn)
-            .await
-            .with_context(|| format!("retiring {}", printable(hash_key.as_bytes())))?;
+        let mut cmd = scripts::RETIRE_HASH.cmd(2);
+        cmd.arg(hash_key).arg(time_key).arg(written_at);
+        let context = format!("retiring {}", printable(hash_key.as_bytes()));
+        // A delete that ran once would find the write time gone and report the record
+        // as rewritten meanwhile.
+        let retired: i64 = self.send_one(cmd, Repeat::Never, &context).await?;
         Ok(retired == 1)
     }
 }

@@ -17,6 +17,7 @@ mod invalidate_many;
 mod key;
 mod policy;
 mod races;
+mod scripts;
 mod tag;
 mod terminal;
 mod tls;
