@@ -35,20 +35,15 @@ pub enum PolicyRoll {
 
 impl Store {
     pub async fn ping(&mut self) -> Result<()> {
-        let _: String = redis::cmd("PING")
-            .query_async(&mut self.conn)
-            .await
-            .context("PING")?;
+        let _: String = self.send_one(redis::cmd("PING"), READ, "PING").await?;
         Ok(())
     }
 
     /// One field of an INFO section (on a cluster, of the node the command reaches).
     pub async fn info_field(&mut self, section: &str, field: &str) -> Result<Option<String>> {
-        let text: String = redis::cmd("INFO")
-            .arg(section)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("INFO {section}"))?;
+        let mut cmd = redis::cmd("INFO");
+        cmd.arg(section);
+        let text: String = self.send_one(cmd, READ, &format!("INFO {section}")).await?;
         Ok(text
             .lines()
             .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string)))
@@ -56,12 +51,11 @@ impl Store {
 
     /// A configuration value, if the server reports it.
     pub async fn config_get(&mut self, name: &str) -> Result<Option<String>> {
-        let pairs: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg(name)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("CONFIG GET {name}"))?;
+        let mut cmd = redis::cmd("CONFIG");
+        cmd.arg("GET").arg(name);
+        let pairs: Vec<String> = self
+            .send_one(cmd, READ, &format!("CONFIG GET {name}"))
+            .await?;
         Ok(pairs.get(1).cloned())
     }
 
@@ -98,15 +92,15 @@ impl Store {
 
     /// Up to `limit` audit records from `since_ms` on, newest first.
     pub async fn audit_read(&mut self, since_ms: u64, limit: u64) -> Result<Vec<AuditRecord>> {
-        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XREVRANGE")
-            .arg(AUDIT_KEY)
+        let mut cmd = redis::cmd("XREVRANGE");
+        cmd.arg(AUDIT_KEY)
             .arg("+")
             .arg(since_ms)
             .arg("COUNT")
-            .arg(limit)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("XREVRANGE {AUDIT_KEY}"))?;
+            .arg(limit);
+        let entries: Vec<(String, Vec<(String, String)>)> = self
+            .send_one(cmd, READ, &format!("XREVRANGE {AUDIT_KEY}"))
+            .await?;
         Ok(entries
             .iter()
             .map(|(id, fields)| AuditRecord::from_entry(id, fields))
@@ -188,10 +182,7 @@ impl Store {
     /// The server's clock in unix milliseconds (ages are judged on the server's clock,
     /// the same one that stamped the records).
     pub async fn server_time_ms(&mut self) -> Result<u64> {
-        let (secs, micros): (u64, u64) = redis::cmd("TIME")
-            .query_async(&mut self.conn)
-            .await
-            .context("TIME")?;
+        let (secs, micros): (u64, u64) = self.send_one(redis::cmd("TIME"), READ, "TIME").await?;
         Ok(secs * 1000 + micros / 1000)
     }
 }

@@ -2,7 +2,7 @@
 //! an entry's fields, the deps rewrite of `tag`/`untag`, and the demo's writer.
 
 use anyhow::{Context, Result};
-use redis::{RedisResult, Value};
+use redis::Value;
 
 use super::{READ, Repeat, Store, scripts, wrong_type};
 use crate::printable::printable;
@@ -49,12 +49,10 @@ pub struct NewEntry {
 
 impl Store {
     pub async fn key_type(&mut self, key: &[u8]) -> Result<String> {
-        let t: String = redis::cmd("TYPE")
-            .arg(key)
-            .query_async(&mut self.conn)
+        let mut cmd = redis::cmd("TYPE");
+        cmd.arg(key);
+        self.send_one(cmd, READ, &format!("TYPE {}", printable(key)))
             .await
-            .with_context(|| format!("TYPE {}", printable(key)))?;
-        Ok(t)
     }
 
     /// Fails with a clear message unless `key` is absent or of type `want`. Used before
@@ -68,11 +66,10 @@ impl Store {
     }
 
     pub async fn get_string(&mut self, key: &str) -> Result<Option<String>> {
-        let v: Option<Vec<u8>> = redis::cmd("GET")
-            .arg(key)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("GET {}", printable(key.as_bytes())))?;
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(key);
+        let context = format!("GET {}", printable(key.as_bytes()));
+        let v: Option<Vec<u8>> = self.send_one(cmd, READ, &context).await?;
         Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
@@ -82,13 +79,13 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
+        pipe.ignore_errors();
         for key in keys {
             pipe.cmd("GET").arg(key);
         }
-        let values: Vec<Option<Vec<u8>>> = pipe
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("GET of {} dep hashes", keys.len()))?;
+        let values: Vec<Option<Vec<u8>>> = self
+            .send_each(&pipe, READ, || format!("GET of {} dep hashes", keys.len()))
+            .await?;
         Ok(values
             .into_iter()
             .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
@@ -104,12 +101,10 @@ impl Store {
     }
 
     pub async fn scard(&mut self, key: &str) -> Result<u64> {
-        let n: u64 = redis::cmd("SCARD")
-            .arg(key)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("SCARD {}", printable(key.as_bytes())))?;
-        Ok(n)
+        let mut cmd = redis::cmd("SCARD");
+        cmd.arg(key);
+        let context = format!("SCARD {}", printable(key.as_bytes()));
+        self.send_one(cmd, READ, &context).await
     }
 
     /// One SSCAN step: at most about `count` members, so the server is held briefly.
@@ -137,13 +132,8 @@ impl Store {
         for key in keys {
             pipe.cmd("PTTL").arg(key);
         }
-        let context = || format!("PTTL of {} keys", keys.len());
-        self.send(&pipe, READ)
+        self.send_each(&pipe, READ, || format!("PTTL of {} keys", keys.len()))
             .await
-            .with_context(context)?
-            .into_iter()
-            .map(|r| Ok(redis::from_redis_value::<i64>(r.with_context(context)?)?))
-            .collect()
     }
 
     /// Per key: does it exist. One pipelined round trip.
@@ -156,13 +146,8 @@ impl Store {
         for key in keys {
             pipe.cmd("EXISTS").arg(key);
         }
-        let context = || format!("EXISTS of {} keys", keys.len());
-        self.send(&pipe, READ)
+        self.send_each(&pipe, READ, || format!("EXISTS of {} keys", keys.len()))
             .await
-            .with_context(context)?
-            .into_iter()
-            .map(|r| Ok(redis::from_redis_value::<bool>(r.with_context(context)?)?))
-            .collect()
     }
 
     /// TTL and `deps` of each key, one pipelined round trip. Per-key errors (a key of the
@@ -172,13 +157,13 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
+        pipe.ignore_errors();
         for key in keys {
             pipe.cmd("PTTL").arg(key);
             pipe.cmd("HGET").arg(key).arg(crate::layout::FIELD_DEPS);
         }
-        let replies: Vec<RedisResult<Value>> = pipe
-            .ignore_errors()
-            .query_async(&mut self.conn)
+        let replies = self
+            .send(&pipe, READ)
             .await
             .with_context(|| format!("probing {} entries", keys.len()))?;
         let mut it = replies.into_iter();
@@ -213,13 +198,8 @@ impl Store {
         if fields.key_type != "hash" {
             return Ok(fields);
         }
-        let (pttl, deps, created_at, body_len, embedding_len): (
-            i64,
-            Option<Vec<u8>>,
-            Option<Vec<u8>>,
-            u64,
-            u64,
-        ) = redis::pipe()
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors()
             .cmd("PTTL")
             .arg(key)
             .cmd("HGET")
@@ -233,10 +213,17 @@ impl Store {
             .arg(crate::layout::FIELD_BODY)
             .cmd("HSTRLEN")
             .arg(key)
-            .arg(crate::layout::FIELD_EMBEDDING)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("reading entry {}", printable(key)))?;
+            .arg(crate::layout::FIELD_EMBEDDING);
+        let replies: Vec<Value> = self
+            .send_each(&pipe, READ, || format!("reading entry {}", printable(key)))
+            .await?;
+        let (pttl, deps, created_at, body_len, embedding_len): (
+            i64,
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+            u64,
+            u64,
+        ) = redis::from_redis_value(Value::Array(replies))?;
         fields.pttl_ms = pttl;
         fields.deps = deps;
         fields.created_at = created_at;
@@ -252,15 +239,22 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
+        pipe.ignore_errors();
         for key in keys {
             pipe.cmd("SCARD").arg(key);
         }
-        let counts: Vec<RedisResult<u64>> = pipe
-            .ignore_errors()
-            .query_async(&mut self.conn)
+        let counts = self
+            .send(&pipe, READ)
             .await
             .with_context(|| format!("SCARD of {} dep sets", keys.len()))?;
-        Ok(counts.into_iter().map(|c| c.unwrap_or(0)).collect())
+        Ok(counts
+            .into_iter()
+            .map(|c| {
+                c.ok()
+                    .and_then(|v| redis::from_redis_value(v).ok())
+                    .unwrap_or(0)
+            })
+            .collect())
     }
 
     /// Writes `new` as the entry's deps if they are still `expected`. False when the entry
@@ -313,22 +307,32 @@ impl Store {
     }
 
     pub async fn sadd(&mut self, set: &str, member: &[u8]) -> Result<()> {
-        let _: i64 = redis::cmd("SADD")
-            .arg(set)
-            .arg(member)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("SADD {}", printable(set.as_bytes())))?;
+        let mut cmd = redis::cmd("SADD");
+        cmd.arg(set).arg(member);
+        let context = format!("SADD {}", printable(set.as_bytes()));
+        let _: i64 = self
+            .send_one(
+                cmd,
+                Repeat::Safe("adding a member that is already there is a no-op"),
+                &context,
+            )
+            .await?;
         Ok(())
     }
 
     pub async fn srem(&mut self, set: &str, member: &[u8]) -> Result<bool> {
-        let n: i64 = redis::cmd("SREM")
-            .arg(set)
-            .arg(member)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("SREM {}", printable(set.as_bytes())))?;
+        let mut cmd = redis::cmd("SREM");
+        cmd.arg(set).arg(member);
+        let context = format!("SREM {}", printable(set.as_bytes()));
+        let n: i64 = self
+            .send_one(
+                cmd,
+                Repeat::Safe(
+                    "SREM of a member already removed is a no-op; only the lost first reply's count is missing",
+                ),
+                &context,
+            )
+            .await?;
         Ok(n == 1)
     }
 
@@ -337,11 +341,14 @@ impl Store {
         if keys.is_empty() {
             return Ok(0);
         }
-        let n: u64 = redis::cmd("UNLINK")
-            .arg(keys)
-            .query_async(&mut self.conn)
-            .await
-            .with_context(|| format!("UNLINK of {} keys", keys.len()))?;
-        Ok(n)
+        let mut cmd = redis::cmd("UNLINK");
+        cmd.arg(keys);
+        let context = format!("UNLINK of {} keys", keys.len());
+        self.send_one(
+            cmd,
+            Repeat::Safe("UNLINK of keys already gone is a no-op; only the lost first reply's count is missing"),
+            &context,
+        )
+        .await
     }
 }

@@ -138,6 +138,34 @@ impl Store {
         self.redial().await;
     }
 
+    /// One command to one node of a cluster (a per-node SCAN), which a pipeline cannot
+    /// address; sent again after a dropped connection as [`Store::attempt`] does.
+    async fn send_to_node(
+        &mut self,
+        cmd: &redis::Cmd,
+        host: &str,
+        port: u16,
+        repeat: Repeat,
+    ) -> RedisResult<Value> {
+        let mut attempt = 0;
+        loop {
+            let Conn::Cluster { conn, .. } = &mut self.conn else {
+                unreachable!("only a cluster has nodes to address");
+            };
+            let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                host: host.to_string(),
+                port,
+            });
+            match conn.route_command(cmd.clone(), routing).await {
+                Err(e) if attempt < 3 && may_repeat(&e, repeat) => {
+                    attempt += 1;
+                    self.before_repeat(&e, attempt, repeat).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// The NOSCRIPT fallback: the commands answered NOSCRIPT did not run, so once their
     /// scripts are loaded they are sent again, whatever `repeat` says; a dropped
     /// connection during that second send is judged by `repeat` like any other. A script
@@ -220,6 +248,22 @@ impl Store {
         Ok(redis::from_redis_value(reply)?)
     }
 
+    /// Sends a pipeline (built with `ignore_errors`) and converts every reply to `T`; the
+    /// first command error fails the call. `context` names the step in errors.
+    async fn send_each<T: redis::FromRedisValue>(
+        &mut self,
+        pipe: &Pipeline,
+        repeat: Repeat,
+        context: impl Fn() -> String,
+    ) -> Result<Vec<T>> {
+        self.send(pipe, repeat)
+            .await
+            .with_context(&context)?
+            .into_iter()
+            .map(|r| Ok(redis::from_redis_value(r.with_context(&context)?)?))
+            .collect()
+    }
+
     /// Replaces a single-node connection after it dropped; if that fails too, the next
     /// attempt reports the error.
     async fn redial(&mut self) {
@@ -299,19 +343,16 @@ impl Store {
         if self.is_standalone() {
             return self.send_one(cmd, READ, &context()).await;
         }
-        let Conn::Cluster { conn, primaries } = &mut self.conn else {
+        let Conn::Cluster { primaries, .. } = &self.conn else {
             unreachable!("a single node is scanned above");
         };
+        let primaries = Arc::clone(primaries);
         let node = (cursor >> NODE_SHIFT) as usize;
         let Some((host, port)) = primaries.get(node).cloned() else {
             return Ok((0, Vec::new()));
         };
-        let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
-            host: host.clone(),
-            port,
-        });
-        let reply = conn
-            .route_command(cmd, routing)
+        let reply = self
+            .send_to_node(&cmd, &host, port, READ)
             .await
             .with_context(|| format!("{} on {host}:{port}", context()))?;
         let (next, keys): (u64, Vec<Vec<u8>>) = redis::from_redis_value(reply)?;

@@ -108,12 +108,18 @@ impl Store {
                     continue;
                 }
                 let (set, _) = sets[i];
-                let n: u64 = redis::cmd("SREM")
-                    .arg(set)
-                    .arg(members.as_slice())
-                    .query_async(&mut self.conn)
-                    .await
-                    .with_context(|| format!("SREM {}", printable(set.as_bytes())))?;
+                let mut srem = redis::cmd("SREM");
+                srem.arg(set).arg(members.as_slice());
+                let context = format!("SREM {}", printable(set.as_bytes()));
+                let n: u64 = self
+                    .send_one(
+                        srem,
+                        Repeat::Safe(
+                            "SREM of members already removed is a no-op; only the lost first reply's count is missing",
+                        ),
+                        &context,
+                    )
+                    .await?;
                 let back = self.exists_each(members).await?;
                 let revived: Vec<&Vec<u8>> = members
                     .iter()
@@ -121,12 +127,16 @@ impl Store {
                     .filter_map(|(m, b)| b.then_some(m))
                     .collect();
                 if !revived.is_empty() {
-                    let _: u64 = redis::cmd("SADD")
-                        .arg(set)
-                        .arg(revived.as_slice())
-                        .query_async(&mut self.conn)
-                        .await
-                        .with_context(|| format!("SADD {}", printable(set.as_bytes())))?;
+                    let mut sadd = redis::cmd("SADD");
+                    sadd.arg(set).arg(revived.as_slice());
+                    let context = format!("SADD {}", printable(set.as_bytes()));
+                    let _: u64 = self
+                        .send_one(
+                            sadd,
+                            Repeat::Safe("adding members that are already back is a no-op"),
+                            &context,
+                        )
+                        .await?;
                 }
                 removed[i] = n.saturating_sub(revived.len() as u64);
             }
