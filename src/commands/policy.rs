@@ -15,7 +15,7 @@ use crate::layout::{
     policy_hash_namespace, validate_hash,
 };
 use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable_str, table};
-use crate::store::{PolicyKeys, PolicyRoll, Store};
+use crate::store::{PolicyKeys, PolicyRoll, ScanPages, Store};
 
 #[derive(Serialize)]
 struct ShowDoc {
@@ -75,9 +75,8 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
     let mut store = ctx.store().await?;
     let mut rows: BTreeMap<String, NamespaceRow> = BTreeMap::new();
     let bar = ctx.out.progress(None, "scanning", "keys");
-    let mut cursor = 0;
-    loop {
-        let (next, keys) = store.scan(cursor, "*", 1000, None).await?;
+    let mut pages = ScanPages::new("*", None);
+    while let Some(keys) = pages.next_page(&mut store).await? {
         bar.inc(keys.len() as u64);
         for key in keys {
             if let Some(k) = parse_entry_key(&key) {
@@ -90,8 +89,7 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
                 rows.entry(ns.to_string()).or_default().explicit = true;
             }
         }
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
+        if ctx.interrupt.is_set() {
             break;
         }
     }
@@ -414,9 +412,8 @@ async fn purge(
         .progress(None, &format!("purging namespace {ns}"), "keys");
     // Namespaces have no glob characters, so only the trailing `*` is a pattern.
     for pattern in [ns.l1_key("*"), ns.l2_key("*")] {
-        let mut cursor = 0;
-        loop {
-            let (next, keys) = store.scan(cursor, &pattern, batch, Some("hash")).await?;
+        let mut pages = ScanPages::new(pattern, Some("hash")).count(batch);
+        while let Some(keys) = pages.next_page(store).await? {
             let keys: Vec<Vec<u8>> = keys
                 .into_iter()
                 .filter(|k| parse_entry_key(k).is_some())
@@ -451,8 +448,7 @@ async fn purge(
                 p.l1_deleted += store.unlink(&l1).await?;
                 p.l2_deleted += store.unlink(&l2).await?;
             }
-            cursor = next;
-            if cursor == 0 || ctx.interrupt.is_set() {
+            if ctx.interrupt.is_set() {
                 break;
             }
         }

@@ -321,7 +321,7 @@ impl Store {
     /// One SCAN step over the keyspace, optionally only keys of `key_type`. On a cluster
     /// the scan visits every primary in turn: the cursor's top byte is the primary's
     /// index and the rest is that node's own cursor.
-    pub async fn scan(
+    async fn scan_step(
         &mut self,
         cursor: u64,
         pattern: &str,
@@ -373,16 +373,58 @@ impl Store {
 
     /// Whether any key matches `pattern` (a full SCAN in the worst case, in small steps).
     pub async fn any_key(&mut self, pattern: &str) -> Result<bool> {
-        let mut cursor = 0;
-        loop {
-            let (next, keys) = self.scan(cursor, pattern, 1000, None).await?;
+        let mut pages = ScanPages::new(pattern, None);
+        while let Some(keys) = pages.next_page(self).await? {
             if !keys.is_empty() {
                 return Ok(true);
             }
-            if next == 0 {
-                return Ok(false);
-            }
-            cursor = next;
         }
+        Ok(false)
+    }
+}
+
+/// Keys asked for per SCAN step: few round trips over millions of keys, and each step
+/// holds Redis for about a millisecond.
+pub const SCAN_PAGE: usize = 1000;
+
+/// A cursor SCAN over the keyspace (on a cluster, over every primary in turn), one page
+/// per [`ScanPages::next_page`]: every SCAN loop is this one. A page may be empty while
+/// the scan goes on; the caller stops early by not asking for the next page.
+#[derive(Debug, Clone)]
+pub struct ScanPages {
+    pattern: String,
+    key_type: Option<&'static str>,
+    count: usize,
+    /// `None` once the scan is complete.
+    cursor: Option<u64>,
+}
+
+impl ScanPages {
+    /// Keys matching `pattern` (a SCAN MATCH glob), only of `key_type` if given, about
+    /// [`SCAN_PAGE`] per step.
+    pub fn new(pattern: impl Into<String>, key_type: Option<&'static str>) -> ScanPages {
+        ScanPages {
+            pattern: pattern.into(),
+            key_type,
+            count: SCAN_PAGE,
+            cursor: Some(0),
+        }
+    }
+
+    /// Another page size (SCAN's COUNT).
+    pub fn count(self, count: usize) -> ScanPages {
+        ScanPages { count, ..self }
+    }
+
+    /// The next page of keys, or `None` when the scan is complete.
+    pub async fn next_page(&mut self, store: &mut Store) -> Result<Option<Vec<Vec<u8>>>> {
+        let Some(cursor) = self.cursor else {
+            return Ok(None);
+        };
+        let (next, keys) = store
+            .scan_step(cursor, &self.pattern, self.count, self.key_type)
+            .await?;
+        self.cursor = (next != 0).then_some(next);
+        Ok(Some(keys))
     }
 }

@@ -27,7 +27,7 @@ use crate::layout::{
     DEP_HASH_PREFIX, DEP_KEYS_PREFIX, DepId, L1_PREFIX, L2_PREFIX, parse_entry_key,
 };
 use crate::output::{elapsed_text, print_document, print_table, printable, table, ttl_text};
-use crate::store::Store;
+use crate::store::{ScanPages, Store};
 
 #[derive(Debug, Default, Serialize)]
 struct Report {
@@ -99,9 +99,8 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     };
     let bar = ctx.out.progress(None, "pruning", "members");
     let pattern = format!("{DEP_KEYS_PREFIX}{}", args.pattern);
-    let mut cursor = 0;
-    loop {
-        let (next, sets) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
+    let mut pages = ScanPages::new(pattern, Some("set"));
+    while let Some(sets) = pages.next_page(&mut store).await? {
         let sets: Vec<String> = sets
             .into_iter()
             .filter_map(|s| String::from_utf8(s).ok())
@@ -112,8 +111,7 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
             }
             prune_wave(ctx, &mut store, wave, &args, &mut report, &bar).await?;
         }
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
+        if ctx.interrupt.is_set() {
             break;
         }
     }
@@ -213,9 +211,8 @@ async fn check_window(ctx: &Context, store: &mut Store, window: Duration) -> Res
     let bar = ctx.out.progress(None, "checking entry TTLs", "entries");
     let mut longest: Option<(i64, Vec<u8>)> = None;
     'tiers: for pattern in [format!("{L1_PREFIX}*"), format!("{L2_PREFIX}*")] {
-        let mut cursor = 0;
-        loop {
-            let (next, keys) = store.scan(cursor, &pattern, 1000, Some("hash")).await?;
+        let mut pages = ScanPages::new(pattern, Some("hash"));
+        while let Some(keys) = pages.next_page(store).await? {
             let keys: Vec<Vec<u8>> = keys
                 .into_iter()
                 .filter(|k| parse_entry_key(k).is_some())
@@ -233,12 +230,8 @@ async fn check_window(ctx: &Context, store: &mut Store, window: Duration) -> Res
                     longest = Some((pttl, key.clone()));
                 }
             }
-            cursor = next;
             if ctx.interrupt.is_set() {
                 break 'tiers;
-            }
-            if cursor == 0 {
-                break;
             }
         }
     }
@@ -269,16 +262,8 @@ async fn retire(
     let mut r = Retire::default();
     let now = store.server_time_ms().await?;
     let min_age_ms = age.as_millis() as u64;
-    let mut cursor = 0;
-    loop {
-        let (next, keys) = store
-            .scan(
-                cursor,
-                &format!("{DEP_HASH_PREFIX}{pattern}"),
-                1000,
-                Some("string"),
-            )
-            .await?;
+    let mut pages = ScanPages::new(format!("{DEP_HASH_PREFIX}{pattern}"), Some("string"));
+    while let Some(keys) = pages.next_page(store).await? {
         for key in keys.into_iter().filter_map(|k| String::from_utf8(k).ok()) {
             r.records_scanned += 1;
             let Ok(dep) = DepId::parse(&key[DEP_HASH_PREFIX.len()..]) else {
@@ -310,11 +295,11 @@ async fn retire(
                 }
             }
         }
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
-            return Ok(r);
+        if ctx.interrupt.is_set() {
+            break;
         }
     }
+    Ok(r)
 }
 
 fn print_report(r: &Report) {
