@@ -11,8 +11,8 @@ use tokio::task::JoinSet;
 use super::Context;
 use crate::cli::InvalidateManyArgs;
 use crate::depfile::Item;
+use crate::engine::invalidation::{Plan, Report, invalidate_wave};
 use crate::error::{Exit, is_connection_error, one_line, refused};
-use crate::invalidation::{Plan, Report, invalidate_wave};
 use crate::layout::validate_hash;
 use crate::output::{
     JSON_VERSION, elapsed_text, opt_text, print_json, print_json_line, print_table, printable_str,

@@ -13,13 +13,13 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::{TagArgs, UntagArgs};
+use crate::engine::verdict::current_hashes;
 use crate::error::{Exit, invalid, one_line};
 use crate::layout::{
     DepId, DepRecord, parse_entry_deps, parse_entry_key, validate_hash, write_deps,
 };
 use crate::output::{JSON_VERSION, print_json, print_json_line, print_table, printable, table};
 use crate::store::{ScanPages, Store};
-use crate::verdict::current_hashes;
 
 /// Compare-and-set attempts per entry before giving up on one the proxy keeps rewriting.
 const ATTEMPTS: usize = 5;
