@@ -15,3 +15,4 @@ pub mod drain;
 pub mod invalidation;
 mod stepwise;
 pub mod verdict;
+pub mod waves;
