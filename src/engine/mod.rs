@@ -13,6 +13,7 @@
 
 pub mod drain;
 pub mod invalidation;
+pub mod purge;
 mod stepwise;
 pub mod verdict;
 pub mod waves;

@@ -335,20 +335,4 @@ impl Store {
             .await?;
         Ok(n == 1)
     }
-
-    /// UNLINKs keys, returning how many existed.
-    pub async fn unlink(&mut self, keys: &[Vec<u8>]) -> Result<u64> {
-        if keys.is_empty() {
-            return Ok(0);
-        }
-        let mut cmd = redis::cmd("UNLINK");
-        cmd.arg(keys);
-        let context = format!("UNLINK of {} keys", keys.len());
-        self.send_one(
-            cmd,
-            Repeat::Safe("UNLINK of keys already gone is a no-op; only the lost first reply's count is missing"),
-            &context,
-        )
-        .await
-    }
 }
