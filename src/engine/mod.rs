@@ -13,6 +13,7 @@
 
 pub mod drain;
 pub mod invalidation;
+pub mod prune;
 pub mod purge;
 mod stepwise;
 pub mod verdict;
