@@ -197,7 +197,7 @@ pub(super) async fn survey(
                 Tier::L2 => report.l2_deleted += 1,
             }
             if report.sample.len() < SAMPLE_SIZE {
-                report.sample.push(crate::output::printable(&key));
+                report.sample.push(crate::printable::printable(&key));
             }
         }
         cursor = next;

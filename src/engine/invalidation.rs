@@ -39,8 +39,8 @@ use super::stepwise::stepwise_wave;
 use crate::bookkeeping::{hash_time_key, pending_key, registry_key};
 use crate::interrupt::Interrupt;
 use crate::layout::DepId;
-use crate::output::printable_str;
 use crate::pace::Pacer;
+use crate::printable::printable_str;
 use crate::store::{DepKeys, HashCondition, Store, Sweep, SweepRequest};
 
 #[derive(Debug, Clone)]

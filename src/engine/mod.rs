@@ -4,14 +4,14 @@
 //! so the command alone decides what people and machines see.
 //!
 //! - [`invalidation`]: the protocol that records a dep's new hash and deletes its
-//!   entries, for a wave of deps at once; `stepwise` runs its steps and [`drain`]
+//!   entries, for a wave of deps at once; `stepwise` runs its steps and `drain`
 //!   streams large sets.
 //! - [`waves`]: `invalidate-many`'s scheduler, waves of deps in flight at once.
 //! - [`purge`]: deleting a namespace's entries written before its policy version.
 //! - [`prune`]: dep sets rid of dangling members, and hash records retired.
 //! - [`verdict`]: the freshness rule applied to the keys as they are now.
 
-pub mod drain;
+mod drain;
 pub mod invalidation;
 pub mod prune;
 pub mod purge;

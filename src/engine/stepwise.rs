@@ -15,7 +15,7 @@ use super::invalidation::{
 };
 use crate::error::{is_connection_error, refused};
 use crate::interrupt::Interrupt;
-use crate::output::printable_str;
+use crate::printable::printable_str;
 use crate::store::{DepKeys, FinalBatch, HashWrite, Preflight, Store};
 
 /// One dep's run inside a wave.

@@ -1,6 +1,6 @@
 //! The one module that speaks Redis: the [`Store`] handle, the one repeat-aware `send`
 //! every round trip goes through, pipelines of per-item commands, and keyspace scans. The
-//! primitives live beside it by family: [`connect`] (URLs, credentials, TLS, a node or a
+//! primitives live beside it by family: `connect` (URLs, credentials, TLS, a node or a
 //! cluster), `invalidate`, `prune`, `entries` and `admin`. No command issues Redis calls
 //! of its own, so batching, routing, retries and error context are decided here once.
 
