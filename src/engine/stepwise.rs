@@ -31,7 +31,7 @@ struct Job<'a> {
     resume: bool,
 }
 
-/// The stepwise protocol of the module docs for a wave of deps.
+/// The stepwise protocol (see [`super::invalidation`]) for a wave of deps.
 pub(super) async fn stepwise_wave(
     store: &mut Store,
     plans: &[&Plan],
