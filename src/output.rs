@@ -1,7 +1,6 @@
 //! Everything written for people or machines: tables and JSON to stdout, progress bars to
 //! stderr, and the escaping that keeps untrusted key names from driving the terminal.
 
-use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -250,34 +249,7 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// A key or id as it may be shown: printable UTF-8 as is; control characters, escape
-/// sequences and invalid UTF-8 as `\n`, `\x1b`, `\xff`. Redis keys are arbitrary bytes.
-pub fn printable(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out
-}
-
-/// `printable` for text that is already a `str`.
-pub fn printable_str(s: &str) -> String {
-    printable(s.as_bytes())
-}
+pub use crate::printable::{printable, printable_str};
 
 /// A TTL in milliseconds as people read it.
 pub fn ttl_text(pttl_ms: i64) -> String {

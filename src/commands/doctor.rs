@@ -15,6 +15,7 @@ use crate::cli::DoctorArgs;
 use crate::error::Exit;
 use crate::layout::DEP_KEYS_PREFIX;
 use crate::output::{print_document, print_table, printable, table};
+use crate::store::ScanPages;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -148,10 +149,11 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
 
     // Dep sets: the largest of a sample, and how many sampled members are dangling.
     let mut sizes: Vec<DepSize> = Vec::new();
-    let mut cursor = 0;
-    let pattern = format!("{DEP_KEYS_PREFIX}*");
+    let mut pages = ScanPages::new(format!("{DEP_KEYS_PREFIX}*"), Some("set"));
     while sizes.len() < args.sample_sets as usize {
-        let (next, sets) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
+        let Some(sets) = pages.next_page(&mut store).await? else {
+            break;
+        };
         let names: Vec<String> = sets
             .into_iter()
             .filter_map(|s| String::from_utf8(s).ok())
@@ -162,10 +164,6 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
                 members: n,
                 key: name.clone(),
             });
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
         }
     }
     sizes.sort_by_key(|d| std::cmp::Reverse(d.members));

@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::EntryArgs;
+use crate::engine::verdict::{Verdict, current_hashes, judge};
 use crate::error::{Exit, invalid};
 use crate::layout::{DepRecord, Tier, parse_entry_deps, parse_entry_key};
 use crate::output::{
     JSON_VERSION, opt_text, print_json, print_table, printable_str, table, ttl_text,
 };
-use crate::verdict::{Verdict, current_hashes, judge};
 
 #[derive(Serialize)]
 struct DepRow {

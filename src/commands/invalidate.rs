@@ -4,8 +4,8 @@ use anyhow::Result;
 
 use super::Context;
 use crate::cli::InvalidateArgs;
+use crate::engine::invalidation::{Plan, Report, finishing_command, generated_hash, invalidate};
 use crate::error::Exit;
-use crate::invalidation::{Plan, Report, finishing_command, generated_hash, invalidate};
 use crate::layout::{DepId, validate_hash};
 use crate::output::{elapsed_text, opt_text, print_document, print_table, printable_str, table};
 use crate::pace::Pacer;

@@ -3,16 +3,15 @@
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use anyhow::{Context as _, Result};
-use indicatif::ProgressBar;
+use anyhow::Result;
 use serde::Serialize;
-use tokio::task::JoinSet;
 
 use super::Context;
 use crate::cli::InvalidateManyArgs;
 use crate::depfile::Item;
-use crate::error::{Exit, is_connection_error, one_line, refused};
-use crate::invalidation::{Plan, Report, invalidate_wave};
+use crate::engine::invalidation::{Plan, Report};
+use crate::engine::waves::{self, Schedule, Wave};
+use crate::error::{Exit, one_line, refused};
 use crate::layout::validate_hash;
 use crate::output::{
     JSON_VERSION, elapsed_text, opt_text, print_json, print_json_line, print_table, printable_str,
@@ -84,14 +83,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     // Time spent at the prompt is not the command's.
     let started = Instant::now();
 
-    let mut summary = Summary {
-        deps: items.len() as u64,
-        dry_run: args.dry_run,
-        ..Summary::default()
-    };
-    let bar = ctx
-        .out
-        .progress(Some(items.len() as u64), "invalidating", "deps");
+    let deps = items.len() as u64;
+    let bar = ctx.out.progress(Some(deps), "invalidating", "deps");
     if !ctx.out.json {
         bar.suspend(|| {
             crate::output::print_line(&format!(
@@ -105,57 +98,23 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         .pace
         .rate
         .map_or_else(Pacer::unlimited, Pacer::per_second);
-    let mut running = JoinSet::new();
-    let mut queue = items.into_iter();
-    let mut lost_connection = false;
-    loop {
-        while running.len() < args.concurrency as usize
-            && !lost_connection
-            && !ctx.interrupt.is_set()
-        {
-            let wave: Vec<Plan> = queue
-                .by_ref()
-                .take(args.wave as usize)
-                .map(|item| plan_for(item, &args, &pacer))
-                .collect();
-            if wave.is_empty() {
-                break;
-            }
-            let mut store = store.clone();
-            let interrupt = ctx.interrupt.clone();
-            running.spawn(async move {
-                let results =
-                    invalidate_wave(&mut store, &wave, |_| ProgressBar::hidden(), &interrupt).await;
-                (wave, results)
-            });
-        }
-        let Some(joined) = running.join_next().await else {
-            break;
-        };
-        let (wave, results) = joined.context("an invalidation task panicked")?;
-        let results: Vec<Result<Report>> = match results {
-            Ok(results) => results,
-            Err(e) => {
-                // The wave's round trip failed: every dep in it failed the same way.
-                lost_connection |= is_connection_error(&e);
-                let text = one_line(&e);
-                wave.iter()
-                    .map(|_| Err(anyhow::anyhow!(text.clone())))
-                    .collect()
-            }
-        };
+    let schedule = Schedule {
+        wave: args.wave as usize,
+        concurrency: args.concurrency as usize,
+    };
+    let plans = items.into_iter().map(|item| plan_for(item, &args, &pacer));
+    let mut audit_store = store.clone();
+    let totals = waves::run(&store, plans, schedule, &ctx.interrupt, async |wave: Wave<'_>| {
         // One audit record per dep, appended for the whole wave in one round trip. After a
         // lost connection the append would only wait out another timeout: say so instead.
-        let wave_lost = results
-            .iter()
-            .any(|r| r.as_ref().is_err_and(is_connection_error));
-        let records: Vec<_> = results
+        let records: Vec<_> = wave
+            .results
             .iter()
             .filter_map(|r| r.as_ref().ok())
             .filter(|r| !r.dry_run)
             .map(|r| super::invalidate::audit_record(ctx, "invalidate-many", r))
             .collect();
-        if wave_lost || lost_connection {
+        if wave.connection_lost {
             if !records.is_empty() {
                 ctx.out.note(&format!(
                     "cachecore: warning: {} deps were done, but the connection was lost before their audit records could be written",
@@ -163,45 +122,38 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
                 ));
             }
         } else {
-            ctx.audit(&mut store, &records).await;
+            ctx.audit(&mut audit_store, &records).await;
         }
-        for (plan, result) in wave.iter().zip(results) {
-            match &result {
-                Ok(report) => {
-                    summary.l1_deleted += report.l1_deleted;
-                    summary.l2_deleted += report.l2_deleted;
-                    summary.already_gone += report.already_gone;
-                    summary.interrupted |= report.interrupted;
-                    if report.interrupted {
-                        summary.failed += 1;
-                    } else {
-                        summary.succeeded += 1;
-                    }
-                }
-                Err(e) => {
-                    summary.failed += 1;
-                    // Every later dep would fail the same way: stop starting new ones.
-                    lost_connection |= is_connection_error(e);
-                }
-            }
-            bar.suspend(|| print_result(ctx, plan.dep.as_str(), &result))?;
+        for (plan, result) in wave.plans.iter().zip(wave.results) {
+            bar.suspend(|| print_result(ctx, plan.dep.as_str(), result))?;
             bar.inc(1);
         }
         bar.set_message(format!(
             "{} keys deleted",
-            summary.l1_deleted + summary.l2_deleted
+            wave.totals.l1_deleted + wave.totals.l2_deleted
         ));
-    }
+        Ok(())
+    })
+    .await?;
     bar.finish_and_clear();
-    summary.not_started = queue.count() as u64;
-    summary.interrupted |= ctx.interrupt.is_set();
-    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    let summary = Summary {
+        deps,
+        succeeded: totals.succeeded,
+        failed: totals.failed,
+        not_started: totals.not_started,
+        l1_deleted: totals.l1_deleted,
+        l2_deleted: totals.l2_deleted,
+        already_gone: totals.already_gone,
+        dry_run: args.dry_run,
+        interrupted: totals.interrupted,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
     print_summary(ctx, &summary)?;
 
     Ok(if summary.interrupted {
         ctx.out.note(&rerun_advice("interrupted"));
         Exit::Interrupted
-    } else if lost_connection {
+    } else if totals.lost_connection {
         ctx.out.note(&rerun_advice("lost the connection to Redis"));
         Exit::Redis
     } else if summary.failed > 0 {

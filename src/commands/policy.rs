@@ -9,13 +9,15 @@ use serde::Serialize;
 use super::Context;
 use crate::bookkeeping::{hash_time_key, policy_history_key};
 use crate::cli::{NamespaceArg, PolicyPurgeArgs, PolicyRollArgs};
+use crate::engine::purge::{self, Purge};
 use crate::error::{Exit, invalid, refused};
 use crate::layout::{
-    DEFAULT_POLICY_VERSION, DepId, Namespace, Tier, parse_entry_deps, parse_entry_key,
-    policy_hash_namespace, validate_hash,
+    DEFAULT_POLICY_VERSION, DepId, Namespace, Tier, parse_entry_key, policy_hash_namespace,
+    validate_hash,
 };
 use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable_str, table};
-use crate::store::{PolicyKeys, PolicyRoll, Store};
+use crate::pace::Pacer;
+use crate::store::{PolicyKeys, PolicyRoll, ScanPages, Store};
 
 #[derive(Serialize)]
 struct ShowDoc {
@@ -75,9 +77,8 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
     let mut store = ctx.store().await?;
     let mut rows: BTreeMap<String, NamespaceRow> = BTreeMap::new();
     let bar = ctx.out.progress(None, "scanning", "keys");
-    let mut cursor = 0;
-    loop {
-        let (next, keys) = store.scan(cursor, "*", 1000, None).await?;
+    let mut pages = ScanPages::new("*", None);
+    while let Some(keys) = pages.next_page(&mut store).await? {
         bar.inc(keys.len() as u64);
         for key in keys {
             if let Some(k) = parse_entry_key(&key) {
@@ -90,8 +91,7 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
                 rows.entry(ns.to_string()).or_default().explicit = true;
             }
         }
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() {
+        if ctx.interrupt.is_set() {
             break;
         }
     }
@@ -130,17 +130,6 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
     } else {
         Exit::Success
     })
-}
-
-#[derive(Debug, Default, Serialize)]
-struct Purge {
-    scanned: u64,
-    l1_deleted: u64,
-    l2_deleted: u64,
-    /// Entries already at the new version (written after the roll).
-    kept_fresh: u64,
-    /// Entries whose deps cannot be read; left alone (they are never served as fresh).
-    skipped_corrupt: u64,
 }
 
 #[derive(Serialize)]
@@ -413,9 +402,8 @@ async fn record_and_print(
     }
 }
 
-/// Deletes the namespace's entries not at `version`, by cursor SCAN in bounded batches.
-/// An entry rewritten between our read and the UNLINK is deleted too: a cache miss, never
-/// a stale answer.
+/// The purge of `roll --purge` and `purge`, with its progress bar. `policy` has no
+/// `--rate` yet: the purge runs unpaced.
 async fn purge(
     ctx: &Context,
     store: &mut Store,
@@ -424,57 +412,19 @@ async fn purge(
     dry_run: bool,
     batch: usize,
 ) -> Result<Purge> {
-    let mut p = Purge::default();
     let bar = ctx
         .out
         .progress(None, &format!("purging namespace {ns}"), "keys");
-    // Namespaces have no glob characters, so only the trailing `*` is a pattern.
-    for pattern in [ns.l1_key("*"), ns.l2_key("*")] {
-        let mut cursor = 0;
-        loop {
-            let (next, keys) = store.scan(cursor, &pattern, batch, Some("hash")).await?;
-            let keys: Vec<Vec<u8>> = keys
-                .into_iter()
-                .filter(|k| parse_entry_key(k).is_some())
-                .collect();
-            p.scanned += keys.len() as u64;
-            bar.inc(keys.len() as u64);
-            let probes = store.probe_members(&keys).await?;
-            let (mut l1, mut l2) = (Vec::new(), Vec::new());
-            for (key, probe) in keys.into_iter().zip(probes) {
-                let Some(entry) = parse_entry_key(&key) else {
-                    continue;
-                };
-                let deps = match &probe.deps {
-                    Ok(raw) if probe.exists() => parse_entry_deps(raw.as_deref(), ns),
-                    _ => continue,
-                };
-                match deps {
-                    Err(_) => p.skipped_corrupt += 1,
-                    Ok(d) if d.last().and_then(|p| p.hash.as_deref()) == Some(version) => {
-                        p.kept_fresh += 1
-                    }
-                    Ok(_) => match entry.tier {
-                        Tier::L1 => l1.push(key),
-                        Tier::L2 => l2.push(key),
-                    },
-                }
-            }
-            if dry_run {
-                p.l1_deleted += l1.len() as u64;
-                p.l2_deleted += l2.len() as u64;
-            } else {
-                p.l1_deleted += store.unlink(&l1).await?;
-                p.l2_deleted += store.unlink(&l2).await?;
-            }
-            cursor = next;
-            if cursor == 0 || ctx.interrupt.is_set() {
-                break;
-            }
-        }
-    }
+    let plan = purge::Plan {
+        namespace: ns,
+        version,
+        dry_run,
+        batch_size: batch,
+        pacer: Pacer::unlimited(),
+    };
+    let purged = purge::purge(store, &plan, &bar, &ctx.interrupt).await?;
     bar.finish_and_clear();
-    Ok(p)
+    Ok(purged)
 }
 
 fn print_roll(doc: &RollDoc) -> anyhow::Result<()> {

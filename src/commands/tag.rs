@@ -13,13 +13,13 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::{TagArgs, UntagArgs};
+use crate::engine::verdict::current_hashes;
 use crate::error::{Exit, invalid, one_line};
 use crate::layout::{
     DepId, DepRecord, parse_entry_deps, parse_entry_key, validate_hash, write_deps,
 };
 use crate::output::{JSON_VERSION, print_json, print_json_line, print_table, printable, table};
-use crate::store::Store;
-use crate::verdict::current_hashes;
+use crate::store::{ScanPages, Store};
 
 /// Compare-and-set attempts per entry before giving up on one the proxy keeps rewriting.
 const ATTEMPTS: usize = 5;
@@ -323,16 +323,14 @@ pub async fn tag(ctx: &Context, args: TagArgs) -> Result<Exit> {
                     ),
                 )?;
             }
-            let mut cursor = 0;
-            loop {
-                let (next, keys) = store.scan(cursor, pattern, 1000, Some("hash")).await?;
+            let mut pages = ScanPages::new(pattern.as_str(), Some("hash"));
+            while let Some(keys) = pages.next_page(&mut store).await? {
                 // Keys that match the pattern but are not entries are not ours to change.
                 for key in keys.into_iter().filter(|k| parse_entry_key(k).is_some()) {
                     let result = apply(&mut store, &key, &change, args.dry_run).await;
                     report(ctx, &mut summary, &key, result)?;
                 }
-                cursor = next;
-                if cursor == 0 || ctx.interrupt.is_set() {
+                if ctx.interrupt.is_set() {
                     break;
                 }
             }

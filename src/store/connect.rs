@@ -3,6 +3,7 @@
 //! commands by slot and follows MOVED and ASK), so the pipelines built by the store work
 //! unchanged: see [`Conn`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +13,14 @@ use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::io::tcp::TcpSettings;
-use redis::{Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisFuture, Value};
+use redis::{
+    AsyncConnectionConfig, Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisFuture,
+    Value,
+};
 
-use crate::error::{invalid, register_secret};
+use super::Store;
+use crate::error::{invalid, redis_failure, register_secret};
+use crate::redact::redact_urls;
 
 /// Where and how to connect, resolved from the command line and environment.
 #[derive(Debug, Clone, Default)]
@@ -262,14 +268,14 @@ pub enum ClusterMode {
 }
 
 /// The clients for every seed URL, credentials and TLS applied.
-pub(super) fn clients(opts: &ConnectOptions, endpoint: &str) -> Result<Vec<Client>> {
+fn clients(opts: &ConnectOptions, endpoint: &str) -> Result<Vec<Client>> {
     opts.seeds()
         .map(|url| build_client(opts, url, endpoint))
         .collect()
 }
 
 /// A cluster connection from the seeds' connection infos, with the same timeouts.
-pub(super) async fn cluster(
+async fn cluster(
     opts: &ConnectOptions,
     seeds: &[Client],
     certs: Option<redis::TlsCertificates>,
@@ -352,4 +358,90 @@ fn split_by_key(cmd: &redis::Cmd) -> Option<Vec<redis::Cmd>> {
             })
             .collect()
     })
+}
+
+impl Store {
+    /// Connects to the first seed that answers, then, if it is a cluster node (or
+    /// `--cluster` forces it), to the whole cluster through all the seeds.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Store> {
+        let endpoint = opts.seeds().map(redact_urls).collect::<Vec<_>>().join(",");
+        let clients = clients(opts, &endpoint)?;
+        let failed = |e: redis::RedisError| {
+            let hint = if is_auth_error(&e) {
+                "check the user and password"
+            } else if is_certificate_error(&e) {
+                "the server's certificate is not trusted: pass --tls-ca with the CA that signed it (--tls-insecure only for a self-signed test setup)"
+            } else {
+                "check --redis-url (or CACHECORE_REDIS_URL / REDIS_URL) and that the server is running"
+            };
+            redis_failure(format!(
+                "cannot connect to Redis at {endpoint}: {e}; {hint}"
+            ))
+        };
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(opts.timeout))
+            .set_response_timeout(Some(opts.timeout));
+        let mut first = None;
+        let mut last_error = None;
+        for client in &clients {
+            match client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+            {
+                Ok(c) => {
+                    first = Some(c);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let Some(mut first) = first else {
+            return Err(failed(last_error.expect("at least one seed")));
+        };
+        // HELLO without a protocol version reports the server's mode without switching
+        // protocols, and needs no ACL permission. The handshake may also succeed on a
+        // server that refuses every command (auth required but none given): this finds
+        // out before any work.
+        let hello: HashMap<String, Value> = redis::cmd("HELLO")
+            .query_async(&mut first)
+            .await
+            .map_err(|e| {
+                redis_failure(format!(
+                    "Redis at {endpoint} refused HELLO: {e}; check the user and password"
+                ))
+            })?;
+        let is_cluster = opts.cluster == ClusterMode::Force
+            || hello.get("mode").is_some_and(|m| {
+                redis::from_redis_value::<String>(m.clone()).is_ok_and(|m| m == "cluster")
+            });
+        let conn = if is_cluster {
+            let certs = opts.tls.certificates()?;
+            cluster(opts, &clients, certs).await.map_err(failed)?
+        } else if clients.len() > 1 {
+            return Err(invalid(format!(
+                "several --redis-url values are the seeds of one cluster, but {endpoint} is not a cluster (pass one URL, or --cluster to force cluster mode)"
+            )));
+        } else {
+            Conn::Single(first)
+        };
+        // A single node has exactly one URL: that client is the one to dial again.
+        let redial =
+            matches!(conn, Conn::Single(_)).then(|| Arc::new((clients[0].clone(), config.clone())));
+        Ok(Store {
+            conn,
+            endpoint,
+            redial,
+            reconnects: Arc::default(),
+        })
+    }
+}
+
+fn is_certificate_error(e: &redis::RedisError) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("certificate") || text.contains("unknownissuer")
+}
+
+fn is_auth_error(e: &redis::RedisError) -> bool {
+    let text = e.to_string();
+    text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("AuthenticationFailed")
 }

@@ -19,6 +19,7 @@ mod output;
 mod policy;
 mod races;
 mod sandbox;
+mod scripts;
 mod tag;
 mod terminal;
 mod tls;

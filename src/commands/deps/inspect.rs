@@ -7,6 +7,7 @@ use crate::bookkeeping::{is_pending_key_of, registry_key};
 use crate::cli::InspectArgs;
 use crate::commands::Context;
 use crate::commands::input::read_items;
+use crate::engine::verdict::{Judged, Verdict, judge_keys};
 use crate::error::Exit;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
@@ -14,7 +15,6 @@ use crate::output::{
     printable_str, table, ttl_text,
 };
 use crate::store::Store;
-use crate::verdict::{Judged, Verdict, judge_keys};
 
 #[derive(Debug, Default, Serialize)]
 struct DepStats {

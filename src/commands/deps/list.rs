@@ -11,6 +11,7 @@ use crate::commands::Context;
 use crate::error::Exit;
 use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX};
 use crate::output::{opt_text, print_json_line, printable};
+use crate::store::ScanPages;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 struct Row {
@@ -88,9 +89,8 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
     }
     let bar = ctx.out.progress(None, "listing dep sets", "sets");
     let mut count = 0u64;
-    let mut cursor = 0;
-    loop {
-        let (next, keys) = store.scan(cursor, &pattern, 1000, Some("set")).await?;
+    let mut pages = ScanPages::new(pattern, Some("set"));
+    while let Some(keys) = pages.next_page(&mut store).await? {
         let keys: Vec<String> = keys
             .into_iter()
             .filter_map(|k| String::from_utf8(k).ok())
@@ -114,8 +114,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
             }
         }
         bar.inc(keys.len() as u64);
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() || crate::output::stdout_closed() {
+        if ctx.interrupt.is_set() || crate::output::stdout_closed() {
             break;
         }
     }

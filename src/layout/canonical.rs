@@ -1,0 +1,333 @@
+//! The canonical JSON of a request and its fingerprint, the `{fingerprint}` of an L1 key.
+
+use sha2::{Digest, Sha256};
+
+/// Why a request could not be canonicalised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid request JSON at byte {offset}: {reason}")]
+pub struct JsonError {
+    pub offset: usize,
+    pub reason: &'static str,
+}
+
+/// Nesting deeper than this is refused rather than risking the stack.
+const MAX_JSON_DEPTH: usize = 128;
+
+/// The request's canonical JSON: object keys sorted by code point, no insignificant
+/// whitespace, strings escaped minimally, numbers exactly as written.
+///
+/// Parsed from the text by hand because a JSON library's value type normalises numbers
+/// (serde_json turns `1E+2` into `1e+2`, or `1.50` into `1.5`), which would change the
+/// fingerprint. A repeated object key keeps its last value, as JSON parsers commonly do.
+pub fn canonical_json(text: &str) -> Result<String, JsonError> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+    };
+    let node = p.value(0)?;
+    p.ws();
+    if p.pos != p.s.len() {
+        return Err(p.err("trailing characters after the JSON value"));
+    }
+    let mut out = String::with_capacity(text.len());
+    node.write(&mut out);
+    Ok(out)
+}
+
+/// Lowercase hex SHA-256 of the request's canonical JSON: the L1 key's `{fingerprint}`.
+pub fn fingerprint(request_json: &str) -> Result<String, JsonError> {
+    Ok(hex::encode(Sha256::digest(
+        canonical_json(request_json)?.as_bytes(),
+    )))
+}
+
+enum Node<'a> {
+    Object(Vec<(String, Node<'a>)>),
+    Array(Vec<Node<'a>>),
+    String(String),
+    /// A number, `true`, `false` or `null`, copied verbatim.
+    Raw(&'a str),
+}
+
+impl Node<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Node::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(k, out);
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
+            }
+            Node::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write(out);
+                }
+                out.push(']');
+            }
+            Node::String(s) => write_json_string(s, out),
+            Node::Raw(raw) => out.push_str(raw),
+        }
+    }
+}
+
+/// Minimal escaping: `"`, `\\` and control characters only (serde_json's rules).
+fn write_json_string(s: &str, out: &mut String) {
+    out.push_str(&serde_json::to_string(s).expect("a str always serialises"));
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, reason: &'static str) -> JsonError {
+        JsonError {
+            offset: self.pos,
+            reason,
+        }
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.s.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let hit = self.s.get(self.pos) == Some(&b);
+        self.pos += usize::from(hit);
+        hit
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Node<'a>, JsonError> {
+        if depth > MAX_JSON_DEPTH {
+            return Err(self.err("nested deeper than 128 levels"));
+        }
+        self.ws();
+        match self.s.get(self.pos) {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => Ok(Node::String(self.string()?)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => {
+                for lit in ["true", "false", "null"] {
+                    if self.s[self.pos..].starts_with(lit.as_bytes()) {
+                        self.pos += lit.len();
+                        return Ok(Node::Raw(lit));
+                    }
+                }
+                Err(self.err("expected a JSON value"))
+            }
+            None => Err(self.err("unexpected end of input")),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Node<'a>, JsonError> {
+        self.pos += 1;
+        let mut members: Vec<(String, Node<'a>)> = Vec::new();
+        self.ws();
+        if !self.eat(b'}') {
+            loop {
+                self.ws();
+                if self.s.get(self.pos) != Some(&b'"') {
+                    return Err(self.err("expected an object key"));
+                }
+                let key = self.string()?;
+                self.ws();
+                if !self.eat(b':') {
+                    return Err(self.err("expected ':'"));
+                }
+                members.push((key, self.value(depth + 1)?));
+                self.ws();
+                if self.eat(b'}') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.err("expected ',' or '}'"));
+                }
+            }
+        }
+        // Stable sort, then keep the last of equal keys. UTF-8 byte order is code-point order.
+        members.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut unique: Vec<(String, Node<'a>)> = Vec::with_capacity(members.len());
+        for m in members {
+            match unique.last_mut() {
+                Some(last) if last.0 == m.0 => *last = m,
+                _ => unique.push(m),
+            }
+        }
+        Ok(Node::Object(unique))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Node<'a>, JsonError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if !self.eat(b']') {
+            loop {
+                items.push(self.value(depth + 1)?);
+                self.ws();
+                if self.eat(b']') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return Err(self.err("expected ',' or ']'"));
+                }
+            }
+        }
+        Ok(Node::Array(items))
+    }
+
+    /// Finds the closing quote, then lets serde_json decode the escapes (and validate them).
+    fn string(&mut self) -> Result<String, JsonError> {
+        let start = self.pos;
+        self.pos += 1;
+        loop {
+            match self.s.get(self.pos) {
+                Some(b'"') => break,
+                Some(b'\\') => self.pos += 2,
+                Some(_) => self.pos += 1,
+                None => return Err(self.err("unterminated string")),
+            }
+        }
+        self.pos += 1;
+        serde_json::from_str(&self.text[start..self.pos]).map_err(|_| JsonError {
+            offset: start,
+            reason: "invalid string (bad escape or control character)",
+        })
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while matches!(self.s.get(self.pos), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Node<'a>, JsonError> {
+        let start = self.pos;
+        self.eat(b'-');
+        if self.eat(b'0') {
+            if matches!(self.s.get(self.pos), Some(b'0'..=b'9')) {
+                return Err(self.err("leading zero in a number"));
+            }
+        } else if self.digits() == 0 {
+            return Err(self.err("expected digits"));
+        }
+        if self.eat(b'.') && self.digits() == 0 {
+            return Err(self.err("expected digits after '.'"));
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            let _ = self.eat(b'+') || self.eat(b'-');
+            if self.digits() == 0 {
+                return Err(self.err("expected exponent digits"));
+            }
+        }
+        Ok(Node::Raw(&self.text[start..self.pos]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_by_code_point_at_every_depth() {
+        let text = r#"{ "model": "m", "messages": [ {"role":"user", "content":"hi"} ], "B": 1, "a": {"z":1,"é":2,"e":3, "😀":4, "\uffff":5} }"#;
+        assert_eq!(
+            canonical_json(text).unwrap(),
+            "{\"B\":1,\"a\":{\"e\":3,\"z\":1,\"é\":2,\"\u{ffff}\":5,\"😀\":4},\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}],\"model\":\"m\"}"
+        );
+    }
+
+    #[test]
+    fn canonical_json_keeps_numbers_exactly_as_given() {
+        let text =
+            r#"{"t":1.50,"n":-0,"e":1E+2,"f":2e-3,"big":123456789012345678901234567890,"z":0.0}"#;
+        assert_eq!(
+            canonical_json(text).unwrap(),
+            r#"{"big":123456789012345678901234567890,"e":1E+2,"f":2e-3,"n":-0,"t":1.50,"z":0.0}"#
+        );
+    }
+
+    #[test]
+    fn canonical_json_escapes_strings_minimally() {
+        let text = r#"{"s":"quote\" slash\/ back\\ nl\n tab\t bell\u0007 \u00fc 日本 \u007f \ud83d\ude00"}"#;
+        assert_eq!(
+            canonical_json(text).unwrap(),
+            "{\"s\":\"quote\\\" slash/ back\\\\ nl\\n tab\\t bell\\u0007 ü 日本 \u{7f} 😀\"}"
+        );
+    }
+
+    #[test]
+    fn canonical_json_last_duplicate_key_wins() {
+        assert_eq!(
+            canonical_json(r#"{"a":1,"b":2,"a":3}"#).unwrap(),
+            r#"{"a":3,"b":2}"#
+        );
+    }
+
+    #[test]
+    fn canonical_json_rejects_invalid_input_with_an_offset() {
+        for (bad, offset) in [
+            ("", 0),
+            ("{", 1),
+            (r#"{"a":1,}"#, 7),
+            ("[1 2]", 3),
+            ("01", 1),
+            ("1.", 2),
+            ("1e", 2),
+            (r#""a\x""#, 0),
+            ("\"a\u{1}\"", 0),
+            ("tru", 0),
+            ("{} x", 3),
+            ("NaN", 0),
+        ] {
+            let err = canonical_json(bad).unwrap_err();
+            assert_eq!(err.offset, offset, "{bad:?}: {err}");
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(canonical_json(&deep).is_err());
+        assert_eq!(
+            canonical_json(&("[".repeat(100) + &"]".repeat(100)))
+                .unwrap()
+                .len(),
+            200
+        );
+    }
+
+    #[test]
+    fn fingerprint_is_lowercase_sha256_of_canonical_bytes() {
+        // sha256("{}") is a published constant.
+        assert_eq!(
+            fingerprint("{ }").unwrap(),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+        let a = fingerprint(r#"{"model":"m","messages":[]}"#).unwrap();
+        let b = fingerprint("{ \"messages\" : [ ],\n \"model\":\"m\" }").unwrap();
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            fingerprint(r#"{"model":"m","messages":[],"temperature":1.0}"#).unwrap()
+        );
+        assert_ne!(
+            fingerprint(r#"{"t":1.0}"#).unwrap(),
+            fingerprint(r#"{"t":1}"#).unwrap(),
+            "numbers as given: 1.0 and 1 are different requests"
+        );
+    }
+}

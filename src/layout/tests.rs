@@ -1,0 +1,310 @@
+//! Unit tests of the layout's rules (the canonical JSON's are beside it).
+
+use super::*;
+
+#[test]
+fn a_deps_object_with_a_repeated_key_is_not_trusted() {
+    let twice = br#"[{"id":"doc:1","hash":"v1","id":"doc:2"}]"#;
+    let err = parse_deps(twice).unwrap_err();
+    assert!(err.to_string().contains("appears twice"), "{err}");
+    assert!(parse_deps(br#"[{"id":"doc:1","hash":"v1","x":{"a":1,"b":[1,{"c":2}]}}]"#).is_ok());
+    assert!(parse_deps(br#"[{"id":"doc:1","hash":null,"x":{"a":1,"a":2}}]"#).is_err());
+}
+
+fn rec(id: &str, hash: Option<&str>) -> DepRecord {
+    DepRecord {
+        id: id.into(),
+        hash: hash.map(Into::into),
+    }
+}
+
+#[test]
+fn key_names_follow_the_contract_verbatim() {
+    let dep = DepId::parse("doc:contract-123").unwrap();
+    assert_eq!(dep.keys_key(), "cc:dep:keys:doc:contract-123");
+    assert_eq!(dep.hash_key(), "cc:dep:hash:doc:contract-123");
+    let ns = Namespace::parse("tenant.a-1_x").unwrap();
+    assert_eq!(ns.l1_key("ab"), "cc:l1:tenant.a-1_x:ab");
+    assert_eq!(ns.l2_key("42"), "vec:tenant.a-1_x:42");
+    assert_eq!(
+        DepId::policy(&ns).as_str(),
+        "cc:policy-version:tenant.a-1_x"
+    );
+    assert_eq!(
+        DepId::policy(&Namespace::default()).hash_key(),
+        "cc:dep:hash:cc:policy-version:default"
+    );
+    // Braces are inserted verbatim, never escaped.
+    assert_eq!(DepId::parse("a{b}").unwrap().keys_key(), "cc:dep:keys:a{b}");
+}
+
+#[test]
+fn policy_hash_records_name_their_namespace() {
+    let ns = Namespace::parse("shop").unwrap();
+    let key = DepId::policy(&ns).hash_key();
+    assert_eq!(policy_hash_namespace(key.as_bytes()), Some(ns));
+    assert_eq!(policy_hash_namespace(b"cc:dep:hash:doc:1"), None);
+    assert_eq!(
+        policy_hash_namespace(b"cc:dep:hash:cc:policy-version:a:b"),
+        None
+    );
+    assert_eq!(
+        policy_hash_namespace(b"cc:dep:keys:cc:policy-version:shop"),
+        None
+    );
+}
+
+#[test]
+fn dep_id_rules() {
+    assert!(DepId::parse("").is_err());
+    assert!(DepId::parse("a b").is_err());
+    assert!(DepId::parse("a\tb").is_err());
+    assert!(
+        DepId::parse("a\u{a0}b").is_err(),
+        "no-break space is whitespace"
+    );
+    assert!(DepId::parse("a\u{7}b").is_err());
+    assert!(
+        DepId::parse("a\u{1b}[31mb").is_err(),
+        "escape sequences are control chars"
+    );
+    assert!(DepId::parse("a\u{85}b").is_err());
+    // Invisible format characters (Cf) print like another id.
+    for id in [
+        "\u{feff}doc:1",
+        "doc:\u{200b}1",
+        "doc:1\u{202e}",
+        "doc:\u{2066}1",
+        "doc:\u{ad}1",
+        "doc:\u{e0041}",
+    ] {
+        let err = DepId::parse(id).unwrap_err().to_string();
+        assert!(err.contains("invisible"), "{id:?}: {err}");
+    }
+    // Glob characters are ordinary literal characters.
+    for id in ["doc:*", "doc:?", "doc:[1]", "ünï:çødé:日本", "emoji:👍🏽"] {
+        assert_eq!(DepId::parse(id).unwrap().as_str(), id);
+    }
+}
+
+#[test]
+fn dep_id_limit_is_512_bytes_not_characters() {
+    assert!(DepId::parse(&"a".repeat(512)).is_ok());
+    assert!(DepId::parse(&"a".repeat(513)).is_err());
+    // 171 three-byte characters = 513 bytes but only 171 characters.
+    assert!(DepId::parse(&"€".repeat(170)).is_ok());
+    assert!(DepId::parse(&"€".repeat(171)).is_err());
+}
+
+#[test]
+fn reserved_ids_are_valid_but_refused_for_users() {
+    assert!(
+        DepId::parse("cc:policy-version:default")
+            .unwrap()
+            .is_reserved()
+    );
+    let err = DepId::parse_user("cc:policy-version:default").unwrap_err();
+    assert!(matches!(err, LayoutError::ReservedDepId { .. }));
+    assert!(DepId::parse_user("cc:anything").is_err());
+    assert!(DepId::parse_user("CC:upper-is-not-reserved").is_ok());
+    assert!(DepId::parse_user("xcc:fine").is_ok());
+}
+
+#[test]
+fn namespace_rules() {
+    assert!(Namespace::parse("default").is_ok());
+    assert!(Namespace::parse(&"n".repeat(64)).is_ok());
+    assert!(Namespace::parse(&"n".repeat(65)).is_err());
+    for bad in ["", "a:b", "a b", "é", "a*", "a{b}"] {
+        assert!(Namespace::parse(bad).is_err(), "{bad:?}");
+    }
+    assert_eq!(Namespace::default().as_str(), "default");
+}
+
+#[test]
+fn hash_rules() {
+    assert!(validate_hash("v2").is_ok());
+    assert!(validate_hash("with space and ünïcode").is_ok());
+    assert!(validate_hash(&"h".repeat(256)).is_ok());
+    assert!(validate_hash(&"h".repeat(257)).is_err());
+    assert!(validate_hash(&"é".repeat(129)).is_err(), "258 bytes");
+    assert!(validate_hash("").is_err());
+    assert!(validate_hash("v\n2").is_err());
+    assert!(validate_hash("v\u{7f}").is_err());
+}
+
+#[test]
+fn entry_key_shapes() {
+    let fp = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let l1 = parse_entry_key(format!("cc:l1:default:{fp}").as_bytes()).unwrap();
+    assert_eq!((l1.tier, l1.namespace.as_str()), (Tier::L1, "default"));
+    let l2 = parse_entry_key(b"vec:ns-2:anything:with:colons").unwrap();
+    assert_eq!((l2.tier, l2.namespace.as_str()), (Tier::L2, "ns-2"));
+    for not_entry in [
+        "cc:dep:hash:doc:1".to_string(),
+        "cc:l1:default:short".to_string(),
+        format!("cc:l1:default:{}", fp.to_uppercase()),
+        format!("cc:l1:bad ns:{fp}"),
+        "vec:default:".to_string(),
+        "vec:nocolon".to_string(),
+        "user:1".to_string(),
+    ] {
+        assert_eq!(parse_entry_key(not_entry.as_bytes()), None, "{not_entry}");
+    }
+    assert_eq!(parse_entry_key(b"vec:default:\xff\xfe"), Some(l2_default()));
+}
+
+fn l2_default() -> EntryKey {
+    EntryKey {
+        tier: Tier::L2,
+        namespace: Namespace::default(),
+    }
+}
+
+#[test]
+fn deps_round_trip_in_declaration_order() {
+    let deps = vec![
+        rec("table:products", Some("v1")),
+        rec("doc:7", None),
+        rec("cc:policy-version:default", Some("1")),
+    ];
+    let text = write_deps(&deps);
+    assert_eq!(
+        text,
+        r#"[{"id":"table:products","hash":"v1"},{"id":"doc:7","hash":null},{"id":"cc:policy-version:default","hash":"1"}]"#
+    );
+    assert_eq!(parse_deps(text.as_bytes()).unwrap(), deps);
+}
+
+#[test]
+fn deps_parse_distinguishes_null_from_missing_and_names_the_element() {
+    assert_eq!(
+        parse_deps(br#"[{"id":"a","hash":null}]"#).unwrap(),
+        vec![rec("a", None)]
+    );
+    let cases: &[(&[u8], &str)] = &[
+        (br#"[{"id":"a"}]"#, "deps[0] has no hash field"),
+        (
+            br#"[{"id":"a","hash":1}]"#,
+            "deps[0] has a hash that is neither",
+        ),
+        (
+            br#"[{"id":"a","hash":"x"},{"hash":"x"}]"#,
+            "deps[1] has no id",
+        ),
+        (
+            br#"[{"id":7,"hash":"x"}]"#,
+            "deps[0] has an id that is not a string",
+        ),
+        (
+            br#"[{"id":"a b","hash":"x"}]"#,
+            "deps[0] has an invalid dep id",
+        ),
+        (br#"["a"]"#, "deps[0] is not an object"),
+        (br#"{"id":"a"}"#, "not a JSON array"),
+        (br#"[{"id":"a","#, "not valid JSON"),
+        (b"\xff", "not valid UTF-8"),
+    ];
+    for (raw, want) in cases {
+        let err = parse_deps(raw).unwrap_err().to_string();
+        assert!(err.contains(want), "{err} should contain {want}");
+    }
+    // Extra fields from a newer proxy are tolerated.
+    assert!(parse_deps(br#"[{"id":"a","hash":"x","note":1}]"#).is_ok());
+}
+
+#[test]
+fn entry_deps_must_end_with_its_namespace_policy_dep() {
+    let ns = Namespace::parse("shop").unwrap();
+    let good = br#"[{"id":"a","hash":"x"},{"id":"cc:policy-version:shop","hash":"1"}]"#;
+    assert_eq!(parse_entry_deps(Some(good), &ns).unwrap().len(), 2);
+    let other_ns = br#"[{"id":"a","hash":"x"},{"id":"cc:policy-version:default","hash":"1"}]"#;
+    assert!(matches!(
+        parse_entry_deps(Some(other_ns), &ns),
+        Err(DepsError::NoPolicyDep { .. })
+    ));
+    assert!(parse_entry_deps(Some(b"[]"), &ns).is_err());
+    assert_eq!(parse_entry_deps(None, &ns), Err(DepsError::Missing));
+}
+
+fn lookup<'a>(table: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<&'a str> {
+    move |id| table.iter().find(|(k, _)| *k == id).map(|(_, v)| *v)
+}
+
+#[test]
+fn freshness_absent_current_never_stales_ordinary_deps() {
+    let deps = [
+        rec("a", Some("v1")),
+        rec("b", None),
+        rec("cc:policy-version:default", Some("1")),
+    ];
+    assert_eq!(freshness(&deps, lookup(&[])), Freshness::Fresh);
+}
+
+#[test]
+fn freshness_null_recorded_is_stale_once_any_hash_exists() {
+    let deps = [rec("b", None), rec("cc:policy-version:default", Some("1"))];
+    assert_eq!(
+        freshness(&deps, lookup(&[("b", "v1")])),
+        Freshness::Stale {
+            dep: "b".into(),
+            recorded: None,
+            current: "v1".into()
+        }
+    );
+}
+
+#[test]
+fn freshness_matching_and_changed_hashes() {
+    let deps = [
+        rec("a", Some("v1")),
+        rec("cc:policy-version:default", Some("1")),
+    ];
+    assert!(freshness(&deps, lookup(&[("a", "v1")])).is_fresh());
+    let stale = freshness(&deps, lookup(&[("a", "v2")]));
+    assert_eq!(
+        stale,
+        Freshness::Stale {
+            dep: "a".into(),
+            recorded: Some("v1".into()),
+            current: "v2".into()
+        }
+    );
+    // Hashes are compared for equality only: "v10" is not "newer" than "v9".
+    let deps = [
+        rec("a", Some("v10")),
+        rec("cc:policy-version:default", Some("1")),
+    ];
+    assert!(!freshness(&deps, lookup(&[("a", "v9")])).is_fresh());
+}
+
+#[test]
+fn freshness_policy_dep_defaults_to_one() {
+    let at_one = [rec("cc:policy-version:default", Some("1"))];
+    assert!(freshness(&at_one, lookup(&[])).is_fresh());
+    let at_two = [rec("cc:policy-version:default", Some("2"))];
+    assert_eq!(
+        freshness(&at_two, lookup(&[])),
+        Freshness::Stale {
+            dep: "cc:policy-version:default".into(),
+            recorded: Some("2".into()),
+            current: "1".into()
+        }
+    );
+    assert!(!freshness(&at_one, lookup(&[("cc:policy-version:default", "2")])).is_fresh());
+    let null_policy = [rec("cc:policy-version:default", None)];
+    assert!(!freshness(&null_policy, lookup(&[])).is_fresh());
+}
+
+#[test]
+fn freshness_reports_the_first_stale_dep_in_declaration_order() {
+    let deps = [
+        rec("a", Some("1")),
+        rec("b", Some("1")),
+        rec("cc:policy-version:default", Some("1")),
+    ];
+    match freshness(&deps, lookup(&[("a", "2"), ("b", "2")])) {
+        Freshness::Stale { dep, .. } => assert_eq!(dep, "a"),
+        Freshness::Fresh => panic!("must be stale"),
+    }
+}
