@@ -133,6 +133,47 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     write_stdout(&text)
 }
 
+/// What a command answers: one document that renders itself for people (tables, through
+/// [`print_line`]) or, with `--json`, as `{"version": 1, "command": ..., <fields>}`
+/// through serde. Every command's result goes out through [`Output::emit`].
+pub trait Report: Serialize {
+    /// The `command` field of the JSON document.
+    fn command(&self) -> &'static str;
+
+    /// The people's form: tables and notes on stdout.
+    fn render(&self) -> anyhow::Result<()>;
+}
+
+/// One record of a streamed result (a dep of `invalidate-many`, a key of `tag`, a
+/// summary): a JSON line `{"version": 1, "type": ..., <fields>}`, or its own text.
+pub trait Line: Serialize {
+    /// The `type` field of the JSON line.
+    fn kind(&self) -> &'static str;
+
+    /// The people's form.
+    fn render(&self) -> anyhow::Result<()>;
+}
+
+impl Output {
+    /// The one way a streamed record is printed.
+    pub fn line<L: Line>(&self, line: &L) -> anyhow::Result<()> {
+        if self.json {
+            print_json_line(line.kind(), line)
+        } else {
+            line.render()
+        }
+    }
+
+    /// The one way a command's result is printed: JSON or the report's own tables.
+    pub fn emit<R: Report>(&self, report: &R) -> anyhow::Result<()> {
+        if self.json {
+            print_document(report.command(), report)
+        } else {
+            report.render()
+        }
+    }
+}
+
 /// A command's one JSON document: `{"version": 1, "command": ..., <value's fields>}`.
 pub fn print_document<T: Serialize>(command: &str, value: &T) -> anyhow::Result<()> {
     #[derive(Serialize)]

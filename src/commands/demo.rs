@@ -17,7 +17,7 @@ use super::Context;
 use crate::cli::DemoArgs;
 use crate::error::{Exit, refused};
 use crate::layout::{DepId, DepRecord, Namespace, fingerprint, write_deps};
-use crate::output::{print_document, print_table, table};
+use crate::output::{print_table, table};
 use crate::store::{NewEntry, Store};
 
 const TABLES: [&str; 10] = [
@@ -87,29 +87,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
     let report = fill(&mut store, &ns, args.entries, &bar).await?;
     bar.finish_and_clear();
 
-    if ctx.out.json {
-        print_document("demo", &report)?;
-    } else {
-        let mut t = table(&[]);
-        t.add_row(vec!["namespace".to_string(), report.namespace.clone()]);
-        t.add_row(vec![
-            "L1 entries written".to_string(),
-            report.l1_written.to_string(),
-        ]);
-        t.add_row(vec![
-            "L2 entries written".to_string(),
-            report.l2_written.to_string(),
-        ]);
-        t.add_row(vec!["deps".to_string(), report.deps.to_string()]);
-        t.add_row(vec![
-            "dangling members".to_string(),
-            report.dangling_members.to_string(),
-        ]);
-        print_table(&t)?;
-        ctx.out.note(
-            "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
-        );
-    }
+    ctx.out.emit(&report)?;
     Ok(Exit::Success)
 }
 
@@ -213,4 +191,33 @@ pub(super) async fn fill(
     }
     report.dangling_members = dangling;
     Ok(report)
+}
+
+impl crate::output::Report for Report {
+    fn command(&self) -> &'static str {
+        "demo"
+    }
+
+    fn render(&self) -> Result<()> {
+        let mut t = table(&[]);
+        t.add_row(vec!["namespace".to_string(), self.namespace.clone()]);
+        t.add_row(vec![
+            "L1 entries written".to_string(),
+            crate::output::count(self.l1_written),
+        ]);
+        t.add_row(vec![
+            "L2 entries written".to_string(),
+            crate::output::count(self.l2_written),
+        ]);
+        t.add_row(vec!["deps".to_string(), self.deps.to_string()]);
+        t.add_row(vec![
+            "dangling members".to_string(),
+            crate::output::count(self.dangling_members),
+        ]);
+        print_table(&t)?;
+        crate::error::note(
+            "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
+        );
+        Ok(())
+    }
 }

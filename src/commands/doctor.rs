@@ -14,7 +14,7 @@ use super::Context;
 use crate::cli::DoctorArgs;
 use crate::error::Exit;
 use crate::layout::DEP_KEYS_PREFIX;
-use crate::output::{print_document, print_table, printable, table};
+use crate::output::{print_table, printable, table};
 use crate::store::ScanPages;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -216,31 +216,7 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
         checks,
         largest_dep_sets: sizes,
     };
-    if ctx.out.json {
-        print_document("doctor", &report)?;
-    } else {
-        let mut t = table(&["check", "status", "detail"]);
-        for c in &report.checks {
-            let status = match c.status {
-                Status::Ok => "ok",
-                Status::Warn => "warn",
-                Status::Error => "ERROR",
-            };
-            t.add_row(vec![
-                c.name.to_string(),
-                status.to_string(),
-                c.detail.clone(),
-            ]);
-        }
-        for d in &report.largest_dep_sets {
-            t.add_row(vec![
-                "largest dep set".to_string(),
-                String::new(),
-                format!("{} ({} members)", d.dep_id, d.members),
-            ]);
-        }
-        print_table(&t)?;
-    }
+    ctx.out.emit(&report)?;
     Ok(if report.ok {
         Exit::Success
     } else {
@@ -253,4 +229,34 @@ fn not_permitted(what: &str, e: &anyhow::Error) -> String {
         "could not run {what} ({}); grant +info and +config|get to check this",
         crate::error::one_line(e)
     )
+}
+
+impl crate::output::Report for Report {
+    fn command(&self) -> &'static str {
+        "doctor"
+    }
+
+    fn render(&self) -> Result<()> {
+        let mut t = table(&["check", "status", "detail"]);
+        for c in &self.checks {
+            let status = match c.status {
+                Status::Ok => "ok",
+                Status::Warn => "warn",
+                Status::Error => "ERROR",
+            };
+            t.add_row(vec![
+                c.name.to_string(),
+                status.to_string(),
+                c.detail.clone(),
+            ]);
+        }
+        for d in &self.largest_dep_sets {
+            t.add_row(vec![
+                "largest dep set".to_string(),
+                String::new(),
+                format!("{} ({} members)", d.dep_id, d.members),
+            ]);
+        }
+        print_table(&t)
+    }
 }

@@ -10,9 +10,7 @@ use crate::cli::EntryArgs;
 use crate::engine::verdict::{Verdict, current_hashes, judge};
 use crate::error::{Exit, invalid};
 use crate::layout::{DepRecord, Tier, parse_entry_deps, parse_entry_key};
-use crate::output::{
-    JSON_VERSION, opt_text, print_json, print_table, printable_str, table, ttl_text,
-};
+use crate::output::{opt_text, print_table, printable_str, table, ttl_text};
 
 #[derive(Serialize)]
 struct DepRow {
@@ -23,8 +21,6 @@ struct DepRow {
 
 #[derive(Serialize)]
 struct Document {
-    version: u32,
-    command: &'static str,
     key: String,
     tier: Tier,
     namespace: String,
@@ -35,6 +31,19 @@ struct Document {
     #[serde(flatten)]
     verdict: Verdict,
     deps: Vec<DepRow>,
+    /// Shown as `gone`/`none`/a duration in the table; `ttl_ms` in JSON.
+    #[serde(skip)]
+    pttl_ms: i64,
+}
+
+impl crate::output::Report for Document {
+    fn command(&self) -> &'static str {
+        "entry"
+    }
+
+    fn render(&self) -> Result<()> {
+        print_entry(self, self.pttl_ms)
+    }
 }
 
 pub async fn run(ctx: &Context, args: EntryArgs) -> Result<Exit> {
@@ -70,8 +79,7 @@ pub async fn run(ctx: &Context, args: EntryArgs) -> Result<Exit> {
         },
     };
     let doc = Document {
-        version: JSON_VERSION,
-        command: "entry",
+        pttl_ms: fields.pttl_ms,
         key: shown,
         tier: entry_key.tier,
         namespace: entry_key.namespace.to_string(),
@@ -93,11 +101,7 @@ pub async fn run(ctx: &Context, args: EntryArgs) -> Result<Exit> {
             })
             .collect(),
     };
-    if ctx.out.json {
-        print_json(&doc)?;
-    } else {
-        print_entry(&doc, fields.pttl_ms)?;
-    }
+    ctx.out.emit(&doc)?;
     Ok(match doc.verdict {
         Verdict::Corrupt { .. } => Exit::Negative,
         _ => Exit::Success,

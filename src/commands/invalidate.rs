@@ -7,7 +7,7 @@ use crate::cli::InvalidateArgs;
 use crate::engine::invalidation::{Plan, Report, finishing_command, generated_hash, invalidate};
 use crate::error::Exit;
 use crate::layout::{DepId, validate_hash};
-use crate::output::{elapsed_text, opt_text, print_document, print_table, printable_str, table};
+use crate::output::{elapsed_text, opt_text, print_table, printable_str, table};
 use crate::pace::Pacer;
 use crate::store::HashCondition;
 
@@ -45,11 +45,7 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
         ctx.audit(&mut store, &[audit_record(ctx, "invalidate", &report)])
             .await;
     }
-    if ctx.out.json {
-        print_document("invalidate", &report)?;
-    } else {
-        print_report(&report)?;
-    }
+    ctx.out.emit(&report)?;
     if report.interrupted {
         if report.dry_run {
             ctx.out
@@ -92,6 +88,16 @@ fn plan(args: InvalidateArgs) -> Result<Plan> {
             .rate
             .map_or_else(Pacer::unlimited, Pacer::per_second),
     })
+}
+
+impl crate::output::Report for Report {
+    fn command(&self) -> &'static str {
+        "invalidate"
+    }
+
+    fn render(&self) -> Result<()> {
+        print_report(self)
+    }
 }
 
 fn print_report(r: &Report) -> anyhow::Result<()> {

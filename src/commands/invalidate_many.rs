@@ -13,10 +13,7 @@ use crate::engine::invalidation::{Plan, Report};
 use crate::engine::waves::{self, Schedule, Wave};
 use crate::error::{Exit, one_line, refused};
 use crate::layout::validate_hash;
-use crate::output::{
-    JSON_VERSION, elapsed_text, opt_text, print_json, print_json_line, print_table, printable_str,
-    table,
-};
+use crate::output::{Line, elapsed_text, opt_text, print_table, printable_str, table};
 use crate::pace::Pacer;
 use crate::store::{HashCondition, Store};
 
@@ -37,9 +34,6 @@ struct Summary {
 
 #[derive(Serialize)]
 struct DepLine<'a> {
-    version: u32,
-    #[serde(rename = "type")]
-    kind: &'static str,
     /// Given by the flattened report when there is one; only once per line.
     #[serde(skip_serializing_if = "Option::is_none")]
     dep_id: Option<&'a str>,
@@ -48,6 +42,9 @@ struct DepLine<'a> {
     error: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     report: Option<&'a Report>,
+    /// The dep as the table shows it.
+    #[serde(skip)]
+    shown: &'a str,
 }
 
 pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
@@ -148,7 +145,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         interrupted: totals.interrupted,
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
-    print_summary(ctx, &summary)?;
+    ctx.out.line(&summary)?;
 
     Ok(if summary.interrupted {
         ctx.out.note(&rerun_advice("interrupted"));
@@ -198,51 +195,63 @@ async fn count_members(store: &mut Store, items: &[Item]) -> Result<u64> {
 }
 
 fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()> {
-    let error = result.as_ref().err().map(one_line);
-    if ctx.out.json {
-        return print_json(&DepLine {
-            version: JSON_VERSION,
-            kind: "dep",
-            dep_id: result.is_err().then_some(dep),
-            ok: result.as_ref().is_ok_and(|r| !r.interrupted),
-            error,
-            report: result.as_ref().ok(),
-        });
-    }
-    match result {
-        Ok(r) => crate::outln!(
-            "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
-            if r.interrupted {
-                "stopped"
-            } else if r.dry_run {
-                "would"
-            } else {
-                "ok"
-            },
-            printable_str(dep),
-            format!(
-                "{} -> {}",
-                opt_text(r.old_hash.as_deref()),
-                printable_str(&r.new_hash)
-            ),
-            r.l1_deleted,
-            r.l2_deleted,
-            r.already_gone
-        ),
-        Err(_) => crate::outln!(
-            "{:<7} {:<30} {}",
-            "FAILED",
-            printable_str(dep),
-            error.unwrap_or_default()
-        ),
-    }
-    Ok(())
+    ctx.out.line(&DepLine {
+        dep_id: result.is_err().then_some(dep),
+        shown: dep,
+        ok: result.as_ref().is_ok_and(|r| !r.interrupted),
+        error: result.as_ref().err().map(one_line),
+        report: result.as_ref().ok(),
+    })
 }
 
-fn print_summary(ctx: &Context, s: &Summary) -> Result<()> {
-    if ctx.out.json {
-        return print_json_line("summary", s);
+impl Line for DepLine<'_> {
+    fn kind(&self) -> &'static str {
+        "dep"
     }
+
+    fn render(&self) -> Result<()> {
+        match self.report {
+            Some(r) => crate::outln!(
+                "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
+                if r.interrupted {
+                    "stopped"
+                } else if r.dry_run {
+                    "would"
+                } else {
+                    "ok"
+                },
+                printable_str(self.shown),
+                format!(
+                    "{} -> {}",
+                    opt_text(r.old_hash.as_deref()),
+                    printable_str(&r.new_hash)
+                ),
+                crate::output::count(r.l1_deleted),
+                crate::output::count(r.l2_deleted),
+                crate::output::count(r.already_gone)
+            ),
+            None => crate::outln!(
+                "{:<7} {:<30} {}",
+                "FAILED",
+                printable_str(self.shown),
+                self.error.as_deref().unwrap_or_default()
+            ),
+        }
+        Ok(())
+    }
+}
+
+impl Line for Summary {
+    fn kind(&self) -> &'static str {
+        "summary"
+    }
+
+    fn render(&self) -> Result<()> {
+        print_summary(self)
+    }
+}
+
+fn print_summary(s: &Summary) -> Result<()> {
     let verb = if s.dry_run { "would delete" } else { "deleted" };
     let mut t = table(&[]);
     t.add_row(vec!["deps".to_string(), crate::output::count(s.deps)]);

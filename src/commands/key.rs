@@ -10,29 +10,56 @@ use super::Context;
 use crate::cli::KeyArgs;
 use crate::error::{Exit, invalid};
 use crate::layout::{Namespace, fingerprint};
-use crate::output::{JSON_VERSION, print_json, printable_str};
+use crate::output::printable_str;
 
 #[derive(Serialize)]
 struct Document {
-    version: u32,
-    command: &'static str,
     namespace: String,
     fingerprint: String,
     key: String,
 }
 
+impl crate::output::Report for Document {
+    fn command(&self) -> &'static str {
+        "key"
+    }
+
+    /// The bare key, so that `$(cachecore key ...)` works in a shell.
+    fn render(&self) -> Result<()> {
+        crate::output::write_stdout(format!("{}\n", self.key).as_bytes())
+    }
+}
+
+/// The largest request read: far above any prompt a model takes, and a bound for
+/// `cachecore key /dev/zero`.
+const MAX_REQUEST_BYTES: u64 = 64 << 20;
+
+fn read_bounded(mut input: impl Read, source: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    input
+        .by_ref()
+        .take(MAX_REQUEST_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| invalid(format!("cannot read {source}: {e}")))?;
+    if buf.len() as u64 > MAX_REQUEST_BYTES {
+        return Err(invalid(format!(
+            "{source} is larger than {} MiB; is this the request JSON?",
+            MAX_REQUEST_BYTES >> 20
+        )));
+    }
+    Ok(buf)
+}
+
 pub async fn run(ctx: &Context, args: KeyArgs) -> Result<Exit> {
     let ns = Namespace::parse(args.ns.name())?;
     let (source, bytes) = if args.request == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| invalid(format!("cannot read stdin: {e}")))?;
+        let buf = read_bounded(std::io::stdin().lock(), "stdin")?;
         ("stdin".to_string(), buf)
     } else {
         let path = printable_str(&args.request);
-        let buf = std::fs::read(&args.request)
+        let file = std::fs::File::open(&args.request)
             .map_err(|e| invalid(format!("cannot read {path}: {e}")))?;
+        let buf = read_bounded(file, &path)?;
         (path, buf)
     };
     let text = std::str::from_utf8(&bytes).map_err(|e| {
@@ -49,17 +76,11 @@ pub async fn run(ctx: &Context, args: KeyArgs) -> Result<Exit> {
         ))
     })?;
     let key = ns.l1_key(&fp);
-    if ctx.out.json {
-        print_json(&Document {
-            version: JSON_VERSION,
-            command: "key",
-            namespace: ns.to_string(),
-            fingerprint: fp,
-            key,
-        })?;
-    } else {
-        crate::output::write_stdout(format!("{key}\n").as_bytes())?;
-    }
+    ctx.out.emit(&Document {
+        namespace: ns.to_string(),
+        fingerprint: fp,
+        key,
+    })?;
     Ok(Exit::Success)
 }
 

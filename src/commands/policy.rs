@@ -15,14 +15,12 @@ use crate::layout::{
     DEFAULT_POLICY_VERSION, DepId, Namespace, Tier, parse_entry_key, policy_hash_namespace,
     validate_hash,
 };
-use crate::output::{JSON_VERSION, elapsed_text, print_json, print_table, printable_str, table};
+use crate::output::{Report, elapsed_text, print_table, printable_str, table};
 use crate::pace::Pacer;
 use crate::store::{PolicyKeys, PolicyRoll, ScanPages, Store};
 
 #[derive(Serialize)]
 struct ShowDoc {
-    version: u32,
-    command: &'static str,
     namespace: String,
     policy_version: String,
     /// False when no version was ever recorded (the default "1" applies).
@@ -34,26 +32,30 @@ pub async fn show(ctx: &Context, args: NamespaceArg) -> Result<Exit> {
     let mut store = ctx.store().await?;
     let current = store.get_string(&DepId::policy(&ns).hash_key()).await?;
     let doc = ShowDoc {
-        version: JSON_VERSION,
-        command: "policy show",
         namespace: ns.to_string(),
         explicit: current.is_some(),
         policy_version: current.unwrap_or_else(|| DEFAULT_POLICY_VERSION.into()),
     };
-    if ctx.out.json {
-        print_json(&doc)?;
-    } else {
+    ctx.out.emit(&doc)?;
+    Ok(Exit::Success)
+}
+
+impl Report for ShowDoc {
+    fn command(&self) -> &'static str {
+        "policy show"
+    }
+
+    fn render(&self) -> Result<()> {
         let mut t = table(&[]);
-        t.add_row(vec!["namespace".to_string(), doc.namespace.clone()]);
-        let shown = if doc.explicit {
-            printable_str(&doc.policy_version)
+        t.add_row(vec!["namespace".to_string(), self.namespace.clone()]);
+        let shown = if self.explicit {
+            printable_str(&self.policy_version)
         } else {
-            format!("{} (never rolled)", doc.policy_version)
+            format!("{} (never rolled)", self.policy_version)
         };
         t.add_row(vec!["policy version".to_string(), shown]);
-        print_table(&t)?;
+        print_table(&t)
     }
-    Ok(Exit::Success)
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -67,9 +69,26 @@ struct NamespaceRow {
 
 #[derive(Serialize)]
 struct ListDoc<'a> {
-    version: u32,
-    command: &'static str,
     namespaces: Vec<&'a NamespaceRow>,
+}
+
+impl Report for ListDoc<'_> {
+    fn command(&self) -> &'static str {
+        "policy list"
+    }
+
+    fn render(&self) -> Result<()> {
+        let mut t = table(&["namespace", "policy version", "L1 entries", "L2 entries"]);
+        for r in &self.namespaces {
+            t.add_row(vec![
+                r.namespace.clone(),
+                printable_str(&r.policy_version),
+                crate::output::count(r.l1),
+                crate::output::count(r.l2),
+            ]);
+        }
+        print_table(&t)
+    }
 }
 
 /// One cursor SCAN over the keyspace; memory is one row per namespace.
@@ -107,24 +126,9 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
         row.explicit = version.is_some();
         row.policy_version = version.unwrap_or_else(|| DEFAULT_POLICY_VERSION.into());
     }
-    if ctx.out.json {
-        print_json(&ListDoc {
-            version: JSON_VERSION,
-            command: "policy list",
-            namespaces: rows.values().collect(),
-        })?;
-    } else {
-        let mut t = table(&["namespace", "policy version", "L1 entries", "L2 entries"]);
-        for r in rows.values() {
-            t.add_row(vec![
-                r.namespace.clone(),
-                printable_str(&r.policy_version),
-                crate::output::count(r.l1),
-                crate::output::count(r.l2),
-            ]);
-        }
-        print_table(&t)?;
-    }
+    ctx.out.emit(&ListDoc {
+        namespaces: rows.values().collect(),
+    })?;
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
     } else {
@@ -134,7 +138,8 @@ pub async fn list(ctx: &Context) -> Result<Exit> {
 
 #[derive(Serialize)]
 struct RollDoc {
-    version: u32,
+    /// `policy roll` or `policy purge`.
+    #[serde(skip)]
     command: &'static str,
     namespace: String,
     old_version: String,
@@ -248,7 +253,6 @@ pub async fn roll(ctx: &Context, args: PolicyRollArgs) -> Result<Exit> {
         .unwrap_or_else(|| DEFAULT_POLICY_VERSION.into());
     let new = next_version(&ns, &old, args.to.as_deref(), &state.history)?;
     let mut doc = RollDoc {
-        version: JSON_VERSION,
         command: "policy roll",
         namespace: ns.to_string(),
         old_version: old,
@@ -355,7 +359,6 @@ pub async fn purge_only(ctx: &Context, args: PolicyPurgeArgs) -> Result<Exit> {
     )
     .await?;
     let doc = RollDoc {
-        version: JSON_VERSION,
         command: "policy purge",
         namespace: ns.to_string(),
         old_version: version.clone(),
@@ -394,12 +397,7 @@ async fn record_and_print(
         }
         ctx.audit(store, &[record]).await;
     }
-    if ctx.out.json {
-        print_json(doc)
-    } else {
-        print_roll(doc)?;
-        Ok(())
-    }
+    ctx.out.emit(doc)
 }
 
 /// The purge of `roll --purge` and `purge`, with its progress bar. `policy` has no
@@ -425,6 +423,16 @@ async fn purge(
     let purged = purge::purge(store, &plan, &bar, &ctx.interrupt).await?;
     bar.finish_and_clear();
     Ok(purged)
+}
+
+impl Report for RollDoc {
+    fn command(&self) -> &'static str {
+        self.command
+    }
+
+    fn render(&self) -> Result<()> {
+        print_roll(self)
+    }
 }
 
 fn print_roll(doc: &RollDoc) -> anyhow::Result<()> {

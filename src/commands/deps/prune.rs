@@ -11,7 +11,7 @@ use crate::cli::PruneArgs;
 use crate::commands::Context;
 use crate::engine::prune::{self, Report};
 use crate::error::Exit;
-use crate::output::{elapsed_text, print_document, print_table, printable, table};
+use crate::output::{elapsed_text, print_table, printable, table};
 
 pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
     let mut store = ctx.store().await?;
@@ -80,16 +80,22 @@ pub async fn run(ctx: &Context, args: PruneArgs) -> Result<Exit> {
         ]);
         ctx.audit(&mut store, &[record]).await;
     }
-    if ctx.out.json {
-        print_document("deps prune", &report)?;
-    } else {
-        print_report(&report)?;
-    }
+    ctx.out.emit(&report)?;
     Ok(if report.interrupted {
         Exit::Interrupted
     } else {
         Exit::Success
     })
+}
+
+impl crate::output::Report for Report {
+    fn command(&self) -> &'static str {
+        "deps prune"
+    }
+
+    fn render(&self) -> Result<()> {
+        print_report(self)
+    }
 }
 
 fn print_report(r: &Report) -> anyhow::Result<()> {
