@@ -26,6 +26,7 @@ pub mod layout;
 pub mod output;
 pub mod pace;
 pub mod redact;
+pub mod service;
 pub mod slot;
 pub mod store;
 pub mod verdict;
@@ -35,7 +36,11 @@ use error::Exit;
 /// Runs a parsed command line to completion and returns the exit status. Errors are
 /// printed here, once.
 pub async fn run(cli: cli::Cli) -> Exit {
-    let interrupt = interrupt::Interrupt::install();
+    // `serve` handles its signals itself: the first one shuts it down gracefully (exit 0).
+    let interrupt = match cli.command {
+        cli::Command::Serve(_) => interrupt::Interrupt::default(),
+        _ => interrupt::Interrupt::install(),
+    };
     match commands::run(cli, interrupt).await {
         Ok(exit) => exit,
         Err(err) => {

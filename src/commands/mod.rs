@@ -10,7 +10,14 @@ mod invalidate;
 mod invalidate_many;
 mod key;
 mod policy;
+mod serve;
 mod tag;
+mod token;
+
+// What the HTTP API (issue 14) shares with the commands: the `deps inspect` document and
+// the version rules of `policy roll`.
+pub(crate) use deps::inspect::document_for as inspect_document;
+pub(crate) use policy::{next_version, shown_version, used_before};
 
 use std::io::{IsTerminal, Write};
 
@@ -166,6 +173,8 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
+        Command::Serve(args) => serve::run(&ctx, args).await,
+        Command::Token(cmd) => token::run(&ctx, cmd).await,
         Command::Completions(args) => {
             use std::io::Write as _;
             std::io::stdout().write_all(&crate::docs::completion(args.shell))?;

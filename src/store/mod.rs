@@ -3,6 +3,8 @@
 //! batching, routing and error context are decided here once.
 
 mod connect;
+// The HTTP API's tokens (issue 14).
+mod tokens;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use redis::{AsyncConnectionConfig, Pipeline, RedisResult, Script, Value};
 
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
+pub use tokens::{StoredToken, TokenKeys};
 
 use crate::audit::{AUDIT_KEY, AUDIT_MAX_LEN, AuditRecord};
 use crate::bookkeeping::{is_pending_key_of, pending_prefix};
