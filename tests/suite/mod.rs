@@ -17,6 +17,7 @@ mod invalidate_many;
 mod key;
 mod policy;
 mod races;
+mod serve;
 mod tag;
 mod terminal;
 mod tls;
