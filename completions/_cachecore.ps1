@@ -53,6 +53,8 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that this Redis is safe for Cachecore and how healthy its dep sets are')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Fill a Redis with a realistic synthetic data set to try every command on')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try cachecore on a private, throwaway Redis filled with the demo data set')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the HTTP invalidation API (for webhooks) on this Redis')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -578,6 +580,133 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'cachecore;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (host:port; port 0 picks a free one, logged at start)')
+            [CompletionResult]::new('--listen-cert', '--listen-cert', [CompletionResultType]::ParameterName, 'Serve HTTPS with this PEM certificate chain (with --listen-key). Distinct from --tls-cert, which is the client certificate for Redis')
+            [CompletionResult]::new('--listen-key', '--listen-key', [CompletionResultType]::ParameterName, 'The PEM private key of --listen-cert')
+            [CompletionResult]::new('--drain-budget', '--drain-budget', [CompletionResultType]::ParameterName, 'How long POST /v1/invalidate waits for the drain before answering 202 with a job URL (the drain then goes on in the background)')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Requests per second each token may make on this replica (a token bucket holding one second''s worth); more are answered 429')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N keys deleted per second (a throttle for a busy production Redis)')
+            [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)')
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cachecore;token' {
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a token and print it once (only its SHA-256 is stored)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Every token: name, scopes, created, last used (never the secret)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: every replica refuses it from the next request on')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cachecore;token;create' {
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy')
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cachecore;token;list' {
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cachecore;token;revoke' {
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cachecore;token;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a token and print it once (only its SHA-256 is stored)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Every token: name, scopes, created, last used (never the secret)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: every replica refuses it from the next request on')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cachecore;token;help;create' {
+            break
+        }
+        'cachecore;token;help;list' {
+            break
+        }
+        'cachecore;token;help;revoke' {
+            break
+        }
+        'cachecore;token;help;help' {
+            break
+        }
         'cachecore;help' {
             [CompletionResult]::new('invalidate', 'invalidate', [CompletionResultType]::ParameterValue, 'Invalidate one dep: record its new hash, then delete every entry tagged with it')
             [CompletionResult]::new('invalidate-many', 'invalidate-many', [CompletionResultType]::ParameterValue, 'Invalidate many deps from a file, stdin or a list, with bounded concurrency')
@@ -593,6 +722,8 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that this Redis is safe for Cachecore and how healthy its dep sets are')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Fill a Redis with a realistic synthetic data set to try every command on')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try cachecore on a private, throwaway Redis filled with the demo data set')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the HTTP invalidation API (for webhooks) on this Redis')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -664,6 +795,24 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             break
         }
         'cachecore;help;sandbox' {
+            break
+        }
+        'cachecore;help;serve' {
+            break
+        }
+        'cachecore;help;token' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a token and print it once (only its SHA-256 is stored)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'Every token: name, scopes, created, last used (never the secret)')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke a token: every replica refuses it from the next request on')
+            break
+        }
+        'cachecore;help;token;create' {
+            break
+        }
+        'cachecore;help;token;list' {
+            break
+        }
+        'cachecore;help;token;revoke' {
             break
         }
         'cachecore;help;help' {

@@ -50,6 +50,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
             cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
+            cand serve 'Serve the HTTP invalidation API (for webhooks) on this Redis'
+            cand token 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cachecore;invalidate'= {
@@ -542,6 +544,123 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'cachecore;serve'= {
+            cand --listen 'Address to listen on (host:port; port 0 picks a free one, logged at start)'
+            cand --listen-cert 'Serve HTTPS with this PEM certificate chain (with --listen-key). Distinct from --tls-cert, which is the client certificate for Redis'
+            cand --listen-key 'The PEM private key of --listen-cert'
+            cand --drain-budget 'How long POST /v1/invalidate waits for the drain before answering 202 with a job URL (the drain then goes on in the background)'
+            cand --rate-limit 'Requests per second each token may make on this replica (a token bucket holding one second''s worth); more are answered 429'
+            cand --batch-size 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command'
+            cand --rate 'At most N keys deleted per second (a throttle for a busy production Redis)'
+            cand --pipeline 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)'
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cachecore;token'= {
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a token and print it once (only its SHA-256 is stored)'
+            cand list 'Every token: name, scopes, created, last used (never the secret)'
+            cand revoke 'Revoke a token: every replica refuses it from the next request on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cachecore;token;create'= {
+            cand --scope 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy'
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cachecore;token;list'= {
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cachecore;token;revoke'= {
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cachecore;token;help'= {
+            cand create 'Create a token and print it once (only its SHA-256 is stored)'
+            cand list 'Every token: name, scopes, created, last used (never the secret)'
+            cand revoke 'Revoke a token: every replica refuses it from the next request on'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cachecore;token;help;create'= {
+        }
+        &'cachecore;token;help;list'= {
+        }
+        &'cachecore;token;help;revoke'= {
+        }
+        &'cachecore;token;help;help'= {
+        }
         &'cachecore;help'= {
             cand invalidate 'Invalidate one dep: record its new hash, then delete every entry tagged with it'
             cand invalidate-many 'Invalidate many deps from a file, stdin or a list, with bounded concurrency'
@@ -557,6 +676,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
             cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
+            cand serve 'Serve the HTTP invalidation API (for webhooks) on this Redis'
+            cand token 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cachecore;help;invalidate'= {
@@ -607,6 +728,19 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;help;demo'= {
         }
         &'cachecore;help;sandbox'= {
+        }
+        &'cachecore;help;serve'= {
+        }
+        &'cachecore;help;token'= {
+            cand create 'Create a token and print it once (only its SHA-256 is stored)'
+            cand list 'Every token: name, scopes, created, last used (never the secret)'
+            cand revoke 'Revoke a token: every replica refuses it from the next request on'
+        }
+        &'cachecore;help;token;create'= {
+        }
+        &'cachecore;help;token;list'= {
+        }
+        &'cachecore;help;token;revoke'= {
         }
         &'cachecore;help;help'= {
         }

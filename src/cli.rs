@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::EXIT_STATUS_HELP;
 
+mod serve;
+pub use serve::{ServeArgs, TokenCommand, TokenCreateArgs, TokenNameArg};
+
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 
 /// Administer the Cachecore LLM response cache in Redis: inspect and invalidate the
@@ -44,6 +47,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "CACHECORE_REDIS_PASSWORD",
         "password, used when --password-file is not given",
+    ),
+    (
+        "CACHECORE_LISTEN",
+        "serve: address to listen on, used when --listen is not given",
     ),
 ];
 
@@ -494,6 +501,20 @@ pub enum Command {
     /// status is COMMAND's. Never connects to another Redis: connection flags and
     /// variables are not passed on, and COMMAND may not give any.
     Sandbox(SandboxArgs),
+
+    /// Serve the HTTP invalidation API (for webhooks) on this Redis.
+    ///
+    /// The same engine and guarantees as `invalidate`: the new hash is recorded before any
+    /// answer, drains that outlive the request finish in the background, and an
+    /// interrupted drain is finished by the next start of any replica (or a CLI run).
+    /// Stateless: tokens, jobs and unfinished runs live in Redis, so any number of
+    /// replicas may run behind a load balancer.
+    #[command(after_long_help = serve::SERVE_API_HELP)]
+    Serve(ServeArgs),
+
+    /// Create, list and revoke the HTTP API's tokens (stored hashed in Redis).
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,12 @@ impl Interrupt {
         flag
     }
 
+    /// Sets the flag by hand: `serve` stops its drains at shutdown with a flag of its own
+    /// (its signals end the server gracefully instead).
+    pub fn set(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
     pub fn is_set(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }

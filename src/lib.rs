@@ -27,6 +27,7 @@ pub mod output;
 pub mod pace;
 pub mod printable;
 pub mod redact;
+pub mod service;
 pub mod slot;
 pub mod store;
 
@@ -42,8 +43,9 @@ use error::Exit;
 pub async fn run(cli: cli::Cli) -> Exit {
     // The sandbox handles its own signals: it must pass them on to the command it runs
     // and always remove its server, so the exit-at-once on a second signal is not for it.
+    // `serve` handles its signals itself: the first one shuts it down gracefully (exit 0).
     let interrupt = match cli.command {
-        cli::Command::Sandbox(_) => interrupt::Interrupt::default(),
+        cli::Command::Sandbox(_) | cli::Command::Serve(_) => interrupt::Interrupt::default(),
         _ => interrupt::Interrupt::install(),
     };
     match commands::run(cli, interrupt).await {

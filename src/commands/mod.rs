@@ -11,7 +11,14 @@ mod invalidate_many;
 mod key;
 mod policy;
 mod sandbox;
+mod serve;
 mod tag;
+mod token;
+
+// What the HTTP API (issue 14) shares with the commands: the `deps inspect` document and
+// the version rules of `policy roll`.
+pub(crate) use deps::inspect::document_for as inspect_document;
+pub(crate) use policy::{next_version, shown_version, used_before};
 
 use std::io::{IsTerminal, Write};
 
@@ -182,6 +189,8 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Man(args) => crate::docs::install_man(args.install_dir.as_deref(), &ctx.out),
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
+        Command::Serve(args) => serve::run(&ctx, args).await,
+        Command::Token(cmd) => token::run(&ctx, cmd).await,
         Command::Completions(args) => {
             use std::io::Write as _;
             std::io::stdout().write_all(&crate::docs::completion(args.shell))?;

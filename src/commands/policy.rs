@@ -155,7 +155,7 @@ struct RollDoc {
 /// the current one, "1" (current from the start), any recorded in `history`, or, for a
 /// namespace rolled before the history was kept, a number lower than the current one.
 /// Entries written at such a version would be fresh again.
-fn next_version(
+pub(crate) fn next_version(
     ns: &Namespace,
     current: &str,
     to: Option<&str>,
@@ -196,7 +196,7 @@ fn next_version(
 }
 
 /// The refusal of a version that was current before, listing the versions used.
-fn used_before(ns: &Namespace, version: &str, history: &[String]) -> anyhow::Error {
+pub(crate) fn used_before(ns: &Namespace, version: &str, history: &[String]) -> anyhow::Error {
     const SHOWN: usize = 20;
     let mut used: Vec<&str> = history.iter().map(String::as_str).collect();
     used.push(DEFAULT_POLICY_VERSION);
@@ -219,7 +219,7 @@ fn used_before(ns: &Namespace, version: &str, history: &[String]) -> anyhow::Err
 }
 
 /// A policy value for messages: the stored text, or how an absent record reads.
-fn shown_version(v: Option<&str>) -> String {
+pub(crate) fn shown_version(v: Option<&str>) -> String {
     v.map_or_else(
         || format!("{DEFAULT_POLICY_VERSION:?} (never rolled)"),
         |v| format!("{:?}", printable_str(v)),

@@ -146,12 +146,15 @@ pub async fn judge_keys(store: &mut Store, keys: Vec<Vec<u8>>) -> Result<Vec<Jud
         .zip(&probes)
         .map(|(k, p)| member_deps(k, p))
         .collect();
-    let ids = deps
+    // Collected before the await: an iterator of closures held across it makes the
+    // future not provably Send, which the HTTP API's handlers need.
+    let ids: Vec<&str> = deps
         .iter()
         .filter_map(|d| d.as_ref().ok())
         .flatten()
-        .map(|d| d.id.as_str());
-    let current = current_hashes(store, ids).await?;
+        .map(|d| d.id.as_str())
+        .collect();
+    let current = current_hashes(store, ids.iter().copied()).await?;
     let judged = entries
         .into_iter()
         .zip(probes)

@@ -10,6 +10,8 @@ mod entries;
 mod invalidate;
 mod prune;
 mod scripts;
+// The HTTP API's tokens (issue 14).
+mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,7 @@ pub use invalidate::{
 };
 pub use prune::PrunePage;
 use scripts::Script;
+pub use tokens::{StoredToken, TokenKeys};
 
 use crate::error::redis_failure;
 use crate::printable::printable;

@@ -20,6 +20,7 @@ mod policy;
 mod races;
 mod sandbox;
 mod scripts;
+mod serve;
 mod tag;
 mod terminal;
 mod tls;

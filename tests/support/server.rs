@@ -251,6 +251,16 @@ pub struct TlsFiles {
 }
 
 impl TlsFiles {
+    /// A fresh CA with server (127.0.0.1, localhost) and client certificates, for a TLS
+    /// server of our own (`cachecore serve --listen-cert`).
+    pub fn new() -> TlsFiles {
+        let dir = tempfile::Builder::new()
+            .prefix("cc-tls")
+            .tempdir()
+            .expect("temp dir");
+        TlsFiles::generate(dir)
+    }
+
     fn generate(dir: TempDir) -> TlsFiles {
         let files = TlsFiles { dir };
         let d = files.dir.path();

@@ -175,6 +175,34 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     })
 }
 
+/// The `deps inspect --json` document of one dep, for `GET /v1/deps/{dep_id}` of the HTTP
+/// API: the same counts, read the same way.
+pub(crate) async fn document_for(
+    store: &mut Store,
+    ctx: &Context,
+    dep: &DepId,
+) -> Result<serde_json::Value> {
+    let args = InspectArgs {
+        dep_ids: Vec::new(),
+        input: crate::cli::DepFileArgs {
+            file: None,
+            format: crate::depfile::Format::Auto,
+            max_lines: crate::depfile::DEFAULT_MAX_LINES,
+        },
+        keys: false,
+        expect_hash: None,
+        batch_size: 1000,
+    };
+    let stats = inspect_one(store, ctx, dep, None, &args).await?;
+    Ok(serde_json::to_value(Document {
+        version: JSON_VERSION,
+        command: "deps inspect",
+        deps: std::slice::from_ref(&stats),
+        ok: None,
+        interrupted: ctx.interrupt.is_set(),
+    })?)
+}
+
 async fn inspect_one(
     store: &mut Store,
     ctx: &Context,

@@ -1,0 +1,113 @@
+//! The flags of `cachecore serve` and `cachecore token` (issue 14), beside the other clap
+//! definitions. Doc comments are the help text, man pages and completions.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use super::{DeletePace, parse_duration};
+
+/// The API as `cachecore serve --help` shows it (the README has it with examples).
+pub const SERVE_API_HELP: &str = "\
+Endpoints (JSON in and out; every document carries \"version\": 1):
+  POST /v1/invalidate                     {\"dep_id\", \"new_hash\", \"if_hash\"?, \"soft\"?, \"reason\"?}
+                                          200 the `invalidate --json` result when the drain ends
+                                          within --drain-budget; else 202 with a job URL (the new
+                                          hash is recorded before either answer)
+  POST /v1/invalidate_many                {\"dep_ids\": [...], \"new_hash\"?, \"reason\"?}: one result
+                                          per dep (dep_id, ok, error)
+  POST /v1/namespaces/{ns}/policy/roll    {\"to\"?}: the rules of `policy roll`
+  GET  /v1/deps/{dep_id}                  the `deps inspect --json` document
+  GET  /v1/jobs/{id}                      a 202's drain: draining or done (read from Redis)
+  GET  /healthz                           200 while the process runs
+  GET  /readyz                            200 when Redis answers PING, else 503
+  GET  /metrics                           Prometheus text format
+
+Authentication: Authorization: Bearer <token from `cachecore token create`>, on every
+/v1/ route. A token may only touch deps its scopes match (dep-id globs with * and ?) and
+roll the policies of its policy:NS scopes.
+
+Errors (a JSON body {\"version\", \"error\", \"field\"?, \"message\"}; nothing is changed):
+  400  malformed body, unknown field, or invalid dep id or hash (\"field\" names it)
+  401  missing or unknown token          403  dep or namespace outside the token's scopes
+  404  no such route or job               409  if_hash refused, or a refused policy roll
+  413  body over 1 MiB                    429  over --rate-limit (Retry-After given)
+  503  Redis unreachable
+
+Logs: one JSON line per request on stderr (route, status, dep, duration_ms, token name;
+never a token). SIGTERM or Ctrl-C: stop accepting, finish in-flight requests, exit 0;
+drains still running are left to the next start of any replica, which finishes them.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (host:port; port 0 picks a free one, logged at start).
+    #[arg(
+        long,
+        env = "CACHECORE_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: String,
+
+    /// Serve HTTPS with this PEM certificate chain (with --listen-key). Distinct from
+    /// --tls-cert, which is the client certificate for Redis.
+    #[arg(long, value_name = "PATH", requires = "listen_key")]
+    pub listen_cert: Option<PathBuf>,
+
+    /// The PEM private key of --listen-cert.
+    #[arg(long, value_name = "PATH", requires = "listen_cert")]
+    pub listen_key: Option<PathBuf>,
+
+    /// How long POST /v1/invalidate waits for the drain before answering 202 with a job
+    /// URL (the drain then goes on in the background).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub drain_budget: Duration,
+
+    /// Requests per second each token may make on this replica (a token bucket holding
+    /// one second's worth); more are answered 429.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+
+    #[command(flatten)]
+    pub pace: DeletePace,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its SHA-256 is stored).
+    Create(TokenCreateArgs),
+    /// Every token: name, scopes, created, last used (never the secret).
+    List,
+    /// Revoke a token: every replica refuses it from the next request on.
+    Revoke(TokenNameArg),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    #[command(flatten)]
+    pub name: TokenNameArg,
+
+    /// What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`,
+    /// `user:?42`; `*` and `?` only) allows invalidating and reading matching deps;
+    /// `policy:NS` (or a glob like `policy:*`) allows rolling that namespace's policy.
+    #[arg(long = "scope", value_name = "PATTERN", required = true)]
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenNameArg {
+    /// The token's name (1-64 of A-Z a-z 0-9 _ . -), shown in logs and the audit trail.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_help_lines_fit_a_terminal() {
+        for line in super::SERVE_API_HELP.lines() {
+            assert!(line.chars().count() <= 100, "{line}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! `cachecore token create | list | revoke`: the HTTP API's tokens.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::TokenCommand;
+use crate::error::{Exit, refused};
+use crate::output::{print_document, print_table, table};
+use crate::service::serve::tokens::{self, Scope, parse_scopes};
+
+#[derive(Serialize)]
+struct Created<'a> {
+    name: &'a str,
+    scopes: Vec<String>,
+    token: &'a str,
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    scopes: Vec<String>,
+    created_ms: u64,
+    /// Absent when never used.
+    last_used_ms: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct Listed {
+    tokens: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Revoked<'a> {
+    name: &'a str,
+    revoked: bool,
+}
+
+pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
+    match cmd {
+        TokenCommand::Create(args) => {
+            // Every input is checked before Redis is touched.
+            tokens::validate_name(&args.name.name)?;
+            let scopes = args
+                .scopes
+                .iter()
+                .map(|s| Scope::parse(s))
+                .collect::<Result<Vec<_>>>()?;
+            let mut store = ctx.store().await?;
+            let token = tokens::create(&mut store, &args.name.name, &scopes).await?;
+            let mut record = ctx.audit_record("token create");
+            record.deps = scopes.iter().map(Scope::text).collect::<Vec<_>>().join(",");
+            record.new_hash = format!("token:{}", args.name.name);
+            ctx.audit(&mut store, &[record]).await;
+            if ctx.out.json {
+                print_document(
+                    "token create",
+                    &Created {
+                        name: &args.name.name,
+                        scopes: scopes.iter().map(Scope::text).collect(),
+                        token: &token,
+                    },
+                )?;
+            } else {
+                // The only place the secret is ever written: stdout, once.
+                crate::output::write_stdout(format!("{token}\n").as_bytes())?;
+                ctx.out.note(&format!(
+                    "cachecore: note: token {} created; it is shown only now (only its SHA-256 is stored): keep it in your webhook's secret store",
+                    args.name.name
+                ));
+            }
+            Ok(Exit::Success)
+        }
+        TokenCommand::List => {
+            let mut store = ctx.store().await?;
+            let rows: Vec<Row> = tokens::list(&mut store)
+                .await?
+                .into_iter()
+                .map(|t| Row {
+                    scopes: parse_scopes(&t.scopes).iter().map(Scope::text).collect(),
+                    name: t.name,
+                    created_ms: t.created_ms,
+                    last_used_ms: (t.last_used_ms > 0).then_some(t.last_used_ms),
+                })
+                .collect();
+            if ctx.out.json {
+                print_document("token list", &Listed { tokens: rows })?;
+            } else {
+                let mut t = table(&["name", "scopes", "created", "last used"]);
+                for r in &rows {
+                    t.add_row(vec![
+                        r.name.clone(),
+                        r.scopes.join(" "),
+                        time_text(Some(r.created_ms)),
+                        time_text(r.last_used_ms),
+                    ]);
+                }
+                print_table(&t)?;
+            }
+            Ok(Exit::Success)
+        }
+        TokenCommand::Revoke(args) => {
+            tokens::validate_name(&args.name)?;
+            let mut store = ctx.store().await?;
+            if !tokens::revoke(&mut store, &args.name).await? {
+                return Err(refused(format!(
+                    "there is no token named {}; nothing was changed (`cachecore token list` shows them)",
+                    args.name
+                )));
+            }
+            let mut record = ctx.audit_record("token revoke");
+            record.old_hash = format!("token:{}", args.name);
+            ctx.audit(&mut store, &[record]).await;
+            if ctx.out.json {
+                print_document(
+                    "token revoke",
+                    &Revoked {
+                        name: &args.name,
+                        revoked: true,
+                    },
+                )?;
+            } else {
+                crate::outln!(
+                    "revoked token {}: every server refuses it from its next request on",
+                    args.name
+                );
+            }
+            Ok(Exit::Success)
+        }
+    }
+}
+
+/// A unix-ms time as UTC text (`never` for none).
+fn time_text(ms: Option<u64>) -> String {
+    match ms {
+        Some(ms) if ms > 0 => humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms),
+        )
+        .to_string(),
+        _ => "never".to_string(),
+    }
+}

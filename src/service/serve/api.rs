@@ -1,0 +1,248 @@
+//! The API's answers: JSON documents, errors with a precise status and the field at
+//! fault, and reading a bounded JSON body. Every error is decided before anything is
+//! written, except 409 (a compare-and-set the engine refused, changing nothing) and 503.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Exit, exit_for, is_connection_error, one_line};
+use crate::output::JSON_VERSION;
+
+/// Bodies above this are refused with 413 before they are read whole.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// What the request log records beside the route: set by handlers on their response.
+#[derive(Debug, Clone, Default)]
+pub struct LogFields {
+    pub token: Option<String>,
+    pub dep: Option<String>,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// A stable machine word: `invalid_body`, `invalid_field`, `unauthorized`, ...
+    pub code: &'static str,
+    pub field: Option<String>,
+    pub message: String,
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            field: None,
+            message: crate::error::scrub(&message.into()),
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400 for `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_field", message).field(field)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "redis_unavailable",
+            message,
+        )
+    }
+
+    /// An engine or store failure: bad input (400, for `field`), a refusal (409), Redis
+    /// out of reach (503), anything else 500. Messages are scrubbed of credentials.
+    pub fn from_failure(err: &anyhow::Error, field: &str) -> ApiError {
+        let text = one_line(err);
+        if is_connection_error(err) {
+            return ApiError::unavailable(text);
+        }
+        match exit_for(err) {
+            Exit::Usage => ApiError::invalid(field, text),
+            Exit::Negative => ApiError::new(StatusCode::CONFLICT, "refused", text),
+            _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "redis_error", text),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    version: u32,
+    status: u16,
+    error: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let doc = ErrorDoc {
+            version: JSON_VERSION,
+            status: self.status.as_u16(),
+            error: self.code,
+            field: self.field.as_deref(),
+            message: &self.message,
+        };
+        let mut resp = json_response(self.status, &doc);
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"cachecore\""),
+            );
+        }
+        if let Some(secs) = self.retry_after_secs {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp.extensions_mut().insert(LogFields {
+            error: Some(self.code),
+            ..LogFields::default()
+        });
+        resp
+    }
+}
+
+pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    let mut body = serde_json::to_vec(value).expect("API documents serialize");
+    body.push(b'\n');
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// `{"version": 1, "command": ..., <value's fields>}`, the CLI's `--json` document.
+pub fn document<T: Serialize>(status: StatusCode, command: &str, value: &T) -> Response {
+    #[derive(Serialize)]
+    struct Doc<'a, T> {
+        version: u32,
+        command: &'a str,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    json_response(
+        status,
+        &Doc {
+            version: JSON_VERSION,
+            command,
+            body: value,
+        },
+    )
+}
+
+/// Reads the body whole, refusing more than [`BODY_LIMIT`] bytes (by the declared length
+/// first, so an oversized upload is refused without reading it).
+pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is over the limit of {BODY_LIMIT} bytes; nothing was changed"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => Ok(bytes.to_vec()),
+        Err(e) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                Err(too_large())
+            } else {
+                Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    format!("could not read the request body: {e}"),
+                ))
+            }
+        }
+    }
+}
+
+/// Parses a JSON body into `T`, naming the field at fault. The Content-Type is not
+/// checked: the documented `curl -d` sends its form type with a JSON body.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let value = parsed.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." {
+            // Missing and unknown fields are reported at the object itself: the name is
+            // in the message, between backticks.
+            let msg = inner.to_string();
+            msg.split('`').nth(1).map(str::to_string)
+        } else {
+            Some(path)
+        };
+        let err = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("the body is not the expected JSON: {inner}; nothing was changed"),
+        );
+        match field {
+            Some(f) if !inner.is_syntax() && !inner.is_eof() => err.field(f),
+            _ => err,
+        }
+    })?;
+    de.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("the body has more than one JSON value: {e}; nothing was changed"),
+        )
+    })?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        dep_id: String,
+        soft: Option<bool>,
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let field = |text: &str| parse_json::<Body>(text.as_bytes()).unwrap_err().field;
+        assert_eq!(field(r#"{}"#).as_deref(), Some("dep_id"));
+        assert_eq!(field(r#"{"dep_id": 5}"#).as_deref(), Some("dep_id"));
+        assert_eq!(
+            field(r#"{"dep_id": "a", "soft": "yes"}"#).as_deref(),
+            Some("soft")
+        );
+        assert_eq!(
+            field(r#"{"dep_id": "a", "new_has": "x"}"#).as_deref(),
+            Some("new_has")
+        );
+        assert_eq!(field(r#"{"dep_id": "#), None);
+        assert_eq!(field(r#"{"dep_id": "a"} {}"#), None);
+        assert!(parse_json::<Body>(br#"{"dep_id": "a"}"#).is_ok());
+    }
+}

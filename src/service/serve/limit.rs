@@ -1,0 +1,71 @@
+//! The per-token rate limit: a token bucket per token name, in this process. Each
+//! replica limits on its own, so N replicas allow up to N times the rate; that is
+//! acceptable for its purpose (keeping a runaway webhook from flooding Redis), and it
+//! keeps every request free of a second Redis round trip and of shared state.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    per_second: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimiter {
+    /// `per_second` requests per second per token, with a burst of one second's worth.
+    pub fn new(per_second: u32) -> RateLimiter {
+        RateLimiter {
+            per_second: f64::from(per_second.max(1)),
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Takes one request from `name`'s bucket, or says how long until one is available.
+    pub fn admit(&self, name: &str, now: Instant) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().expect("limiter poisoned");
+        let capacity = self.per_second;
+        let b = buckets.entry(name.to_string()).or_insert(Bucket {
+            tokens: capacity,
+            at: now,
+        });
+        let refill = now.saturating_duration_since(b.at).as_secs_f64() * self.per_second;
+        b.tokens = (b.tokens + refill).min(capacity);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - b.tokens) / self.per_second))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_of_one_second_then_the_rate() {
+        let l = RateLimiter::new(10);
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            assert!(l.admit("a", t0).is_ok());
+        }
+        let wait = l.admit("a", t0).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(100));
+        // Another token has its own bucket.
+        assert!(l.admit("b", t0).is_ok());
+        // A tenth of a second later, one more.
+        let t1 = t0 + Duration::from_millis(100);
+        assert!(l.admit("a", t1).is_ok());
+        assert!(l.admit("a", t1).is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! `cachecore serve`: the HTTP invalidation API (issue 14), self-hosted, so webhooks can
+//! invalidate. The same engine as the CLI (`crate::invalidation`) behind axum.
+//!
+//! - [`handlers`]: one function per endpoint; [`api`]: answers, errors, bodies.
+//! - [`tokens`]: API tokens and scopes (hashed in Redis, shared by every replica).
+//! - [`jobs`]: drains that outlive their request, and finishing unfinished runs at start.
+//! - [`metrics`], [`limit`], [`state`] (connection, log), [`tls`], [`policy`].
+//!
+//! Stateless by design: a replica keeps nothing that another needs. Tokens are read from
+//! Redis on every request; a job is the dep's record of unfinished runs; rate limits and
+//! metrics are per process, as their consumers expect.
+
+mod api;
+mod handlers;
+mod jobs;
+mod limit;
+mod metrics;
+mod policy;
+mod state;
+mod tls;
+pub mod tokens;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::error::{Exit, invalid};
+use crate::interrupt::Interrupt;
+use crate::store::ConnectOptions;
+use api::{ApiError, LogFields};
+pub use state::DrainSettings;
+use state::{App, log};
+
+/// Everything `serve` needs, resolved from its flags.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub drains: DrainSettings,
+    pub rate_limit: u32,
+}
+
+/// How long shutdown waits for background drains to stop at a batch boundary.
+const DRAIN_STOP_WAIT: Duration = Duration::from_secs(30);
+
+/// Serves until SIGTERM or Ctrl-C, then stops accepting, lets in-flight requests finish,
+/// stops background drains between two batches (their runs stay in Redis for the next
+/// start) and returns success.
+pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
+    let tls = match &settings.tls {
+        Some((cert, key)) => Some(tls::server_config(cert, key)?),
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| invalid(format!("cannot listen on {}: {e}", settings.listen)))?;
+    let addr = listener.local_addr()?;
+    let stop = Interrupt::default();
+    let app = Arc::new(App::new(
+        connect,
+        settings.drains.clone(),
+        settings.rate_limit,
+        stop.clone(),
+    ));
+    let shutdown = shutdown_signal(Signals::register()?, stop);
+    let redis_ok = app.redis.store().await.is_ok();
+    log(
+        "listening",
+        serde_json::json!({
+            "addr": addr.to_string(),
+            "tls": tls.is_some(),
+            "redis": if redis_ok { "ready" } else { "unreachable" },
+            "version": env!("CARGO_PKG_VERSION"),
+        }),
+    );
+    tokio::spawn(jobs::resume_unfinished(app.clone()));
+    let router = router(app.clone());
+    match tls {
+        None => {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await?
+        }
+        Some(config) => {
+            axum::serve(tls::TlsListener::new(listener, config)?, router)
+                .with_graceful_shutdown(shutdown)
+                .await?
+        }
+    }
+    let deadline = Instant::now() + DRAIN_STOP_WAIT;
+    while app.metrics.drains_in_progress() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    log(
+        "stopped",
+        serde_json::json!({"drains_left_running": app.metrics.drains_in_progress()}),
+    );
+    Ok(Exit::Success)
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/invalidate", post(handlers::invalidate))
+        .route("/v1/invalidate_many", post(handlers::invalidate_many))
+        .route(
+            "/v1/namespaces/{ns}/policy/roll",
+            post(handlers::policy_roll),
+        )
+        // A dep id may hold `/`: the rest of the path is the id (percent-decoded).
+        .route("/v1/deps/{*dep_id}", get(handlers::dep))
+        .route("/v1/jobs/{id}", get(handlers::job))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .route("/metrics", get(handlers::metrics))
+        .fallback(handlers::not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the server failed on this request (a bug: please report it)",
+                )
+                .into_response()
+            },
+        ))
+        .with_state(app)
+}
+
+/// Counts and logs every request: one JSON line on stderr with the route template (never
+/// the raw path, which may hold anything), status, dep, duration and token name.
+async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let resp = next.run(req).await;
+    let took = started.elapsed();
+    let status = resp.status().as_u16();
+    app.metrics.request(&route, &method, status, took);
+    let fields = resp
+        .extensions()
+        .get::<LogFields>()
+        .cloned()
+        .unwrap_or_default();
+    log(
+        "request",
+        serde_json::json!({
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": (took.as_secs_f64() * 1e6).round() / 1e3,
+            "token": fields.token,
+            "dep": fields.dep,
+            "error": fields.error,
+        }),
+    );
+    resp
+}
+
+/// SIGTERM and SIGINT, registered at once: from the call on, neither can end the
+/// process before the server has decided how to stop.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The next one, by name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// Resolves at the first SIGTERM or Ctrl-C, and sets `stop` so drains end at a batch
+/// boundary. A second signal exits at once (130), as the CLI does.
+async fn shutdown_signal(mut signals: Signals, stop: Interrupt) {
+    let name = signals.next().await;
+    log(
+        "shutting_down",
+        serde_json::json!({"signal": name, "note": "no new connections; in-flight requests finish; drains stop at a batch boundary and are finished by the next start"}),
+    );
+    stop.set();
+    tokio::spawn(async move {
+        signals.next().await;
+        log("exiting_now", serde_json::json!({"why": "a second signal"}));
+        std::process::exit(Exit::Interrupted.code());
+    });
+}

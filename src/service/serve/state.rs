@@ -1,0 +1,136 @@
+//! What every request shares: the Redis connection (re-established after a failure),
+//! settings, metrics, the rate limiter, and the structured log. Nothing here is needed
+//! for correctness across replicas: tokens, jobs and unfinished runs live in Redis.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use super::api::ApiError;
+use super::limit::RateLimiter;
+use super::metrics::Metrics;
+use crate::error::is_connection_error;
+use crate::interrupt::Interrupt;
+use crate::pace::Pacer;
+use crate::store::{ConnectOptions, Store};
+
+/// How a drain runs (the `invalidate` pace flags).
+#[derive(Debug, Clone)]
+pub struct DrainSettings {
+    pub budget: Duration,
+    pub batch_size: usize,
+    pub pipeline_depth: usize,
+    /// `--rate`: shared by every drain of this process.
+    pub pacer: Pacer,
+}
+
+pub struct App {
+    pub redis: Redis,
+    pub drains: DrainSettings,
+    pub metrics: Metrics,
+    pub limiter: RateLimiter,
+    /// Set at shutdown: drains stop between two batches, their runs left in Redis for the
+    /// next start of any replica.
+    pub stop: Interrupt,
+    /// When this process last wrote each token's last use (at most once a second).
+    touched: Mutex<HashMap<String, Instant>>,
+}
+
+impl App {
+    pub fn new(
+        connect: ConnectOptions,
+        drains: DrainSettings,
+        rate_limit: u32,
+        stop: Interrupt,
+    ) -> App {
+        App {
+            redis: Redis {
+                options: connect,
+                current: tokio::sync::Mutex::new(None),
+            },
+            drains,
+            metrics: Metrics::default(),
+            limiter: RateLimiter::new(rate_limit),
+            stop,
+            touched: Mutex::default(),
+        }
+    }
+
+    /// Whether `name`'s last use is due to be written again (then it counts as written).
+    pub fn touch_due(&self, name: &str) -> bool {
+        let now = Instant::now();
+        let mut touched = self.touched.lock().expect("touch map poisoned");
+        match touched.get(name) {
+            Some(at) if now.duration_since(*at) < Duration::from_secs(1) => false,
+            _ => {
+                touched.insert(name.to_string(), now);
+                true
+            }
+        }
+    }
+}
+
+/// The shared connection. A request takes a clone (cheap: one multiplexed socket); after
+/// a connection failure the next request dials again, so the service recovers from a
+/// Redis restart by itself.
+pub struct Redis {
+    options: ConnectOptions,
+    current: tokio::sync::Mutex<Option<Store>>,
+}
+
+impl Redis {
+    pub async fn store(&self) -> Result<Store, ApiError> {
+        let mut current = self.current.lock().await;
+        if let Some(store) = current.as_ref() {
+            return Ok(store.clone());
+        }
+        match Store::connect(&self.options).await {
+            Ok(store) => {
+                *current = Some(store.clone());
+                Ok(store)
+            }
+            Err(e) => Err(ApiError::unavailable(crate::error::one_line(&e))),
+        }
+    }
+
+    pub fn options(&self) -> &ConnectOptions {
+        &self.options
+    }
+
+    /// Called with every failure: a broken connection is dropped, to be dialled again.
+    pub async fn failed(&self, err: &anyhow::Error) {
+        if is_connection_error(err) {
+            self.reset().await;
+        }
+    }
+
+    /// Drops the connection whatever the error: the next request dials again.
+    pub async fn reset(&self) {
+        *self.current.lock().await = None;
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Writes one JSON line to stderr: `{"ts_ms": ..., "event": ..., <fields>}`. Values are
+/// ours or escaped by JSON; no token ever reaches this function (only token names).
+pub fn log(event: &str, fields: Value) {
+    let mut line = Map::new();
+    line.insert("ts_ms".into(), now_ms().into());
+    line.insert("event".into(), event.into());
+    if let Value::Object(fields) = fields {
+        line.extend(fields.into_iter().filter(|(_, v)| !v.is_null()));
+    }
+    let mut text = serde_json::to_vec(&Value::Object(line)).expect("a log line serializes");
+    text.push(b'\n');
+    // One write per line, so lines of concurrent requests never interleave.
+    let _ = std::io::stderr().lock().write_all(&text);
+}

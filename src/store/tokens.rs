@@ -1,0 +1,190 @@
+//! The Redis side of the HTTP API's tokens (`cachecore token`, `cachecore serve`): a few
+//! small keys under `cc:token:`, all with one hash tag so that every step that touches
+//! several of them is one atomic script, on a single node or a cluster alike. Key names
+//! come from [`crate::service::serve::tokens`]; this file only sends the commands.
+
+use anyhow::{Context as _, Result};
+
+use super::{READ, Repeat, Store};
+use crate::output::printable;
+
+/// One token as stored: never the secret, only its SHA-256.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredToken {
+    pub name: String,
+    /// The JSON array of scopes, as written.
+    pub scopes: String,
+    pub created_ms: u64,
+    /// 0 when never used.
+    pub last_used_ms: u64,
+}
+
+/// The keys one token occupies.
+#[derive(Debug, Clone)]
+pub struct TokenKeys {
+    /// HASH {sha256, scopes, created_ms, last_used_ms}, by name.
+    pub by_name: String,
+    /// HASH {name, scopes}, by the SHA-256 of the secret: what a request looks up.
+    pub by_hash: String,
+    /// SET of every token name, for `token list` without a SCAN.
+    pub names: String,
+}
+
+// Creates a token unless the name is taken: the name record, the lookup record and the
+// name list change together or not at all.
+// KEYS: by name, by hash, names. ARGV: name, sha256 hex, scopes JSON, created ms.
+const CREATE_LUA: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'sha256', ARGV[2], 'scopes', ARGV[3], 'created_ms', ARGV[4], 'last_used_ms', 0)
+redis.call('HSET', KEYS[2], 'name', ARGV[1], 'scopes', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+"#;
+
+// Revokes a token if its name record still holds the hash read before (a concurrent
+// revoke and re-create under the same name keeps the new token). Both records go in one
+// step, so a request either finds the whole token or nothing.
+// KEYS: by name, by hash, names. ARGV: name, sha256 hex.
+const REVOKE_LUA: &str = r#"
+if redis.call('HGET', KEYS[1], 'sha256') ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1
+"#;
+
+// Stamps the last use, only on a token that still exists: a request that was verified
+// just before a revocation must not bring the name record back.
+const TOUCH_LUA: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'last_used_ms', ARGV[1])
+return 1
+"#;
+
+fn eval(script: &str, keys: &[&str], args: &[&str]) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(script).arg(keys.len());
+    for k in keys {
+        cmd.arg(*k);
+    }
+    for a in args {
+        cmd.arg(*a);
+    }
+    cmd
+}
+
+impl Store {
+    /// Stores a new token; false (nothing written) when the name is taken.
+    pub async fn token_create(
+        &mut self,
+        keys: &TokenKeys,
+        name: &str,
+        sha256: &str,
+        scopes: &str,
+        created_ms: u64,
+    ) -> Result<bool> {
+        let cmd = eval(
+            CREATE_LUA,
+            &[&keys.by_name, &keys.by_hash, &keys.names],
+            &[name, sha256, scopes, &created_ms.to_string()],
+        );
+        // A create that ran once would find its own name and report it taken.
+        let created: i64 = self
+            .send_one(cmd, Repeat::Never, &format!("creating token {name}"))
+            .await?;
+        Ok(created == 1)
+    }
+
+    /// The token whose secret hashes to `by_hash`: (name, scopes JSON), one round trip.
+    pub async fn token_lookup(&mut self, by_hash: &str) -> Result<Option<(String, String)>> {
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(by_hash).arg("name").arg("scopes");
+        let (name, scopes): (Option<String>, Option<String>) =
+            self.send_one(cmd, READ, "looking up a token").await?;
+        Ok(name.zip(scopes))
+    }
+
+    /// The SHA-256 recorded for the token `name`, if it exists.
+    pub async fn token_sha256(&mut self, by_name: &str) -> Result<Option<String>> {
+        let mut cmd = redis::cmd("HGET");
+        cmd.arg(by_name).arg("sha256");
+        self.send_one(
+            cmd,
+            READ,
+            &format!("reading {}", printable(by_name.as_bytes())),
+        )
+        .await
+    }
+
+    /// Deletes a token if it still has the hash `sha256`; false if it did not.
+    pub async fn token_revoke(
+        &mut self,
+        keys: &TokenKeys,
+        name: &str,
+        sha256: &str,
+    ) -> Result<bool> {
+        let cmd = eval(
+            REVOKE_LUA,
+            &[&keys.by_name, &keys.by_hash, &keys.names],
+            &[name, sha256],
+        );
+        let revoked: i64 = self
+            .send_one(
+                cmd,
+                Repeat::Safe("a second revoke finds nothing to delete and changes nothing"),
+                &format!("revoking token {name}"),
+            )
+            .await?;
+        Ok(revoked == 1)
+    }
+
+    /// Records when a token was last used (if it still exists).
+    pub async fn token_touch(&mut self, by_name: &str, now_ms: u64) -> Result<()> {
+        let cmd = eval(TOUCH_LUA, &[by_name], &[&now_ms.to_string()]);
+        let _: i64 = self
+            .send_one(
+                cmd,
+                Repeat::Safe("writing the same time twice changes nothing"),
+                "recording a token's last use",
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Every token, sorted by name (two round trips: the names, then their records).
+    pub async fn token_list(
+        &mut self,
+        names_key: &str,
+        by_name: impl Fn(&str) -> String,
+    ) -> Result<Vec<StoredToken>> {
+        let mut cmd = redis::cmd("SMEMBERS");
+        cmd.arg(names_key);
+        let mut names: Vec<String> = self.send_one(cmd, READ, "listing tokens").await?;
+        names.sort();
+        let rows = self
+            .per_item(
+                "reading tokens",
+                READ,
+                &names,
+                |pipe, name| {
+                    pipe.cmd("HMGET")
+                        .arg(by_name(name))
+                        .arg("scopes")
+                        .arg("created_ms")
+                        .arg("last_used_ms");
+                },
+                |name, replies| {
+                    let reply = replies.next().expect("one reply").context("HMGET")?;
+                    let (scopes, created, used): (Option<String>, Option<u64>, Option<u64>) =
+                        redis::from_redis_value(reply)?;
+                    Ok(StoredToken {
+                        name: name.clone(),
+                        scopes: scopes.unwrap_or_else(|| "[]".into()),
+                        created_ms: created.unwrap_or(0),
+                        last_used_ms: used.unwrap_or(0),
+                    })
+                },
+            )
+            .await?;
+        rows.into_iter().collect()
+    }
+}
