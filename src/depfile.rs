@@ -73,124 +73,212 @@ pub fn parse(input: &[u8], format: Format) -> Result<Vec<Item>, Vec<BadLine>> {
         .map_err(|r| r.bad.into_iter().chain(r.stopped).collect())
 }
 
-/// [`parse`] over a reader, bounded: a line over [`MAX_LINE_BYTES`] or more than
-/// `max_lines` lines stops the reading at once (the rest is never read). A leading UTF-8
-/// byte-order mark is not part of the first line.
-pub fn parse_reader(
-    mut input: impl BufRead,
+/// One significant line of an input, as [`Lines`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// A valid line (duplicates are not judged here).
+    Item(Item),
+    /// A line that breaks a rule; reading goes on, so every bad line is reported.
+    Bad(BadLine),
+    /// Reading stopped here (a line too long, past `max_lines`, a read error): the rest
+    /// of the input is never read.
+    Stop(BadLine),
+}
+
+/// Reads an input line by line, bounded: a line over [`MAX_LINE_BYTES`] or more than
+/// `max_lines` lines stops the reading at once. A leading UTF-8 byte-order mark is not
+/// part of the first line. Blank lines and `#` comments are skipped; `Auto` is resolved
+/// by the first significant line (see [`Lines::format`]). Memory is one line.
+pub struct Lines<R> {
+    input: R,
     format: Format,
     max_lines: u64,
-) -> Result<Vec<Item>, Rejected> {
-    let mut format = format;
-    let mut items: Vec<Item> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut rejected = Rejected {
-        bad: Vec::new(),
-        bad_count: 0,
-        stopped: None,
-    };
-    let reject = |rejected: &mut Rejected, line: usize, reason: String| {
-        rejected.bad_count += 1;
-        if rejected.bad.len() < MAX_BAD_LINES_KEPT {
-            rejected.bad.push(BadLine { line, reason });
+    buf: Vec<u8>,
+    line: usize,
+    done: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub fn new(input: R, format: Format, max_lines: u64) -> Lines<R> {
+        Lines {
+            input,
+            format,
+            max_lines,
+            buf: Vec::new(),
+            line: 0,
+            done: false,
         }
-    };
-    let mut buf = Vec::new();
-    let mut line = 0usize;
-    loop {
-        buf.clear();
-        let read = (&mut input)
-            .take(MAX_LINE_BYTES as u64 + 2)
-            .read_until(b'\n', &mut buf);
-        line += 1;
-        match read {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                rejected.stopped = Some(BadLine {
-                    line,
-                    reason: format!("cannot be read: {e}"),
-                });
-                break;
+    }
+
+    /// The format in force: `Auto` until the first significant line decides it.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// How many lines were read so far.
+    pub fn lines_read(&self) -> usize {
+        self.line
+    }
+
+    fn stop(&mut self, reason: String) -> Option<Line> {
+        self.done = true;
+        Some(Line::Stop(BadLine {
+            line: self.line,
+            reason,
+        }))
+    }
+}
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = Line;
+
+    fn next(&mut self) -> Option<Line> {
+        while !self.done {
+            self.buf.clear();
+            let read = (&mut self.input)
+                .take(MAX_LINE_BYTES as u64 + 2)
+                .read_until(b'\n', &mut self.buf);
+            self.line += 1;
+            match read {
+                Ok(0) => {
+                    self.done = true;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => return self.stop(format!("cannot be read: {e}")),
             }
-        }
-        if line as u64 > max_lines {
-            rejected.stopped = Some(BadLine {
-                line,
-                reason: format!(
-                    "is past --max-lines {max_lines}; split the input or raise the limit"
-                ),
-            });
-            break;
-        }
-        let mut raw: &[u8] = &buf;
-        if line == 1 {
-            raw = raw.strip_prefix(BOM).unwrap_or(raw);
-        }
-        let ended = raw.ends_with(b"\n");
-        raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.len() > MAX_LINE_BYTES || (!ended && buf.len() > MAX_LINE_BYTES) {
-            rejected.stopped = Some(BadLine {
-                line,
-                reason: format!(
+            if self.line as u64 > self.max_lines {
+                let max = self.max_lines;
+                return self.stop(format!(
+                    "is past --max-lines {max}; split the input or raise the limit"
+                ));
+            }
+            let mut raw: &[u8] = &self.buf;
+            if self.line == 1 {
+                raw = raw.strip_prefix(BOM).unwrap_or(raw);
+            }
+            let ended = raw.ends_with(b"\n");
+            raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+            raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.len() > MAX_LINE_BYTES || (!ended && self.buf.len() > MAX_LINE_BYTES) {
+                return self.stop(format!(
                     "is longer than {MAX_LINE_BYTES} bytes (a dep id is at most 512); is this the right file?"
-                ),
-            });
-            break;
-        }
-        if !significant(raw) {
-            continue;
-        }
-        if format == Format::Auto {
-            format = if raw.trim_ascii().starts_with(b"{") {
-                Format::Jsonl
-            } else {
-                Format::Plain
-            };
-        }
-        let parsed = std::str::from_utf8(raw)
-            .map_err(|_| "is not valid UTF-8".to_string())
-            .and_then(|text| match format {
-                Format::Jsonl => parse_json_line(text.trim()),
-                _ => parse_plain_line(text.trim()),
-            });
-        let (dep, new_hash, if_hash) = match parsed {
-            Ok(v) => v,
-            Err(reason) => {
-                reject(&mut rejected, line, reason);
+                ));
+            }
+            if !significant(raw) {
                 continue;
             }
-        };
-        match seen.get(dep.as_str()) {
-            None => {
-                seen.insert(dep.as_str().to_string(), items.len());
-                items.push(Item {
+            if self.format == Format::Auto {
+                self.format = if raw.trim_ascii().starts_with(b"{") {
+                    Format::Jsonl
+                } else {
+                    Format::Plain
+                };
+            }
+            let parsed = std::str::from_utf8(raw)
+                .map_err(|_| "is not valid UTF-8".to_string())
+                .and_then(|text| match self.format {
+                    Format::Jsonl => parse_json_line(text.trim()),
+                    _ => parse_plain_line(text.trim()),
+                });
+            let line = self.line;
+            return Some(match parsed {
+                Ok((dep, new_hash, if_hash)) => Line::Item(Item {
                     dep,
                     new_hash,
                     if_hash,
                     line,
-                });
+                }),
+                Err(reason) => Line::Bad(BadLine { line, reason }),
+            });
+        }
+        None
+    }
+}
+
+impl Rejected {
+    fn new() -> Rejected {
+        Rejected {
+            bad: Vec::new(),
+            bad_count: 0,
+            stopped: None,
+        }
+    }
+
+    /// Counts a bad line, keeping the first ones for the report.
+    pub fn reject(&mut self, bad: BadLine) {
+        self.bad_count += 1;
+        if self.bad.len() < MAX_BAD_LINES_KEPT {
+            self.bad.push(bad);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bad_count == 0 && self.stopped.is_none()
+    }
+}
+
+impl Default for Rejected {
+    fn default() -> Rejected {
+        Rejected::new()
+    }
+}
+
+/// Why a later line naming an earlier line's dep is refused, if it is: the same dep with
+/// another `new_hash` or `if_hash` (the same line twice is a harmless duplicate).
+pub fn conflict(first_line: usize, same_new_hash: bool, same_if_hash: bool) -> Option<String> {
+    if same_new_hash && same_if_hash {
+        return None;
+    }
+    Some(format!(
+        "names a dep already given on line {first_line} with a different {}",
+        if same_new_hash { "if_hash" } else { "new_hash" }
+    ))
+}
+
+/// [`parse`] over a reader, bounded (see [`Lines`]), holding the items in memory: for
+/// small inputs and tests. `invalidate-many` streams instead (`commands::input`).
+pub fn parse_reader(
+    input: impl BufRead,
+    format: Format,
+    max_lines: u64,
+) -> Result<Vec<Item>, Rejected> {
+    let mut items: Vec<Item> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut rejected = Rejected::new();
+    for line in Lines::new(input, format, max_lines) {
+        let item = match line {
+            Line::Item(item) => item,
+            Line::Bad(bad) => {
+                rejected.reject(bad);
+                continue;
+            }
+            Line::Stop(bad) => {
+                rejected.stopped = Some(bad);
+                break;
+            }
+        };
+        match seen.get(item.dep.as_str()) {
+            None => {
+                seen.insert(item.dep.as_str().to_string(), items.len());
+                items.push(item);
             }
             Some(&i) => {
                 let first = &items[i];
-                if first.new_hash != new_hash || first.if_hash != if_hash {
-                    let reason = format!(
-                        "dep {:?} was already given on line {} with a different {}",
-                        dep.as_str(),
-                        first.line,
-                        if first.new_hash != new_hash {
-                            "new_hash"
-                        } else {
-                            "if_hash"
-                        }
-                    );
-                    reject(&mut rejected, line, reason);
+                if let Some(reason) = conflict(
+                    first.line,
+                    first.new_hash == item.new_hash,
+                    first.if_hash == item.if_hash,
+                ) {
+                    rejected.reject(BadLine {
+                        line: item.line,
+                        reason,
+                    });
                 }
             }
         }
     }
-    if rejected.bad_count == 0 && rejected.stopped.is_none() {
+    if rejected.is_empty() {
         Ok(items)
     } else {
         Err(rejected)

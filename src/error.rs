@@ -70,6 +70,8 @@ pub enum Failure {
     Refused(String),
     #[error("{0}")]
     Redis(String),
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl Failure {
@@ -78,6 +80,7 @@ impl Failure {
             Failure::Invalid(_) => Exit::Usage,
             Failure::Refused(_) => Exit::Negative,
             Failure::Redis(_) => Exit::Redis,
+            Failure::Failed(_) => Exit::Failed,
         }
     }
 }
@@ -89,6 +92,11 @@ pub fn invalid(msg: impl Into<String>) -> anyhow::Error {
 
 pub fn refused(msg: impl Into<String>) -> anyhow::Error {
     Failure::Refused(msg.into()).into()
+}
+
+/// A failure that is neither bad input, a refusal nor Redis's (exit 4).
+pub fn failed(msg: impl Into<String>) -> anyhow::Error {
+    Failure::Failed(msg.into()).into()
 }
 
 pub fn redis_failure(msg: impl Into<String>) -> anyhow::Error {

@@ -51,7 +51,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     if let Some(h) = &args.new_hash {
         validate_hash(h)?;
     }
-    let items = super::input::read_items(
+    let mut input = super::input::DepStream::open(
         &args.input,
         args.dep_ids.as_deref().unwrap_or_default(),
         "nothing was invalidated",
@@ -59,20 +59,20 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     let mut store = ctx.store().await?;
     let asks = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
     if args.max_keys.is_some() || asks {
-        let members = count_members(&mut store, &items).await?;
+        let members = count_members(&mut store, input.items()?).await?;
         if let Some(max) = args.max_keys
             && members > max
         {
             return Err(refused(format!(
                 "refused: the {} dep sets hold {members} members in all, more than --max-keys {max}; nothing was changed",
-                items.len()
+                input.count
             )));
         }
         ctx.confirm(
             args.yes,
             &format!(
                 "invalidate {} deps ({members} tracked entries) on {}?",
-                items.len(),
+                input.count,
                 store.endpoint()
             ),
         )?;
@@ -80,7 +80,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     // Time spent at the prompt is not the command's.
     let started = Instant::now();
 
-    let deps = items.len() as u64;
+    let deps = input.count;
     let bar = ctx.out.progress(Some(deps), "invalidating", "deps");
     if !ctx.out.json {
         bar.suspend(|| {
@@ -99,7 +99,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         wave: args.wave as usize,
         concurrency: args.concurrency as usize,
     };
-    let plans = items.into_iter().map(|item| plan_for(item, &args, &pacer));
+    let mut items = input.items()?;
+    let plans = items.by_ref().map(|item| plan_for(item, &args, &pacer));
     let mut audit_store = store.clone();
     let totals = waves::run(&store, plans, schedule, &ctx.interrupt, async |wave: Wave<'_>| {
         // One audit record per dep, appended for the whole wave in one round trip. After a
@@ -146,6 +147,9 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
     ctx.out.line(&summary)?;
+    if let Some(e) = items.error {
+        return Err(crate::error::failed(e));
+    }
 
     Ok(if summary.interrupted {
         ctx.out.note(&rerun_advice("interrupted"));
@@ -185,13 +189,24 @@ fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
     }
 }
 
-async fn count_members(store: &mut Store, items: &[Item]) -> Result<u64> {
+/// The members of every dep set of the input, 1,000 SCARDs a round trip.
+async fn count_members(store: &mut Store, mut items: super::input::Items<'_>) -> Result<u64> {
     let mut total = 0;
-    for chunk in items.chunks(1000) {
-        let keys: Vec<String> = chunk.iter().map(|i| i.dep.keys_key()).collect();
+    loop {
+        let keys: Vec<String> = items
+            .by_ref()
+            .take(1000)
+            .map(|i| i.dep.keys_key())
+            .collect();
+        if keys.is_empty() {
+            break;
+        }
         total += store.scards(&keys).await?.iter().sum::<u64>();
     }
-    Ok(total)
+    match items.error {
+        Some(e) => Err(crate::error::failed(e)),
+        None => Ok(total),
+    }
 }
 
 fn print_result(ctx: &Context, dep: &str, result: &Result<Report>) -> Result<()> {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::bookkeeping::{is_pending_key_of, registry_key};
 use crate::cli::InspectArgs;
 use crate::commands::Context;
-use crate::commands::input::read_items;
+use crate::commands::input::DepStream;
 use crate::engine::verdict::{Judged, Verdict, judge_keys};
 use crate::error::Exit;
 use crate::layout::{DepId, Tier, validate_hash};
@@ -127,11 +127,12 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     if let Some(h) = &args.expect_hash {
         validate_hash(h)?;
     }
-    let items = read_items(&args.input, &args.dep_ids, "nothing was checked")?;
+    let mut input = DepStream::open(&args.input, &args.dep_ids, "nothing was checked")?;
     let mut store = ctx.store().await?;
-    let mut all = Vec::with_capacity(items.len());
+    let mut all = Vec::new();
     let mut interrupted = false;
-    for item in &items {
+    let mut items = input.items()?;
+    for item in items.by_ref() {
         let expected = item.new_hash.clone().or_else(|| args.expect_hash.clone());
         let stats = inspect_one(&mut store, ctx, &item.dep, expected, &args).await?;
         if args.keys && ctx.out.json {
@@ -159,7 +160,10 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     } else {
         print_summary(&all)?;
     }
-    if items.is_empty() {
+    if let Some(e) = items.error {
+        return Err(crate::error::failed(e));
+    }
+    if all.is_empty() && !interrupted {
         ctx.out
             .note("cachecore: note: the input names no deps; nothing was checked");
     }
