@@ -405,6 +405,35 @@ def bench_many(server, deps, per, repeat):
     return rows
 
 
+def bench_tiny(server, deps, repeat):
+    """invalidate-many of `deps` deps that have no entries (issue 13): the cost per dep is
+    round trips and bookkeeping, and the input's size must not show in memory."""
+    snap = f"tiny-{deps}.rdb"
+    server.load(["many", "0", "0"], snap)
+    url = f"redis://127.0.0.1:{server.port}"
+    dep_file = os.path.join(server.dir, "tiny.txt")
+    with open(dep_file, "w") as f:
+        f.writelines(f"doc:{d}\n" for d in range(deps))
+    lua_cmd = piped_script(server, "lua_bound.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
+    cmds = {
+        "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
+        "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
+                                       "--new-hash", "v2", "--quiet", "--yes"], False),
+    }
+    runs = {}
+    for _ in range(repeat):
+        for name, (cmd, shell) in cmds.items():
+            runs.setdefault(name, []).append(measure(server, snap, cmd, None, shell))
+    rows = []
+    lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
+    for name in runs:
+        summarise(rows, name, runs[name], lua)
+    print_table(f"tiny: invalidate-many of {deps:,} deps without entries", rows)
+    os.remove(os.path.join(server.dir, snap))
+    return rows
+
+
 def bench_prune(server, sets, per, repeat):
     snap = "prune.rdb"
     server.load(["prune", str(sets), str(per)], snap)
@@ -488,7 +517,7 @@ def bench_cluster(single, n, repeat):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["one-big", "scaling", "many", "prune", "rate", "cluster"], action="append")
+    ap.add_argument("--only", choices=["one-big", "scaling", "many", "tiny", "prune", "rate", "cluster"], action="append")
     ap.add_argument("--entries", type=int, default=1_000_000, help="one-big size")
     ap.add_argument("--bound-only", action="store_true",
                     help="for quick iterations: run cachecore and the Lua bound only (no redis-py, no redis-cli)")
@@ -500,7 +529,7 @@ def main():
     for tool in ("redis-server", "redis-cli", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is needed")
-    only = set(args.only or ["one-big", "scaling", "many", "prune", "rate", "cluster"])
+    only = set(args.only or ["one-big", "scaling", "many", "tiny", "prune", "rate", "cluster"])
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}; "
           f"repeat {args.repeat}, medians")
     server = Server()
@@ -516,6 +545,9 @@ def main():
                               f"scaling: one-big with {n:,} entries")
         if "many" in only:
             bench_many(server, 100_000, 10, args.repeat)
+        if "tiny" in only:
+            for deps in (100_000, 1_000_000):
+                bench_tiny(server, deps, args.repeat)
         if "prune" in only:
             bench_prune(server, 10_000, 100, args.repeat)
         if "rate" in only:

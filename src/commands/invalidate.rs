@@ -15,20 +15,27 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
     let plan = plan(args)?;
     let mut store = ctx.store().await?;
     let out = ctx.out;
+    // The engine makes the bars it needs; they are cleared here, before the report.
+    let bars = std::cell::RefCell::new(Vec::new());
     let report = invalidate(
         &mut store,
         &plan,
         |total| {
-            out.progress(
+            let bar = out.progress(
                 Some(total),
                 &format!("invalidating {}", printable_str(plan.dep.as_str())),
                 "members",
-            )
+            );
+            bars.borrow_mut().push(bar.clone());
+            bar
         },
         &ctx.interrupt,
     )
-    .await
-    .map_err(|e| {
+    .await;
+    for bar in bars.into_inner() {
+        bar.finish_and_clear();
+    }
+    let report = report.map_err(|e| {
         // A refusal or bad input changed nothing: its text says what to do. Anything else
         // may have stopped half-way, and the finishing command is exact.
         if crate::error::is_refusal_or_invalid(&e) || plan.dry_run {

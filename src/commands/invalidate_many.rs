@@ -81,9 +81,19 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     let started = Instant::now();
 
     let deps = input.count;
+    // Two lines on a terminal: deps done, and member keys as they go (a wave with one big
+    // dep would otherwise sit still while its entries are deleted).
     let bar = ctx.out.progress(Some(deps), "invalidating", "deps");
+    let keys = ctx.out.progress(None, "deleting", "keys");
+    let multi = indicatif::MultiProgress::with_draw_target(if bar.is_hidden() {
+        indicatif::ProgressDrawTarget::hidden()
+    } else {
+        indicatif::ProgressDrawTarget::stderr()
+    });
+    let bar = multi.add(bar);
+    let keys = multi.add(keys);
     if !ctx.out.json {
-        bar.suspend(|| {
+        multi.suspend(|| {
             crate::output::print_line(&format!(
                 "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
                 "status", "dep", "old -> new hash", "L1", "L2", "gone"
@@ -102,7 +112,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     let mut items = input.items()?;
     let plans = items.by_ref().map(|item| plan_for(item, &args, &pacer));
     let mut audit_store = store.clone();
-    let totals = waves::run(&store, plans, schedule, &ctx.interrupt, async |wave: Wave<'_>| {
+    let totals = waves::run(&store, plans, schedule, &keys, &ctx.interrupt, async |wave: Wave<'_>| {
         // One audit record per dep, appended for the whole wave in one round trip. After a
         // lost connection the append would only wait out another timeout: say so instead.
         let records: Vec<_> = wave
@@ -123,7 +133,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
             ctx.audit(&mut audit_store, &records).await;
         }
         for (plan, result) in wave.plans.iter().zip(wave.results) {
-            bar.suspend(|| print_result(ctx, plan.dep.as_str(), result))?;
+            multi.suspend(|| print_result(ctx, plan.dep.as_str(), result))?;
             bar.inc(1);
         }
         bar.set_message(format!(
@@ -134,6 +144,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     })
     .await?;
     bar.finish_and_clear();
+    keys.finish_and_clear();
     let summary = Summary {
         deps,
         succeeded: totals.succeeded,

@@ -141,7 +141,7 @@ pub(super) async fn stepwise_wave(
             )));
         }
     }
-    bar.finish_and_clear();
+    // The bar is the caller's (it may span waves): the caller finishes it.
     if store.reconnects() != reconnects_at_start {
         verify_hashes_survived(store, &mut jobs).await?;
     }
@@ -290,7 +290,6 @@ async fn survey_job(
         )
         .await?;
     }
-    bar.finish_and_clear();
     job.report.interrupted = interrupt.is_set();
     Ok(())
 }

@@ -52,7 +52,8 @@ pub struct Wave<'a> {
     pub totals: &'a Totals,
 }
 
-/// Invalidates every plan, `schedule.wave` at a time with up to `schedule.concurrency`
+/// Invalidates every plan, `schedule.wave` at a time (each batch of member keys counts on
+/// `keys`) with up to `schedule.concurrency`
 /// waves in flight, and hands each wave to `on_wave` as it completes (no new wave starts
 /// meanwhile). Stops starting waves on an interrupt or a lost connection. The outer
 /// error is `on_wave`'s, or a task that panicked.
@@ -60,6 +61,7 @@ pub async fn run(
     store: &Store,
     plans: impl Iterator<Item = Plan>,
     schedule: Schedule,
+    keys: &ProgressBar,
     interrupt: &Interrupt,
     mut on_wave: impl AsyncFnMut(Wave<'_>) -> Result<()>,
 ) -> Result<Totals> {
@@ -75,9 +77,11 @@ pub async fn run(
             }
             let mut store = store.clone();
             let interrupt = interrupt.clone();
+            let keys = keys.clone();
             running.spawn(async move {
+                // Every wave counts on the one bar: it moves with each batch of keys.
                 let results =
-                    invalidate_wave(&mut store, &wave, |_| ProgressBar::hidden(), &interrupt).await;
+                    invalidate_wave(&mut store, &wave, |_| keys.clone(), &interrupt).await;
                 (wave, results)
             });
         }

@@ -120,3 +120,57 @@ fn color_follows_the_flag_and_no_color() {
     assert!(tty("").contains(BOLD), "auto on a terminal colors");
     assert!(!tty("1").contains(BOLD), "NO_COLOR on a terminal");
 }
+
+/// `invalidate-many` shows keys as they go, not only finished deps: three deps whose
+/// entries take seconds to delete move the keys line long before any dep is done.
+#[test]
+fn invalidate_many_progress_counts_keys_as_they_go() {
+    let server = RedisServer::start();
+    for (i, dep) in ["doc:a", "doc:b", "doc:c"].iter().enumerate() {
+        fixture::write_many(
+            &mut server.conn(),
+            i as u64 * 20_000,
+            20_000,
+            &[with(dep, "v1")],
+            None,
+            Some(600),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deps.txt");
+    std::fs::write(&file, "doc:a\ndoc:b\ndoc:c\n").unwrap();
+    let line = format!(
+        "{} --redis-url {} invalidate-many --file {} --new-hash v2 --rate 30000 --yes",
+        env!("CARGO_BIN_EXE_cachecore"),
+        server.url,
+        file.display()
+    );
+    let out = Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .output()
+        .expect("util-linux `script` runs");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{tty}");
+    // While 0 of 3 deps are done, the keys line already counts thousands.
+    let moving = tty
+        .split(['\r', '\n'])
+        .filter(|l| l.contains("deleting") && l.contains("keys"))
+        .filter_map(|l| {
+            let digits: String = l
+                .split("deleting")
+                .nth(1)?
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(|c| c.is_ascii_digit() || *c == ',')
+                .filter(char::is_ascii_digit)
+                .collect();
+            digits.parse::<u64>().ok()
+        })
+        .filter(|&n| n >= 1000)
+        .count();
+    assert!(
+        moving >= 3,
+        "the keys line moved only {moving} times: {tty:?}"
+    );
+}
