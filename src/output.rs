@@ -175,19 +175,26 @@ impl Output {
 }
 
 /// A command's one JSON document: `{"version": 1, "command": ..., <value's fields>}`.
-pub fn print_document<T: Serialize>(command: &str, value: &T) -> anyhow::Result<()> {
-    #[derive(Serialize)]
-    struct Document<'a, T> {
-        version: u32,
-        command: &'a str,
-        #[serde(flatten)]
-        body: &'a T,
-    }
-    print_json(&Document {
+#[derive(Serialize)]
+pub struct Document<'a, T> {
+    version: u32,
+    command: &'a str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// `value` as the document of `command` (to print, or to answer over HTTP).
+pub fn document<'a, T: Serialize>(command: &'a str, value: &'a T) -> Document<'a, T> {
+    Document {
         version: JSON_VERSION,
         command,
         body: value,
-    })
+    }
+}
+
+/// Prints [`document`] on stdout.
+pub fn print_document<T: Serialize>(command: &str, value: &T) -> anyhow::Result<()> {
+    print_json(&document(command, value))
 }
 
 /// One record of a JSON Lines stream: `{"version": 1, "type": ..., <value's fields>}`.

@@ -18,7 +18,7 @@ use crate::error::{Exit, invalid, one_line};
 use crate::layout::{
     DepId, DepRecord, parse_entry_deps, parse_entry_key, validate_hash, write_deps,
 };
-use crate::output::{JSON_VERSION, print_json, print_json_line, print_table, printable, table};
+use crate::output::{Line, print_table, printable, table};
 use crate::store::{ScanPages, Store};
 
 /// Compare-and-set attempts per entry before giving up on one the proxy keeps rewriting.
@@ -35,9 +35,6 @@ enum Status {
 
 #[derive(Serialize)]
 struct KeyLine {
-    version: u32,
-    #[serde(rename = "type")]
-    kind: &'static str,
     key: String,
     status: Status,
     /// Deps added (tag) or removed (untag).
@@ -208,25 +205,55 @@ fn report(
         Status::Unchanged => summary.unchanged += 1,
         Status::Failed => summary.failed += 1,
     }
-    let line = KeyLine {
-        version: JSON_VERSION,
-        kind: "key",
+    ctx.out.line(&KeyLine {
         key: printable(key),
         status,
         deps,
         error,
-    };
-    if ctx.out.json {
-        return print_json(&line);
+    })
+}
+
+impl Line for KeyLine {
+    fn kind(&self) -> &'static str {
+        "key"
     }
-    let detail = line.error.clone().unwrap_or_else(|| line.deps.join(", "));
-    crate::outln!(
-        "{:<12} {}  {}",
-        format!("{status:?}").to_lowercase(),
-        line.key,
-        detail
-    );
-    Ok(())
+
+    fn render(&self) -> Result<()> {
+        let detail = self.error.clone().unwrap_or_else(|| self.deps.join(", "));
+        crate::outln!(
+            "{:<12} {}  {}",
+            format!("{:?}", self.status).to_lowercase(),
+            self.key,
+            detail
+        );
+        Ok(())
+    }
+}
+
+impl Line for Summary {
+    fn kind(&self) -> &'static str {
+        "summary"
+    }
+
+    fn render(&self) -> Result<()> {
+        let mut t = table(&[
+            "keys",
+            if self.dry_run {
+                "would change"
+            } else {
+                "changed"
+            },
+            "unchanged",
+            "failed",
+        ]);
+        t.add_row(vec![
+            crate::output::count(self.keys),
+            crate::output::count(self.changed),
+            crate::output::count(self.unchanged),
+            crate::output::count(self.failed),
+        ]);
+        print_table(&t)
+    }
 }
 
 async fn finish(
@@ -246,27 +273,7 @@ async fn finish(
         ]);
         ctx.audit(store, &[record]).await;
     }
-    if ctx.out.json {
-        print_json_line("summary", summary)?;
-    } else {
-        let mut t = table(&[
-            "keys",
-            if summary.dry_run {
-                "would change"
-            } else {
-                "changed"
-            },
-            "unchanged",
-            "failed",
-        ]);
-        t.add_row(vec![
-            crate::output::count(summary.keys),
-            crate::output::count(summary.changed),
-            crate::output::count(summary.unchanged),
-            crate::output::count(summary.failed),
-        ]);
-        print_table(&t)?;
-    }
+    ctx.out.line(summary)?;
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
     } else if summary.failed > 0 {

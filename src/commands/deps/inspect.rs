@@ -11,8 +11,8 @@ use crate::engine::verdict::{Judged, Verdict, judge_keys};
 use crate::error::Exit;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
-    JSON_VERSION, Output, opt_text, print_json, print_json_line, print_table, printable,
-    printable_str, table, ttl_text,
+    Line, Output, Report, opt_text, print_json_line, print_table, printable, printable_str, table,
+    ttl_text,
 };
 use crate::store::Store;
 
@@ -102,21 +102,19 @@ impl DepStats {
 
 #[derive(Serialize)]
 struct KeyLine<'a> {
-    version: u32,
-    #[serde(rename = "type")]
-    kind: &'static str,
     dep_id: &'a str,
     key: String,
     tier: Option<Tier>,
     ttl_ms: Option<i64>,
+    /// The table's TTL column (`gone`, `none`, `--` when not read).
+    #[serde(skip)]
+    pttl_ms: Option<i64>,
     #[serde(flatten)]
     verdict: &'a Verdict,
 }
 
 #[derive(Serialize)]
 struct Document<'a> {
-    version: u32,
-    command: &'static str,
     deps: &'a [DepStats],
     #[serde(skip_serializing_if = "Option::is_none")]
     ok: Option<bool>,
@@ -147,18 +145,13 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     let failures: Vec<String> = all.iter().filter_map(DepStats::gate_failure).collect();
     let gated = args.expect_hash.is_some() || all.iter().any(|s| s.expected_hash.is_some());
     let ok = gated.then_some(failures.is_empty());
-    if ctx.out.json {
-        if !args.keys {
-            print_json(&Document {
-                version: JSON_VERSION,
-                command: "deps inspect",
-                deps: &all,
-                ok,
-                interrupted,
-            })?;
-        }
-    } else {
-        print_summary(&all)?;
+    // With --keys and --json the per-dep lines were the output.
+    if !(args.keys && ctx.out.json) {
+        ctx.out.emit(&Document {
+            deps: &all,
+            ok,
+            interrupted,
+        })?;
     }
     if let Some(e) = items.error {
         return Err(crate::error::failed(e));
@@ -198,13 +191,15 @@ pub(crate) async fn document_for(
         batch_size: 1000,
     };
     let stats = inspect_one(store, ctx, dep, None, &args).await?;
-    Ok(serde_json::to_value(Document {
-        version: JSON_VERSION,
-        command: "deps inspect",
+    let doc = Document {
         deps: std::slice::from_ref(&stats),
         ok: None,
         interrupted: ctx.interrupt.is_set(),
-    })?)
+    };
+    Ok(serde_json::to_value(crate::output::document(
+        doc.command(),
+        &doc,
+    ))?)
 }
 
 async fn inspect_one(
@@ -257,27 +252,43 @@ async fn inspect_one(
 
 /// Rows are printed as they are judged, so listing a huge set needs no memory.
 fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
-    if out.json {
-        return print_json(&KeyLine {
-            version: JSON_VERSION,
-            kind: "key",
-            dep_id: dep.as_str(),
-            key: printable(&j.key),
-            tier: j.tier,
-            ttl_ms: j.pttl_ms.filter(|t| *t >= 0),
-            verdict: &j.verdict,
-        });
+    out.line(&KeyLine {
+        dep_id: dep.as_str(),
+        key: printable(&j.key),
+        tier: j.tier,
+        ttl_ms: j.pttl_ms.filter(|t| *t >= 0),
+        pttl_ms: j.pttl_ms,
+        verdict: &j.verdict,
+    })
+}
+
+impl Line for KeyLine<'_> {
+    fn kind(&self) -> &'static str {
+        "key"
     }
-    let tier = j.tier.map_or("--".to_string(), |t| t.to_string());
-    crate::outln!(
-        "{:<8} {:>10} {:<2} {}  {}",
-        j.verdict.name(),
-        j.pttl_ms.map_or_else(|| "--".to_string(), ttl_text),
-        tier,
-        printable(&j.key),
-        j.verdict.detail()
-    );
-    Ok(())
+
+    fn render(&self) -> Result<()> {
+        let tier = self.tier.map_or("--".to_string(), |t| t.to_string());
+        crate::outln!(
+            "{:<8} {:>10} {:<2} {}  {}",
+            self.verdict.name(),
+            self.pttl_ms.map_or_else(|| "--".to_string(), ttl_text),
+            tier,
+            self.key,
+            self.verdict.detail()
+        );
+        Ok(())
+    }
+}
+
+impl Report for Document<'_> {
+    fn command(&self) -> &'static str {
+        "deps inspect"
+    }
+
+    fn render(&self) -> Result<()> {
+        print_summary(self.deps)
+    }
 }
 
 fn print_summary(all: &[DepStats]) -> anyhow::Result<()> {
