@@ -1,0 +1,249 @@
+//! What derive cannot say about the command line: real examples per subcommand (for
+//! `--help` and the EXAMPLES of the man pages), and the connection flags hidden where
+//! they mean nothing.
+
+use super::Cli;
+
+/// Subcommands that never connect to Redis: the connection flags are hidden from their
+/// help, man pages and completions (still accepted, as global flags are everywhere).
+const OFFLINE: &[&str] = &["key", "completions", "man", "sandbox"];
+
+/// Real examples per subcommand, shown at the end of its `--help` and as the EXAMPLES
+/// section of its man page. The path is the subcommand's words.
+pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "invalidate",
+        &[
+            (
+                "cachecore invalidate doc:contract-123 --new-hash v2",
+                "record v2, then delete every entry tagged with the dep",
+            ),
+            (
+                "cachecore invalidate table:products --new-hash v3 --if-hash v2",
+                "compare-and-set: exit 1, nothing changed, unless the hash is v2",
+            ),
+            (
+                "cachecore invalidate table:products --dry-run",
+                "counts per tier and a sample of keys; writes nothing",
+            ),
+        ],
+    ),
+    (
+        "invalidate-many",
+        &[
+            (
+                "cachecore invalidate-many --file deps.txt --new-hash \"$GIT_SHA\" --json > results.jsonl",
+                "one dep id per line; one JSON line per dep, then a summary",
+            ),
+            (
+                "generate-changed-deps | cachecore invalidate-many --file - --yes",
+                "from stdin (validated whole before anything changes)",
+            ),
+            (
+                "cachecore invalidate-many --dep-ids doc:1,doc:2 --dry-run",
+                "what would go",
+            ),
+        ],
+    ),
+    (
+        "deps inspect",
+        &[
+            (
+                "cachecore deps inspect doc:contract-123",
+                "hash, members, L1/L2, fresh, stale, dangling",
+            ),
+            (
+                "cachecore deps inspect --file deps.txt --expect-hash \"$GIT_SHA\"",
+                "the CI gate: exit 1 unless every dep is at the hash, finished and clean",
+            ),
+            (
+                "cachecore deps inspect doc:contract-123 --keys --json | head",
+                "every member with its TTL and verdict, streamed",
+            ),
+        ],
+    ),
+    (
+        "deps list",
+        &[
+            ("cachecore deps list --top 20", "the 20 largest dep sets"),
+            (
+                "cachecore deps list --pattern 'doc:*' --json",
+                "JSON Lines, one dep set a line",
+            ),
+        ],
+    ),
+    (
+        "deps prune",
+        &[
+            (
+                "cachecore deps prune --dry-run",
+                "members whose entry expired, sets that would empty",
+            ),
+            (
+                "cachecore deps prune --yes --quiet",
+                "nightly cron: remove them (every dep set: --yes off a terminal)",
+            ),
+            (
+                "cachecore deps prune --retire-after 8d --yes",
+                "also retire old unreferenced hash records",
+            ),
+        ],
+    ),
+    (
+        "entry",
+        &[(
+            "cachecore entry \"$(cachecore key -n shop request.json)\"",
+            "one entry's deps, recorded against current hash",
+        )],
+    ),
+    (
+        "policy show",
+        &[(
+            "cachecore policy show -n shop",
+            "the namespace's policy version",
+        )],
+    ),
+    (
+        "policy list",
+        &[(
+            "cachecore policy list",
+            "every namespace with its version and entry counts",
+        )],
+    ),
+    (
+        "policy roll",
+        &[
+            (
+                "cachecore policy roll -n shop",
+                "next version: every entry of shop is stale at once",
+            ),
+            (
+                "cachecore policy roll -n shop --to 2026-12 --purge --yes",
+                "a named version, and delete the stale entries",
+            ),
+        ],
+    ),
+    (
+        "policy purge",
+        &[(
+            "cachecore policy purge -n shop --yes",
+            "delete entries not at the current version",
+        )],
+    ),
+    (
+        "tag",
+        &[(
+            "cachecore tag cc:l1:shop:9f86d0... --dep doc:contract-123",
+            "add a dep to an entry and its dep set",
+        )],
+    ),
+    (
+        "untag",
+        &[(
+            "cachecore untag cc:l1:shop:9f86d0... --dep doc:contract-123",
+            "remove it again",
+        )],
+    ),
+    (
+        "key",
+        &[(
+            "cachecore key -n shop request.json",
+            "the L1 key of a request (canonical JSON fingerprint)",
+        )],
+    ),
+    (
+        "completions",
+        &[
+            (
+                "mkdir -p ~/.local/share/bash-completion/completions && cachecore completions bash > ~/.local/share/bash-completion/completions/cachecore",
+                "bash",
+            ),
+            (
+                "cachecore completions zsh > \"${fpath[1]}/_cachecore\"",
+                "zsh",
+            ),
+        ],
+    ),
+    (
+        "man",
+        &[(
+            "cachecore man --install-dir ~/.local/share/man/man1 && man cachecore-invalidate",
+            "install every man page (the directory is created)",
+        )],
+    ),
+    (
+        "audit",
+        &[
+            (
+                "cachecore audit --since 1d",
+                "who changed what in the last day",
+            ),
+            ("cachecore audit --json | jq .deps", "JSON Lines"),
+        ],
+    ),
+    (
+        "doctor",
+        &[(
+            "cachecore doctor --quiet || page-oncall",
+            "cron: exit 1 when something is wrong",
+        )],
+    ),
+    (
+        "demo",
+        &[(
+            "cachecore demo --entries 5000 --namespace demo",
+            "a synthetic data set to try every command on",
+        )],
+    ),
+];
+
+/// The examples of a subcommand as help text.
+pub fn examples_text(path: &str) -> Option<String> {
+    let (_, examples) = EXAMPLES.iter().find(|(p, _)| *p == path)?;
+    let lines: Vec<String> = examples
+        .iter()
+        .map(|(cmd, what)| format!("  {cmd}\n      {what}"))
+        .collect();
+    Some(format!("Examples:\n{}", lines.join("\n")))
+}
+
+/// The command line as parsed and documented: the derived definition plus what derive
+/// cannot say (examples, connection flags hidden where they mean nothing).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut root = Cli::command();
+    let connection: Vec<clap::Arg> = root
+        .get_arguments()
+        .filter(|a| a.get_help_heading() == Some("Connection"))
+        .cloned()
+        .collect();
+    let names: Vec<String> = root
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        root = root.mut_subcommand(&name, |mut sub| {
+            let inner: Vec<String> = sub
+                .get_subcommands()
+                .map(|s| s.get_name().to_string())
+                .collect();
+            for leaf in inner {
+                if let Some(text) = examples_text(&format!("{name} {leaf}")) {
+                    sub = sub.mut_subcommand(&leaf, |l| l.after_help(text));
+                }
+            }
+            if let Some(text) = examples_text(&name) {
+                sub = sub.after_help(text);
+            }
+            if OFFLINE.contains(&name.as_str()) {
+                // A local hidden copy stops clap from propagating the global one here.
+                for arg in &connection {
+                    sub = sub.arg(arg.clone().global(false).hide(true));
+                }
+            }
+            sub
+        });
+    }
+    root.build();
+    root
+}
