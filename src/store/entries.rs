@@ -124,29 +124,29 @@ impl Store {
     /// Per key: its remaining time to live in milliseconds (`-1` none, `-2` gone). One
     /// pipelined round trip.
     pub async fn pttl_each(&mut self, keys: &[Vec<u8>]) -> Result<Vec<i64>> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors();
-        for key in keys {
-            pipe.cmd("PTTL").arg(key);
-        }
-        self.send_each(&pipe, READ, || format!("PTTL of {} keys", keys.len()))
-            .await
+        self.read_each("PTTL", keys).await
     }
 
     /// Per key: does it exist. One pipelined round trip.
     pub async fn exists_each(&mut self, keys: &[Vec<u8>]) -> Result<Vec<bool>> {
+        self.read_each("EXISTS", keys).await
+    }
+
+    /// One single-key read command per key, one pipelined round trip.
+    async fn read_each<T: redis::FromRedisValue>(
+        &mut self,
+        command: &str,
+        keys: &[Vec<u8>],
+    ) -> Result<Vec<T>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for key in keys {
-            pipe.cmd("EXISTS").arg(key);
+            pipe.cmd(command).arg(key);
         }
-        self.send_each(&pipe, READ, || format!("EXISTS of {} keys", keys.len()))
+        self.send_each(&pipe, READ, || format!("{command} of {} keys", keys.len()))
             .await
     }
 
