@@ -30,6 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CACHECORE = os.path.join(ROOT, "target", "release", "cachecore")
+# Another build to compare in the same run (e.g. the last release), shown as its own row.
+CACHECORE_BEFORE = os.environ.get("CACHECORE_BEFORE")
 BOUND_ONLY = False  # --bound-only
 
 
@@ -331,6 +333,8 @@ def bench_one_big(server, n, repeat, tools, title):
                                              "cc:dep:keys:table:products", ",", "v2"], False),
         "cachecore invalidate": ([CACHECORE, "--redis-url", url, "invalidate", "table:products",
                                   "--new-hash", "v2", "--quiet"], False),
+        "cachecore before (CACHECORE_BEFORE)": ([CACHECORE_BEFORE or "", "--redis-url", url, "invalidate",
+                                                 "table:products", "--new-hash", "v2", "--quiet"], False),
         "redis-py SSCAN+UNLINK x1000": ([sys.executable, os.path.join(HERE, "baselines.py"), str(server.port),
                                          "one-big"], False),
         "redis-cli SMEMBERS | xargs UNLINK": (
@@ -340,7 +344,7 @@ def bench_one_big(server, n, repeat, tools, title):
             f"redis-cli -p {server.port} UNLINK cc:dep:keys:table:products >/dev/null", True),
     }
     for _ in range(repeat):
-        for name in filter(wanted, tools):
+        for name in filter(wanted, tools + (["cachecore before (CACHECORE_BEFORE)"] if CACHECORE_BEFORE else [])):
             cmd, shell = cmds[name]
             runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
     lua_name = "Lua bound (SET+SMEMBERS+UNLINK)"
