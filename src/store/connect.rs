@@ -191,7 +191,25 @@ pub enum Conn {
         conn: ClusterConnection,
         /// Primaries as (host, port), for commands that must visit each one (SCAN).
         primaries: Arc<Vec<(String, u16)>>,
+        /// Which primary serves each slot, as last read: deletion groups a batch's keys
+        /// by node with it (see `Store::unlink_tiers`). A slot that moved makes that
+        /// node's call fail, which falls back to per-key commands and reads this again.
+        slots: Arc<std::sync::RwLock<SlotMap>>,
     },
+}
+
+/// Slot ranges and the index (in `primaries`) of the node serving each.
+#[derive(Debug, Clone, Default)]
+pub struct SlotMap(Vec<(u16, u16, usize)>);
+
+impl SlotMap {
+    /// The node serving `slot`, if the map knows it.
+    pub fn node(&self, slot: u16) -> Option<usize> {
+        self.0
+            .iter()
+            .find(|(start, end, _)| (*start..=*end).contains(&slot))
+            .map(|(_, _, node)| *node)
+    }
 }
 
 impl ConnectionLike for Conn {
@@ -311,29 +329,81 @@ async fn cluster(
     }
     let client = builder.build()?;
     let mut conn = client.get_async_connection().await?;
-    let primaries = primaries(&mut conn).await?;
+    let (primaries, slots) = topology(&mut conn).await?;
     Ok(Conn::Cluster {
         conn,
         primaries: Arc::new(primaries),
+        slots: Arc::new(std::sync::RwLock::new(slots)),
     })
 }
 
-/// The primaries, from CLUSTER SLOTS (each slot range's first node is its primary).
-async fn primaries(conn: &mut ClusterConnection) -> redis::RedisResult<Vec<(String, u16)>> {
-    let ranges: Vec<Value> = redis::cmd("CLUSTER").arg("SLOTS").query_async(conn).await?;
-    let mut out: Vec<(String, u16)> = Vec::new();
-    for range in ranges {
-        let Value::Array(parts) = range else { continue };
-        let Some(Value::Array(node)) = parts.get(2) else {
-            continue;
-        };
-        let host: String = redis::from_redis_value(node[0].clone())?;
-        let port: u16 = redis::from_redis_value(node[1].clone())?;
-        if !out.contains(&(host.clone(), port)) {
-            out.push((host, port));
+/// Reads the slot map again (after a node's call failed because a slot moved). Node
+/// indexes refer to the primaries found at connect time; a primary that was not there
+/// then is left out, so its keys take the per-key path.
+pub(super) async fn refresh_slots(conn: &mut Conn) {
+    let Conn::Cluster {
+        conn,
+        primaries,
+        slots,
+    } = conn
+    else {
+        return;
+    };
+    if let Ok(ranges) = slot_ranges(conn).await {
+        let map = SlotMap(
+            ranges
+                .into_iter()
+                .filter_map(|(start, end, node)| {
+                    primaries
+                        .iter()
+                        .position(|p| *p == node)
+                        .map(|i| (start, end, i))
+                })
+                .collect(),
+        );
+        *slots.write().expect("slot map poisoned") = map;
+    }
+}
+
+type Node = (String, u16);
+
+/// The primaries and the slot map, from CLUSTER SLOTS (each range's first node is its
+/// primary).
+async fn topology(conn: &mut ClusterConnection) -> redis::RedisResult<(Vec<Node>, SlotMap)> {
+    let ranges = slot_ranges(conn).await?;
+    let mut primaries: Vec<Node> = Vec::new();
+    for (_, _, node) in &ranges {
+        if !primaries.contains(node) {
+            primaries.push(node.clone());
         }
     }
-    out.sort();
+    primaries.sort();
+    let map = ranges
+        .into_iter()
+        .map(|(start, end, node)| {
+            let i = primaries.iter().position(|p| *p == node).expect("listed");
+            (start, end, i)
+        })
+        .collect();
+    Ok((primaries, SlotMap(map)))
+}
+
+async fn slot_ranges(conn: &mut ClusterConnection) -> redis::RedisResult<Vec<(u16, u16, Node)>> {
+    let ranges: Vec<Value> = redis::cmd("CLUSTER").arg("SLOTS").query_async(conn).await?;
+    let mut out = Vec::new();
+    for range in ranges {
+        let Value::Array(parts) = range else { continue };
+        let (Some(start), Some(end), Some(Value::Array(node))) =
+            (parts.first(), parts.get(1), parts.get(2))
+        else {
+            continue;
+        };
+        let start: u16 = redis::from_redis_value(start.clone())?;
+        let end: u16 = redis::from_redis_value(end.clone())?;
+        let host: String = redis::from_redis_value(node[0].clone())?;
+        let port: u16 = redis::from_redis_value(node[1].clone())?;
+        out.push((start, end, (host, port)));
+    }
     Ok(out)
 }
 

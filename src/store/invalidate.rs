@@ -107,6 +107,9 @@ impl Store {
     /// UNLINKs a batch of L1 keys and a batch of L2 keys in one round trip, returning how
     /// many of each existed.
     pub async fn unlink_tiers(&mut self, l1: &[Vec<u8>], l2: &[Vec<u8>]) -> Result<(u64, u64)> {
+        if let Some(counts) = self.unlink_by_node(l1, l2).await? {
+            return Ok(counts);
+        }
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for keys in [l1, l2] {
@@ -140,6 +143,80 @@ impl Store {
             counts.next().unwrap_or(0)
         };
         Ok((d1, d2))
+    }
+
+    /// On a cluster: each tier's keys grouped by the node serving them, one script call
+    /// per group (a few round trips where one command per key would be a thousand).
+    /// `None` on a single node (or a slot the map does not know). A group whose call
+    /// failed because a slot moved deleted nothing (see `unlink_local.lua`): the slot map
+    /// is read again and that group is deleted key by key, so the counts stay exact.
+    async fn unlink_by_node(
+        &mut self,
+        l1: &[Vec<u8>],
+        l2: &[Vec<u8>],
+    ) -> Result<Option<(u64, u64)>> {
+        let Some(slots) = self.slot_map() else {
+            return Ok(None);
+        };
+        let mut groups: Vec<(usize, Vec<&[u8]>)> = Vec::new();
+        for (tier, keys) in [l1, l2].into_iter().enumerate() {
+            let mut by_node: std::collections::BTreeMap<usize, Vec<&[u8]>> = Default::default();
+            for key in keys {
+                let Some(node) = slots.node(crate::slot::key_slot(key)) else {
+                    return Ok(None);
+                };
+                by_node.entry(node).or_default().push(key);
+            }
+            groups.extend(by_node.into_values().map(|g| (tier, g)));
+        }
+        if groups.is_empty() {
+            return Ok(Some((0, 0)));
+        }
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for (_, keys) in &groups {
+            let call = scripts::UNLINK_LOCAL.call(&mut pipe, 1);
+            for key in keys {
+                call.arg(*key);
+            }
+        }
+        let replies = self
+            .send(
+                &pipe,
+                Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
+            )
+            .await
+            .with_context(|| format!("UNLINK of {} entries", l1.len() + l2.len()))?;
+        let mut counts = [0u64; 2];
+        let mut failed: Vec<&(usize, Vec<&[u8]>)> = Vec::new();
+        for (group, reply) in groups.iter().zip(replies) {
+            match reply.map(redis::from_redis_value::<u64>) {
+                Ok(Ok(n)) => counts[group.0] += n,
+                // A slot moved (or is moving): that call deleted nothing.
+                _ => failed.push(group),
+            }
+        }
+        if !failed.is_empty() {
+            self.refresh_slots().await;
+            // Key by key: each single-key command is routed (and redirected) on its own.
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors();
+            for (_, keys) in &failed {
+                pipe.cmd("UNLINK").arg(keys.as_slice());
+            }
+            let context = || format!("UNLINK of {} entries", l1.len() + l2.len());
+            let replies = self
+                .send(
+                    &pipe,
+                    Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
+                )
+                .await
+                .with_context(context)?;
+            for ((tier, _), reply) in failed.iter().zip(replies) {
+                counts[*tier] += redis::from_redis_value::<u64>(reply.with_context(context)?)?;
+            }
+        }
+        Ok(Some((counts[0], counts[1])))
     }
 
     /// Writes `new` as the dep's current hash if `condition` holds, atomically; `time_key`

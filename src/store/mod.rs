@@ -83,6 +83,19 @@ impl Store {
         self.reconnects.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// The cluster's slot map as last read; `None` on a single node.
+    pub(crate) fn slot_map(&self) -> Option<connect::SlotMap> {
+        match &self.conn {
+            Conn::Cluster { slots, .. } => Some(slots.read().expect("slot map poisoned").clone()),
+            Conn::Single(_) => None,
+        }
+    }
+
+    /// Reads the cluster's slot map again (a slot moved).
+    pub(crate) async fn refresh_slots(&mut self) {
+        connect::refresh_slots(&mut self.conn).await;
+    }
+
     /// Whether scripts may touch keys they do not declare (member keys of a dep set):
     /// true on a single node; a cluster needs every key of a script in one slot.
     pub fn is_standalone(&self) -> bool {

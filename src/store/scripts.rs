@@ -97,8 +97,9 @@ pub(super) static PRUNE_PAGE: Script =
 pub(super) static REPLACE_DEPS: Script = Script::new(include_str!("scripts/replace_deps.lua"));
 pub(super) static RETIRE_HASH: Script = Script::new(include_str!("scripts/retire_hash.lua"));
 pub(super) static ROLL_POLICY: Script = Script::new(include_str!("scripts/roll_policy.lua"));
+pub(super) static UNLINK_LOCAL: Script = Script::new(include_str!("scripts/unlink_local.lua"));
 
-static ALL: [&Script; 7] = [
+static ALL: [&Script; 8] = [
     &SET_HASH,
     &DETACH,
     &SWEEP_SMALL,
@@ -106,6 +107,7 @@ static ALL: [&Script; 7] = [
     &REPLACE_DEPS,
     &RETIRE_HASH,
     &ROLL_POLICY,
+    &UNLINK_LOCAL,
 ];
 
 /// The script `cmd` calls, if it is an EVALSHA of one of ours.
