@@ -368,6 +368,14 @@ mod tests {
     }
 
     #[test]
+    fn a_last_line_without_a_newline_counts() {
+        let items = parse(b"doc:1\ndoc:2", Format::Plain).unwrap();
+        assert_eq!(ids(&items), ["doc:1", "doc:2"]);
+        let items = parse(br#"{"dep_id":"doc:1","new_hash":"v2"}"#, Format::Auto).unwrap();
+        assert_eq!(items[0].new_hash.as_deref(), Some("v2"));
+    }
+
+    #[test]
     fn every_bad_line_is_named() {
         let mut input = Vec::new();
         input.extend_from_slice(b"doc:ok\n");
@@ -471,11 +479,43 @@ mod tests {
             "{}",
             stopped.reason
         );
-        // A line of exactly the limit is read (and judged by the id rules).
-        let mut input = vec![b'a'; MAX_LINE_BYTES];
-        input.push(b'\n');
-        let err = parse(&input, Format::Plain).unwrap_err();
-        assert!(err[0].reason.contains("512"), "{}", err[0].reason);
+        // A line of exactly the limit is read (and judged by the id rules), whether it ends
+        // in LF, CRLF or the end of the input.
+        for end in [&b"\n"[..], b"\r\n", b""] {
+            let mut input = vec![b'a'; MAX_LINE_BYTES];
+            input.extend_from_slice(end);
+            let err = parse_reader(&input[..], Format::Plain, 10).unwrap_err();
+            assert!(err.stopped.is_none(), "{end:?}: {:?}", err.stopped);
+            assert!(
+                err.bad[0].reason.contains("it is longer than 512 bytes"),
+                "{end:?}: {}",
+                err.bad[0].reason
+            );
+        }
+        // One byte more stops the reading, even when the line ends right after it.
+        let mut input = vec![b'a'; MAX_LINE_BYTES + 1];
+        input.extend_from_slice(b"\ndoc:1\n");
+        let err = parse_reader(&input[..], Format::Plain, 10).unwrap_err();
+        let stopped = err.stopped.unwrap();
+        assert_eq!(stopped.line, 1);
+        assert!(
+            stopped.reason.contains("longer than 8192 bytes"),
+            "{}",
+            stopped.reason
+        );
+        // The byte-order mark is not counted, but does not hide an overlong first line.
+        let mut input = BOM.to_vec();
+        input.extend_from_slice(&vec![b'a'; MAX_LINE_BYTES + 100]);
+        input.extend_from_slice(b"\ndoc:1\n");
+        let err = parse_reader(&input[..], Format::Plain, 10).unwrap_err();
+        assert_eq!(err.stopped.unwrap().line, 1);
+        assert!(err.bad.is_empty(), "{:?}", err.bad);
+        // An overlong line is not read past the limit (plus room for CRLF).
+        let endless = vec![b'a'; 4 * MAX_LINE_BYTES];
+        let mut rest = &endless[..];
+        assert!(parse_reader(&mut rest, Format::Plain, 10).is_err());
+        let consumed = endless.len() - rest.len();
+        assert!(consumed <= MAX_LINE_BYTES + 2, "{consumed} bytes read");
         let lines = b"doc:1\n".repeat(11);
         let err = parse_reader(&lines[..], Format::Auto, 10).unwrap_err();
         assert_eq!(err.stopped.unwrap().line, 11);

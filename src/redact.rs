@@ -139,6 +139,29 @@ mod tests {
     }
 
     #[test]
+    fn quotes_end_a_token_so_text_around_a_quoted_url_is_kept() {
+        // JSON (an error document, a config dump): the quotes, not only the comma, end
+        // the URL; otherwise the next field's `@` would be taken for the URL's host.
+        let json = r#"{"url":"alice:S3cretPW@host","mail":"oncall@example.com"}"#;
+        assert_eq!(
+            redact_urls(json),
+            r#"{"url":"alice:***@host","mail":"oncall@example.com"}"#
+        );
+    }
+
+    #[test]
+    fn a_password_parameter_given_twice_is_hidden_twice() {
+        assert_eq!(
+            redact_urls("redis+unix:///s.sock?pass=S3cretPW&db=1&pass=S3cretPW"),
+            "redis+unix:///s.sock?pass=***&db=1&pass=***"
+        );
+        assert_eq!(
+            redact_urls("redis+unix:///s.sock?password=a&password=S3cretPW"),
+            "redis+unix:///s.sock?password=***&password=***"
+        );
+    }
+
+    #[test]
     fn ordinary_text_is_untouched() {
         for text in [
             "cachecore: error: key cc:dep:keys:doc:1 holds a string",

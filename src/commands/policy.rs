@@ -489,7 +489,7 @@ fn print_roll(doc: &RollDoc) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::next_version;
+    use super::{next_version, used_before};
     use crate::error::{Exit, exit_for};
     use crate::layout::Namespace;
 
@@ -541,5 +541,40 @@ mod tests {
             "an increment to a used number"
         );
         assert_eq!(next("abc", Some("3"), &["1", "2", "abc"]).unwrap(), "3");
+    }
+
+    fn message(current: &str, to: Option<&str>, history: &[&str]) -> String {
+        let ns = Namespace::parse("demo").unwrap();
+        let history: Vec<String> = history.iter().map(|v| v.to_string()).collect();
+        format!(
+            "{:#}",
+            next_version(&ns, current, to, &history).unwrap_err()
+        )
+    }
+
+    #[test]
+    fn each_refusal_says_why() {
+        let lower = message("3", Some("2"), &[]);
+        assert!(
+            lower.contains("lower than the current version 3"),
+            "{lower}"
+        );
+        let same = message("3", Some("3"), &[]);
+        assert!(same.contains("already the current version"), "{same}");
+        let used = message("v3", Some("2"), &["1", "2", "v3"]);
+        assert!(used.contains("(used versions: 1, 2, v3)"), "{used}");
+    }
+
+    #[test]
+    fn the_used_versions_are_listed_up_to_twenty() {
+        let ns = Namespace::parse("demo").unwrap();
+        let history = |n: u64| (1..=n).map(|v| v.to_string()).collect::<Vec<_>>();
+        let twenty = format!("{:#}", used_before(&ns, "7", &history(20)));
+        assert!(twenty.contains("1, 2, 3,"), "{twenty}");
+        assert!(twenty.contains(", 20);"), "{twenty}");
+        assert!(!twenty.contains("more"), "{twenty}");
+        let many = format!("{:#}", used_before(&ns, "7", &history(25)));
+        assert!(many.contains(", 20 and 5 more);"), "{many}");
+        assert!(!many.contains("21"), "{many}");
     }
 }

@@ -325,3 +325,88 @@ fn print_summary(all: &[DepStats]) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DepStats;
+
+    fn gated(current: Option<&str>) -> DepStats {
+        DepStats {
+            dep_id: "doc:1".into(),
+            current_hash: current.map(str::to_string),
+            expected_hash: Some("v2".into()),
+            ..DepStats::default()
+        }
+    }
+
+    #[test]
+    fn without_an_expected_hash_there_is_no_gate() {
+        let stats = DepStats {
+            current_hash: Some("v1".into()),
+            stale: 3,
+            unfinished_runs: 1,
+            ..DepStats::default()
+        };
+        assert_eq!(stats.gate_failures(), None);
+    }
+
+    #[test]
+    fn a_dep_at_the_expected_hash_with_nothing_left_passes() {
+        let stats = DepStats {
+            members: 5,
+            live: 2,
+            fresh: 2,
+            dangling: 3,
+            ..gated(Some("v2"))
+        };
+        assert_eq!(stats.gate_failures(), Some(vec![]));
+    }
+
+    #[test]
+    fn each_reason_fails_the_gate_on_its_own() {
+        let hash = gated(Some("v1")).gate_failures().unwrap();
+        assert_eq!(hash, ["current hash is v1, expected v2"]);
+        let absent = gated(None).gate_failures().unwrap();
+        assert_eq!(absent, ["current hash is (absent), expected v2"]);
+        let runs = DepStats {
+            unfinished_runs: 1,
+            ..gated(Some("v2"))
+        };
+        let runs = runs.gate_failures().unwrap();
+        assert_eq!(runs.len(), 1);
+        assert!(
+            runs[0].starts_with("1 interrupted invalidation run(s)"),
+            "{runs:?}"
+        );
+        let stale = DepStats {
+            stale: 1,
+            ..gated(Some("v2"))
+        };
+        assert_eq!(stale.gate_failures().unwrap(), ["1 live entries are stale"]);
+        let corrupt = DepStats {
+            corrupt: 2,
+            ..gated(Some("v2"))
+        };
+        assert_eq!(
+            corrupt.gate_failures().unwrap(),
+            ["2 live entries are unreadable"]
+        );
+        let all = DepStats {
+            unfinished_runs: 2,
+            stale: 3,
+            corrupt: 4,
+            ..gated(None)
+        };
+        assert_eq!(all.gate_failures().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn the_failure_line_names_the_dep_and_every_reason() {
+        let mut stats = gated(Some("v2"));
+        assert_eq!(stats.gate_failure(), None, "no gate run yet");
+        stats.failures = Some(vec![]);
+        assert_eq!(stats.gate_failure(), None, "passed");
+        stats.failures = Some(vec!["a".into(), "b".into()]);
+        assert_eq!(stats.gate_failure().as_deref(), Some("doc:1: a, b"));
+    }
+}
