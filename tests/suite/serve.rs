@@ -17,6 +17,8 @@ struct Serve {
     child: Child,
     addr: String,
     log: Arc<Mutex<Vec<String>>>,
+    /// Reads stderr into `log` until the pipe closes.
+    reader: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Serve {
@@ -33,7 +35,7 @@ impl Serve {
         let (tx, rx) = std::sync::mpsc::channel();
         let stderr = child.stderr.take().expect("piped stderr");
         let lines = log.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if let Ok(v) = serde_json::from_str::<Value>(&line)
@@ -48,7 +50,12 @@ impl Serve {
         let (addr, tls) = rx
             .recv_timeout(Duration::from_secs(20))
             .unwrap_or_else(|_| panic!("serve did not log its address: {:?}", log.lock().unwrap()));
-        let serve = Serve { child, addr, log };
+        let serve = Serve {
+            child,
+            addr,
+            log,
+            reader: Mutex::new(Some(reader)),
+        };
         if !tls {
             let (status, _) = serve.get("/healthz", None);
             assert_eq!(status, 200);
@@ -85,6 +92,16 @@ impl Serve {
 
     fn log_lines(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// The whole log of a process that has exited: the reader has reached the end of the
+    /// pipe, so the last lines are not still in flight.
+    fn final_log(&mut self) -> Vec<String> {
+        assert!(self.child.try_wait().unwrap().is_some(), "serve still runs");
+        if let Some(reader) = self.reader.lock().unwrap().take() {
+            reader.join().unwrap();
+        }
+        self.log_lines()
     }
 
     /// Waits for the process to exit and returns its code.
@@ -543,7 +560,7 @@ fn serve_sigterm_lets_the_request_in_flight_finish_and_exits_0() {
         10
     );
     assert_eq!(serve.wait(Duration::from_secs(10)), 0);
-    let logs = serve.log_lines();
+    let logs = serve.final_log();
     assert!(
         logs.iter()
             .any(|l| l.contains(r#""event":"shutting_down""#))
