@@ -11,7 +11,7 @@
 //!
 //! [`layout`] is that contract, pure and unit-tested; [`store`] is the only code that
 //! talks to Redis; [`invalidation`] is the streaming-delete engine; `commands` holds one
-//! module per subcommand.
+//! module per subcommand; [`service`] holds the long-running ones (`consume`).
 
 pub mod audit;
 pub mod bookkeeping;
@@ -26,6 +26,7 @@ pub mod layout;
 pub mod output;
 pub mod pace;
 pub mod redact;
+pub mod service;
 pub mod slot;
 pub mod store;
 pub mod verdict;
