@@ -1074,3 +1074,82 @@ fn dep_ids_from_events_are_checked_like_any_other() {
             .starts_with("auto-")
     );
 }
+
+#[test]
+fn an_older_event_whose_gate_passed_first_never_writes_its_hash_last() {
+    // Two consumers interleaved at the worst moment, step by step: the older event passes
+    // the gate, the newer one passes it too, and only then does the older one invalidate.
+    use cachecore::store::{ConnectOptions, Gate, GateOutcome, Store};
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    tagged(&mut conn, "doc:race", 0, 3);
+    let dep = cachecore::layout::DepId::parse("doc:race").unwrap();
+    let keys = (
+        cachecore::bookkeeping::event_order_key(&dep),
+        dep.hash_key(),
+        cachecore::bookkeeping::hash_time_key(&dep),
+    );
+    let gate = |id: u64, hash: &'static str| Gate {
+        order_key: &keys.0,
+        hash_key: &keys.1,
+        time_key: &keys.2,
+        stream: "cc:events",
+        id: (id, 0),
+        new_hash: hash,
+        if_hash: None,
+        keep_ms: 60_000,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut store = Store::connect(&ConnectOptions {
+            urls: vec![server.url.clone()],
+            timeout: Duration::from_secs(5),
+            ..ConnectOptions::default()
+        })
+        .await
+        .unwrap();
+        let older = store.gate_many(&[gate(1, "h1")]).await.unwrap();
+        assert!(matches!(older[0], Ok(GateOutcome::Applied { .. })));
+        let newer = store.gate_many(&[gate(2, "h2")]).await.unwrap();
+        assert!(matches!(newer[0], Ok(GateOutcome::Applied { .. })));
+        // The older event's invalidation, as consume plans it, comes last: refused.
+        let plan = cachecore::service::consume::event_plan(&dep, "h1", false);
+        let never = cachecore::interrupt::Interrupt::default();
+        let ran = cachecore::invalidation::invalidate_wave(
+            &mut store,
+            &[plan],
+            |_| indicatif::ProgressBar::hidden(),
+            &never,
+        )
+        .await
+        .unwrap();
+        assert!(ran[0].is_err(), "the older event's run is refused");
+        // A late redelivery of the older event is superseded at the gate.
+        let again = store.gate_many(&[gate(1, "h1")]).await.unwrap();
+        assert!(
+            matches!(again[0], Ok(GateOutcome::Superseded { .. })),
+            "{again:?}"
+        );
+        // The newer event's run deletes the entries.
+        let plan = cachecore::service::consume::event_plan(&dep, "h2", false);
+        let ran = cachecore::invalidation::invalidate_wave(
+            &mut store,
+            &[plan],
+            |_| indicatif::ProgressBar::hidden(),
+            &never,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            ran[0].as_ref().unwrap().l1_deleted + ran[0].as_ref().unwrap().l2_deleted,
+            3
+        );
+    });
+    assert_eq!(
+        get(&mut conn, "cc:dep:hash:doc:race").as_deref(),
+        Some("h2")
+    );
+}

@@ -783,15 +783,10 @@ async fn process(
         .map(|&n| {
             let it = &items[n];
             Plan {
-                dep: it.dep.clone(),
-                new_hash: Some(it.hash.clone()),
-                condition: HashCondition::Equals(it.hash.clone()),
-                soft: it.soft,
-                dry_run: false,
-                max_keys: None,
                 batch_size: s.batch_size,
                 pipeline_depth: s.pipeline_depth,
                 pacer: s.pacer.clone(),
+                ..event_plan(&it.dep, &it.hash, it.soft)
             }
         })
         .collect();
@@ -823,7 +818,10 @@ async fn process(
                 Err(t) => return Err(t),
                 Ok(e) => {
                     o.outcome = "failed";
-                    o.failure = Some(one_line(&e));
+                    o.failure = Some(one_line(&e.context(format!(
+                        "the event's hash {:?} is recorded (its entries are stale), but deleting them failed",
+                        crate::output::printable_str(&it.hash)
+                    ))));
                 }
             },
         }
@@ -920,6 +918,23 @@ async fn process(
     }
     store.ack(&s.group, &acks).await.map_err(whole)?;
     Ok(outcomes)
+}
+
+/// The invalidation of one dep for an event the gate let through with `hash`: with
+/// `--if-hash` = that hash, so its compare-and-set never changes the value (only the gate
+/// does), and it is refused when a newer event's gate got in between.
+pub fn event_plan(dep: &DepId, hash: &str, soft: bool) -> Plan {
+    Plan {
+        dep: dep.clone(),
+        new_hash: Some(hash.to_string()),
+        condition: HashCondition::Equals(hash.to_string()),
+        soft,
+        dry_run: false,
+        max_keys: None,
+        batch_size: 1000,
+        pipeline_depth: crate::invalidation::DEFAULT_PIPELINE_DEPTH,
+        pacer: Pacer::unlimited(),
+    }
 }
 
 /// A dead-letter entry: why, where from, and the original fields after ours (prefixed
