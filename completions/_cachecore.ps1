@@ -522,6 +522,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'This consumer''s name in the group [default: host name and process id]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)')
             [CompletionResult]::new('--block', '--block', [CompletionResultType]::ParameterName, 'How long one read waits for new entries (at most half of --timeout)')
             [CompletionResult]::new('--claim-idle', '--claim-idle', [CompletionResultType]::ParameterName, 'Claim entries pending this long on any consumer (one that died, or this one''s failures), with XAUTOCLAIM')
             [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'An event that fails this many deliveries (for a reason other than a Redis outage) goes to the dead-letter stream')

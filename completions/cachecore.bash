@@ -352,7 +352,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__consume)
-            opts="-q -h --stream --group --consumer --from --batch --block --until-idle --claim-idle --max-attempts --dead-letter --format --dep --hash --null-marker --soft --max-outage --status --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --stream --group --consumer --from --batch --concurrency --block --until-idle --claim-idle --max-attempts --dead-letter --format --dep --hash --null-marker --soft --max-outage --status --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +375,10 @@ _cachecore() {
                     return 0
                     ;;
                 --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -489,6 +489,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --consumer 'This consumer''s name in the group [default: host name and process id]'
             cand --from 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]'
             cand --batch 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave'
+            cand --concurrency 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)'
             cand --block 'How long one read waits for new entries (at most half of --timeout)'
             cand --claim-idle 'Claim entries pending this long on any consumer (one that died, or this one''s failures), with XAUTOCLAIM'
             cand --max-attempts 'An event that fails this many deliveries (for a reason other than a Redis outage) goes to the dead-letter stream'

@@ -430,6 +430,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l group -d
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l consumer -d 'This consumer\'s name in the group [default: host name and process id]' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l from -d 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l batch -d 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l concurrency -d 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l block -d 'How long one read waits for new entries (at most half of --timeout)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l claim-idle -d 'Claim entries pending this long on any consumer (one that died, or this one\'s failures), with XAUTOCLAIM' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l max-attempts -d 'An event that fails this many deliveries (for a reason other than a Redis outage) goes to the dead-letter stream' -r

@@ -551,6 +551,11 @@ pub struct ConsumeArgs {
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub batch: u64,
 
+    /// Batches in flight at once (each one pipeline per step; the default keeps Redis
+    /// busy).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+
     /// How long one read waits for new entries (at most half of --timeout).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub block: Duration,

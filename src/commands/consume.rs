@@ -155,6 +155,7 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
         from,
         from_given: args.from.is_some(),
         batch: args.batch as usize,
+        concurrency: args.concurrency as usize,
         block: args.block,
         until_idle: args.until_idle,
         claim_idle: args.claim_idle,

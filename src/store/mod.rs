@@ -15,7 +15,7 @@ use redis::{AsyncConnectionConfig, Pipeline, RedisResult, Script, Value};
 
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
-pub use streams::{ConsumerInfo, Fields, Gate, GateOutcome, GroupInfo, RawEntry};
+pub use streams::{ConsumerInfo, Fields, Gate, GateOutcome, GateSweep, GroupInfo, RawEntry};
 
 use crate::audit::{AUDIT_KEY, AUDIT_MAX_LEN, AuditRecord};
 use crate::bookkeeping::{is_pending_key_of, pending_prefix};

@@ -44,7 +44,7 @@ pub struct ConsumerInfo {
     pub idle_ms: u64,
 }
 
-/// One event's request to the order gate (see `GATE_LUA`).
+/// One event's request to the order gate (see `GATE_BODY`).
 #[derive(Debug, Clone)]
 pub struct Gate<'a> {
     pub order_key: &'a str,
@@ -56,13 +56,28 @@ pub struct Gate<'a> {
     pub if_hash: Option<&'a str>,
     /// How long the order record is kept after the dep's last applied event.
     pub keep_ms: u64,
+    /// On a single node: also invalidate a small dep in the same step (see `GATE_BODY`):
+    /// the dep set and registry of unfinished runs, and the largest set to do so.
+    pub sweep: Option<GateSweep<'a>>,
+}
+
+/// The dep's keys and limit for the single-step invalidation behind the gate.
+#[derive(Debug, Clone)]
+pub struct GateSweep<'a> {
+    pub set_key: &'a str,
+    pub registry_key: &'a str,
+    pub limit: u64,
 }
 
 /// What the order gate decided for one event and dep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GateOutcome {
-    /// The event is the newest seen for the dep: its hash is recorded (the value before).
-    Applied { previous: Option<String> },
+    /// The event is the newest seen for the dep: its hash is recorded (the value before),
+    /// and, when asked and the dep qualified, the dep invalidated as well.
+    Applied {
+        previous: Option<String>,
+        swept: Option<super::Sweep>,
+    },
     /// The event is the one last applied (a redelivery): its recorded hash.
     Redelivered { hash: String },
     /// A newer event was applied already: its stream and entry id.
@@ -80,16 +95,25 @@ pub enum GateOutcome {
 // `--if-hash` = the event's own hash: its compare-and-set leaves the value as it is, and is
 // refused when a newer event got in between (whose own invalidation does the deleting).
 //
+// On a single node, for a small dep, the gate also does the invalidation itself (ARGV[9]
+// = '1'), exactly as the engine's single-step script does (same conditions: no unfinished
+// runs, a dep set of at most ARGV[8] members, keys of the right types; the same key rule
+// for members, run server-side), so an event costs one script, not two. When the dep does
+// not qualify, only the hash is recorded and the engine's stepwise run follows.
+// Touches member keys without declaring them then: single node only.
+//
 // Ids are compared as decimal strings, byte by byte (Lua numbers lose precision above
-// 2^53, and Lua's string `<` follows the server's locale). The record
-// is a string `<ms>-<seq>\n<hash>\n<stream>` (a hash never holds a control character);
-// one that does not parse is treated as absent. Ids of different streams compare by
-// their millisecond time; an equal id of another stream counts as older.
-// KEYS: order record, hash record, hash write time.
-// ARGV: ms, seq, stream, new hash, mode ('any' or 'eq'), expected, keep (ms).
-// Returns {1, previous} applied, {2, hash} redelivered, {0, id, stream} superseded,
+// 2^53, and Lua's string `<` follows the server's locale). The record is a string
+// `<ms>-<seq>\n<hash>\n<stream>` (a hash never holds a control character); one that does
+// not parse is treated as absent. Ids of different streams compare by their millisecond
+// time; an equal id of another stream counts as older.
+// KEYS: order record, hash record, hash write time[, dep set, registry].
+// ARGV: ms, seq, stream, new hash, mode ('any' or 'eq'), expected, keep (ms)[, limit,
+// sweep ('1')].
+// Returns {1, previous[, members, L1 deleted, L2 deleted, not entries]} applied (with the
+// counts when it invalidated too), {2, hash} redelivered, {0, id, stream} superseded,
 // {3, current} refused.
-const GATE_LUA: &str = r#"
+const GATE_BODY: &str = r#"
 local function cmp(a, b)
   if #a ~= #b then return #a < #b and -1 or 1 end
   for i = 1, #a do
@@ -119,12 +143,39 @@ if order == 0 and last_stream == ARGV[3] then return {2, last_hash} end
 if order <= 0 then return {0, last_id, last_stream} end
 local cur = redis.call('GET', KEYS[2])
 if ARGV[5] == 'eq' and cur ~= ARGV[6] then return {3, cur} end
-redis.call('SET', KEYS[2], ARGV[4])
-local t = redis.call('TIME')
-redis.call('SET', KEYS[3], t[1] * 1000 + math.floor(t[2] / 1000))
-redis.call('SET', KEYS[1], ARGV[1] .. '-' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[3], 'PX', ARGV[7])
+local function record()
+  redis.call('SET', KEYS[2], ARGV[4])
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[3], t[1] * 1000 + math.floor(t[2] / 1000))
+  redis.call('SET', KEYS[1], ARGV[1] .. '-' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[3], 'PX', ARGV[7])
+end
+if ARGV[9] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then
+  local st = redis.call('TYPE', KEYS[4])['ok']
+  local n = (st == 'set' or st == 'none') and redis.call('SCARD', KEYS[4]) or -1
+  if n >= 0 and n <= tonumber(ARGV[8]) then
+    record()
+    local l1, l2, skipped = {}, {}, 0
+    for _, m in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+      local tier = entry_tier(m)
+      if tier == 1 then table.insert(l1, m)
+      elseif tier == 2 then table.insert(l2, m)
+      else skipped = skipped + 1 end
+    end
+    local d1, d2 = 0, 0
+    if #l1 > 0 then d1 = redis.call('UNLINK', unpack(l1)) end
+    if #l2 > 0 then d2 = redis.call('UNLINK', unpack(l2)) end
+    redis.call('UNLINK', KEYS[4])
+    return {1, cur, n, d1, d2, skipped}
+  end
+end
+record()
 return {1, cur}
 "#;
+
+fn gate_lua() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| format!("{}{GATE_BODY}", crate::layout::entry_tier_lua()))
+}
 
 impl Store {
     /// Creates `group` on `stream` (and the stream, if missing) starting at `from`. False
@@ -304,6 +355,59 @@ impl Store {
         .collect()
     }
 
+    /// Appends the batch's audit records and acks its entries, one round trip. An audit
+    /// failure is returned apart (`Ok(Some(..))`: the work is done and acked either way);
+    /// an ack's failure is the error.
+    pub async fn audit_and_ack(
+        &mut self,
+        group: &str,
+        records: &[crate::audit::AuditRecord],
+        acks: &[(String, Vec<String>)],
+    ) -> Result<Option<anyhow::Error>> {
+        let acks: Vec<&(String, Vec<String>)> =
+            acks.iter().filter(|(_, ids)| !ids.is_empty()).collect();
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for record in records {
+            let cmd = pipe
+                .cmd("XADD")
+                .arg(crate::audit::AUDIT_KEY)
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(crate::audit::AUDIT_MAX_LEN)
+                .arg("*");
+            for (field, value) in record.fields() {
+                cmd.arg(field).arg(value);
+            }
+        }
+        for (stream, ids) in &acks {
+            pipe.cmd("XACK").arg(stream).arg(group).arg(ids);
+        }
+        if pipe.is_empty() {
+            return Ok(None);
+        }
+        // XADD with `*` makes a new record each time: a repeat would write them twice.
+        let replies = self
+            .send(&pipe, Repeat::Never)
+            .await
+            .with_context(|| format!("acknowledging {} entries", acks.len()))?;
+        let mut replies = replies.into_iter();
+        let mut audit_error = None;
+        for reply in replies.by_ref().take(records.len()) {
+            if let Err(e) = reply
+                && audit_error.is_none()
+            {
+                audit_error = Some(
+                    anyhow::Error::from(e).context(format!("XADD {}", crate::audit::AUDIT_KEY)),
+                );
+            }
+        }
+        for ((stream, _), reply) in acks.iter().zip(replies) {
+            reply.with_context(|| format!("XACK {}", printable(stream.as_bytes())))?;
+        }
+        Ok(audit_error)
+    }
+
     /// Appends each record to its dead-letter stream, one round trip.
     pub async fn dead_letter(&mut self, records: &[(String, Fields)]) -> Result<()> {
         self.per_item(
@@ -389,19 +493,22 @@ impl Store {
         Ok(true)
     }
 
-    /// The order gate for each event and dep (see `GATE_LUA`), one round trip. On a single
-    /// node the script is loaded at the head of the pipeline and called by its digest.
+    /// The order gate for each event and dep (see `GATE_BODY`), one round trip. On a
+    /// single node the script is loaded at the head of the pipeline and called by its
+    /// digest.
     pub async fn gate_many(&mut self, gates: &[Gate<'_>]) -> Result<Vec<Result<GateOutcome>>> {
-        let script = Script::new(GATE_LUA);
+        let script = Script::new(gate_lua());
         let standalone = self.is_standalone();
         self.per_item_after(
             "checking event order",
+            // A repeat finds its own event recorded and answers with the hash it recorded;
+            // a repeated sweep finds the dep set it deleted gone.
             Repeat::Safe(
                 "a repeat finds its own event recorded and answers with the hash it recorded",
             ),
             |pipe| {
                 if standalone {
-                    pipe.cmd("SCRIPT").arg("LOAD").arg(GATE_LUA);
+                    pipe.cmd("SCRIPT").arg("LOAD").arg(gate_lua());
                 }
             },
             gates,
@@ -409,52 +516,35 @@ impl Store {
                 let cmd = if standalone {
                     pipe.cmd("EVALSHA").arg(script.get_hash())
                 } else {
-                    pipe.cmd("EVAL").arg(GATE_LUA)
+                    pipe.cmd("EVAL").arg(gate_lua())
                 };
                 let (mode, expected) = match g.if_hash {
                     Some(h) => ("eq", h),
                     None => ("any", ""),
                 };
-                cmd.arg(3)
+                let sweep = g.sweep.as_ref().filter(|_| standalone);
+                cmd.arg(if sweep.is_some() { 5 } else { 3 })
                     .arg(g.order_key)
                     .arg(g.hash_key)
-                    .arg(g.time_key)
-                    .arg(g.id.0)
+                    .arg(g.time_key);
+                if let Some(sw) = sweep {
+                    cmd.arg(sw.set_key).arg(sw.registry_key);
+                }
+                cmd.arg(g.id.0)
                     .arg(g.id.1)
                     .arg(g.stream)
                     .arg(g.new_hash)
                     .arg(mode)
                     .arg(expected)
-                    .arg(g.keep_ms.max(1));
+                    .arg(g.keep_ms.max(1))
+                    .arg(sweep.map_or(0, |sw| sw.limit))
+                    .arg(if sweep.is_some() { "1" } else { "0" });
             },
             |g, replies| {
                 let reply = replies.next().expect("one reply").with_context(|| {
                     format!("checking the order of {}", printable(g.hash_key.as_bytes()))
                 })?;
-                let Value::Array(parts) = reply else {
-                    return Err(anyhow::anyhow!("the order gate answered {reply:?}"));
-                };
-                let mut parts = parts.into_iter();
-                let code: i64 = redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?;
-                let mut text = || -> Result<Option<String>> {
-                    let v: Option<Vec<u8>> =
-                        redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?;
-                    Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
-                };
-                Ok(match code {
-                    1 => GateOutcome::Applied { previous: text()? },
-                    2 => GateOutcome::Redelivered {
-                        hash: text()?.unwrap_or_default(),
-                    },
-                    3 => GateOutcome::Refused { current: text()? },
-                    _ => {
-                        let id = text()?.unwrap_or_default();
-                        GateOutcome::Superseded {
-                            id,
-                            stream: text()?.unwrap_or_default(),
-                        }
-                    }
-                })
+                parse_gate_reply(reply)
             },
         )
         .await
@@ -523,6 +613,50 @@ fn busy_group(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<redis::RedisError>())
         .any(|r| r.code() == Some("BUSYGROUP") || r.to_string().contains("BUSYGROUP"))
+}
+
+fn parse_gate_reply(reply: Value) -> Result<GateOutcome> {
+    let Value::Array(parts) = reply else {
+        return Err(anyhow::anyhow!("the order gate answered {reply:?}"));
+    };
+    let mut parts = parts.into_iter();
+    let code: i64 = redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?;
+    let mut text = || -> Result<Option<String>> {
+        let v: Option<Vec<u8>> = redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?;
+        Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    };
+    Ok(match code {
+        1 => {
+            let previous = text()?;
+            let counts: Vec<u64> = parts
+                .map(redis::from_redis_value)
+                .collect::<Result<_, _>>()?;
+            GateOutcome::Applied {
+                previous: previous.clone(),
+                swept: match counts[..] {
+                    [members, l1_deleted, l2_deleted, skipped_not_entries] => Some(super::Sweep {
+                        previous,
+                        members,
+                        l1_deleted,
+                        l2_deleted,
+                        skipped_not_entries,
+                    }),
+                    _ => None,
+                },
+            }
+        }
+        2 => GateOutcome::Redelivered {
+            hash: text()?.unwrap_or_default(),
+        },
+        3 => GateOutcome::Refused { current: text()? },
+        _ => {
+            let id = text()?.unwrap_or_default();
+            GateOutcome::Superseded {
+                id,
+                stream: text()?.unwrap_or_default(),
+            }
+        }
+    })
 }
 
 /// XREADGROUP's reply: nil, or per stream `[name, [[id, [field, value, …] or nil], …]]`

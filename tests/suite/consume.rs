@@ -766,6 +766,8 @@ fn a_signal_finishes_the_event_in_hand_and_acks_nothing_else() {
                 "0",
                 "--batch",
                 "1",
+                "--concurrency",
+                "1",
                 "--rate",
                 "5000",
                 "--json",
@@ -1098,6 +1100,7 @@ fn an_older_event_whose_gate_passed_first_never_writes_its_hash_last() {
         new_hash: hash,
         if_hash: None,
         keep_ms: 60_000,
+        sweep: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -1152,4 +1155,67 @@ fn an_older_event_whose_gate_passed_first_never_writes_its_hash_last() {
         get(&mut conn, "cc:dep:hash:doc:race").as_deref(),
         Some("h2")
     );
+}
+
+#[test]
+fn small_deps_go_in_the_gates_own_step_large_ones_stepwise() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    tagged(&mut conn, "doc:small", 0, 3);
+    tagged(&mut conn, "doc:large", 100, 300);
+    // A member that is not an entry key: never deleted, counted.
+    set(&mut conn, "session:abc", "keep me");
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:small")
+        .arg("session:abc")
+        .query(&mut conn)
+        .map(|_: i64| ())
+        .unwrap();
+    redis_cli_script(
+        &server,
+        "XADD cc:events * dep_id doc:small new_hash s1\nXADD cc:events * dep_id doc:large new_hash l1\n",
+    );
+    let r = consume(
+        &server,
+        &[
+            "--stream",
+            "cc:events",
+            "--from",
+            "0",
+            "--until-idle",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let lines: Vec<Value> = r
+        .json_lines()
+        .into_iter()
+        .filter(|l| l["type"] == "event")
+        .collect();
+    let small = &lines[0]["deps"][0];
+    assert_eq!(small["dep_id"], "doc:small");
+    assert_eq!(small["members"], 4);
+    assert_eq!(small["skipped_not_entries"], 1);
+    assert_eq!(
+        small["l1_deleted"].as_u64().unwrap() + small["l2_deleted"].as_u64().unwrap(),
+        3
+    );
+    let large = &lines[1]["deps"][0];
+    assert_eq!(
+        large["l1_deleted"].as_u64().unwrap() + large["l2_deleted"].as_u64().unwrap(),
+        300
+    );
+    assert_eq!(get(&mut conn, "session:abc").as_deref(), Some("keep me"));
+    assert_eq!(
+        get(&mut conn, "cc:dep:hash:doc:small").as_deref(),
+        Some("s1")
+    );
+    assert_eq!(
+        get(&mut conn, "cc:dep:hash:doc:large").as_deref(),
+        Some("l1")
+    );
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
+    assert!(scan_keys(&mut conn, "cc:dep:keys:*").is_empty());
+    // The write time of each hash is stamped, as every hash write does.
+    assert_eq!(scan_keys(&mut conn, "cc:hashtime:*").len(), 2);
 }

@@ -29,26 +29,35 @@ pub mod status;
 pub mod template;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use indicatif::ProgressBar;
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 use crate::audit::AuditRecord;
-use crate::bookkeeping::{event_order_key, hash_time_key};
+use crate::bookkeeping::{event_order_key, hash_time_key, registry_key};
 use crate::error::{is_connection_error, is_refusal_or_invalid, one_line, redis_failure};
 use crate::interrupt::Interrupt;
 use crate::invalidation::{Plan, Report, generated_hash, invalidate_wave};
 use crate::layout::DepId;
 use crate::pace::Pacer;
-use crate::store::{ConnectOptions, Fields, Gate, GateOutcome, HashCondition, RawEntry, Store};
+use crate::store::{
+    ConnectOptions, Fields, Gate, GateOutcome, GateSweep, HashCondition, RawEntry, Store,
+};
 use event::{Decoded, Decoder, EntryId, Event};
 
 /// How long a dep's order record is kept after its last applied event: an event older
 /// than the last applied one is recognised as such for this long (far beyond any
 /// redelivery while consumers run; see the README).
 pub const ORDER_RECORD_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The largest dep set the gate's script invalidates in the same step (the engine's
+/// single-step limit: Redis is held for microseconds); larger ones take the engine's
+/// stepwise protocol.
+const SWEEP_LIMIT: u64 = 256;
 
 /// Backoff while Redis is unreachable: from the first to the last, doubling.
 const BACKOFF_FIRST: Duration = Duration::from_millis(200);
@@ -69,6 +78,8 @@ pub struct Settings {
     pub from_given: bool,
     /// Entries per read.
     pub batch: usize,
+    /// Batches in flight at once.
+    pub concurrency: usize,
     pub block: Duration,
     pub until_idle: bool,
     pub claim_idle: Duration,
@@ -290,36 +301,76 @@ pub async fn run(
     let mut source = Source::new(s);
     let mut last_progress = Instant::now();
     let mut outage_since: Option<Instant> = None;
-    'batches: loop {
-        if interrupt.is_set() {
+    let mut outage: Option<anyhow::Error> = None;
+    // Batches in flight, each a task on a clone of the connection (their commands are
+    // pipelined on the one socket, and a batch goes on while the next is read), and
+    // batches to finish again once Redis answers.
+    let shared = Arc::new(s.clone());
+    let mut in_flight: JoinSet<(Batch, BatchResult)> = JoinSet::new();
+    let mut retry: Vec<Batch> = Vec::new();
+    let mut stopping = false;
+    let mut fatal: Option<anyhow::Error> = None;
+    loop {
+        if interrupt.is_set() && !stopping {
+            // Finish the batches in hand, read nothing more.
             totals.interrupted = true;
-            break;
+            stopping = true;
         }
         if last_progress.elapsed() >= PROGRESS_EVERY {
             totals.stamp(started);
             obs.progress(&totals)?;
             last_progress = Instant::now();
         }
-        let batch = match source.next(&mut store, s).await {
-            Ok(b) => b,
-            Err(e) => match whole(e) {
-                Trouble::Outage(e) => {
-                    if !recover(&mut store, connect, s, &mut outage_since, e, interrupt, obs)
-                        .await?
-                    {
-                        totals.interrupted = true;
+        // Once every batch in flight has come back, an outage is waited out and the
+        // batches it stopped are finished first.
+        if in_flight.is_empty() && (outage.is_some() || !retry.is_empty()) && !stopping {
+            if let Some(e) = outage.take()
+                && !recover(&mut store, connect, s, &mut outage_since, e, interrupt, obs).await?
+            {
+                totals.interrupted = true;
+                break;
+            }
+            if let Some(batch) = retry.pop() {
+                in_flight.spawn(run_batch(store.clone(), shared.clone(), batch));
+            }
+        }
+        // Keep up to --concurrency batches in flight. A read may block only when nothing
+        // is in flight (a blocked read holds up the shared connection).
+        while !stopping
+            && fatal.is_none()
+            && outage.is_none()
+            && retry.is_empty()
+            && in_flight.len() < s.concurrency
+        {
+            let may_block = in_flight.is_empty();
+            match source.next(&mut store, s, may_block).await {
+                Ok(batch) => {
+                    if outage_since.take().is_some() {
+                        obs.note("Redis answers again; consuming");
+                    }
+                    totals.claimed += batch.claimed;
+                    if batch.entries.is_empty() {
                         break;
                     }
-                    continue;
+                    in_flight.spawn(run_batch(store.clone(), shared.clone(), batch));
                 }
-                Trouble::Fatal(e) => return Err(e),
-            },
-        };
-        if outage_since.take().is_some() {
-            obs.note("Redis answers again; consuming");
+                Err(e) => match whole(e) {
+                    Trouble::Outage(e) => outage = Some(e),
+                    Trouble::Fatal(e) => fatal = Some(e),
+                },
+            }
         }
-        totals.claimed += batch.claimed;
-        if batch.entries.is_empty() {
+        let Some(joined) = in_flight.join_next().await else {
+            if let Some(e) = fatal.take() {
+                return Err(e);
+            }
+            if stopping {
+                break;
+            }
+            if outage.is_some() || !retry.is_empty() {
+                continue;
+            }
+            // Nothing in flight and nothing read.
             if s.until_idle {
                 if source.idle(&mut store, s).await.is_ok_and(|idle| idle) {
                     break;
@@ -327,34 +378,28 @@ pub async fn run(
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             continue;
-        }
-        loop {
-            match with_heartbeat(&mut store, s, &batch.entries, |store| {
-                process(store, s, &batch.entries, &batch.deliveries, obs)
-            })
-            .await
-            {
-                Ok(outcomes) => {
-                    for o in &outcomes {
-                        totals.add(o);
-                        obs.event(o)?;
-                    }
-                    break;
+        };
+        let (batch, result) = joined.context("a batch task failed")?;
+        match result {
+            Ok((outcomes, warnings)) => {
+                for w in warnings {
+                    obs.warn(&w);
                 }
-                Err(Trouble::Outage(e)) => {
-                    // Keep the batch in hand and finish it once Redis answers again.
-                    if !recover(&mut store, connect, s, &mut outage_since, e, interrupt, obs)
-                        .await?
-                    {
-                        totals.interrupted = true;
-                        break 'batches;
-                    }
+                for o in &outcomes {
+                    totals.add(o);
+                    obs.event(o)?;
                 }
-                Err(Trouble::Fatal(e)) => {
-                    return Err(e.context(
-                        "the consumer stopped; the entries of the batch in hand were not acked and will be delivered again",
-                    ));
-                }
+            }
+            // Keep the batch in hand and finish it once Redis answers again.
+            Err(Trouble::Outage(e)) => {
+                retry.push(batch);
+                outage.get_or_insert(e);
+            }
+            Err(Trouble::Fatal(e)) => {
+                fatal.get_or_insert(e.context(
+                    "the consumer stopped; the entries of the batches in hand that were not acked will be delivered again",
+                ));
+                stopping = true;
             }
         }
     }
@@ -415,6 +460,19 @@ async fn recover(
     }
 }
 
+/// What a batch came back with: its outcomes and any warnings, or why it stopped.
+type BatchResult = std::result::Result<(Vec<EventOutcome>, Vec<String>), Trouble>;
+
+/// One batch, on its own clone of the connection; the batch comes back with its result
+/// (to be finished again after an outage).
+async fn run_batch(mut store: Store, s: Arc<Settings>, batch: Batch) -> (Batch, BatchResult) {
+    let result = with_heartbeat(&mut store, &s, &batch.entries, |store| {
+        process(store, &s, &batch.entries, &batch.deliveries)
+    })
+    .await;
+    (batch, result)
+}
+
 /// Runs `work` while resetting the idle time of the entries in hand every third of
 /// `--claim-idle`, so that a long invalidation is not claimed by another consumer.
 async fn with_heartbeat<'a, F, Fut>(
@@ -422,10 +480,10 @@ async fn with_heartbeat<'a, F, Fut>(
     s: &Settings,
     entries: &[RawEntry],
     work: F,
-) -> std::result::Result<Vec<EventOutcome>, Trouble>
+) -> BatchResult
 where
     F: FnOnce(&'a mut Store) -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<Vec<EventOutcome>, Trouble>>,
+    Fut: std::future::Future<Output = BatchResult>,
 {
     let mut beat = store.clone();
     let every = (s.claim_idle / 3).max(Duration::from_millis(100));
@@ -477,7 +535,7 @@ impl Source {
         }
     }
 
-    async fn next(&mut self, store: &mut Store, s: &Settings) -> Result<Batch> {
+    async fn next(&mut self, store: &mut Store, s: &Settings, may_block: bool) -> Result<Batch> {
         // 1. This consumer's own pending entries (left by an earlier run of the name).
         for (i, cursor) in self.history.iter_mut().enumerate() {
             let Some(after) = cursor.clone() else {
@@ -532,8 +590,9 @@ impl Source {
             }
         }
         // 3. New entries: first deliveries. A consumer that runs until idle does not
-        // block; a service blocks, within the round-trip timeout.
-        let block = (!s.until_idle).then(|| s.block.min(s.timeout / 2));
+        // block; a service blocks, within the round-trip timeout, when nothing else is
+        // in flight.
+        let block = (may_block && !s.until_idle).then(|| s.block.min(s.timeout / 2));
         let entries = store
             .read_group(&s.group, &s.consumer, &s.streams, None, s.batch, block)
             .await?;
@@ -635,8 +694,7 @@ async fn process(
     s: &Settings,
     raw: &[RawEntry],
     deliveries: &HashMap<(String, String), u64>,
-    obs: &mut dyn Observer,
-) -> std::result::Result<Vec<EventOutcome>, Trouble> {
+) -> BatchResult {
     // 1. Decode.
     let mut outcomes: Vec<EventOutcome> = raw
         .iter()
@@ -693,40 +751,77 @@ async fn process(
             });
         }
     }
-    let keys: Vec<(String, String, String)> = items
+    // Per dep, the newest event of the batch settles it: older ones are superseded
+    // without a round trip, unless one of them is conditional (an if_hash may hold only
+    // after an older event of the batch was applied: then all go through the gate, in
+    // order).
+    let mut newest: HashMap<&str, usize> = HashMap::new();
+    let mut conditional: HashMap<&str, bool> = HashMap::new();
+    for (n, it) in items.iter().enumerate() {
+        newest.insert(it.dep.as_str(), n);
+        *conditional.entry(it.dep.as_str()).or_default() |= it.if_hash.is_some();
+    }
+    let mut early: Vec<(usize, usize)> = Vec::new();
+    for (n, it) in items.iter().enumerate() {
+        let last = newest[it.dep.as_str()];
+        if last != n && !conditional[it.dep.as_str()] {
+            early.push((n, last));
+        }
+    }
+    for (n, last) in early {
+        let mut o = items[n].outcome_of("superseded");
+        o.superseded_by = Some(format!(
+            "{} {}",
+            raw[items[last].entry].stream, raw[items[last].entry].id
+        ));
+        items[n].outcome = Some(o);
+    }
+    let gated: Vec<usize> = (0..items.len())
+        .filter(|&n| items[n].outcome.is_none())
+        .collect();
+    let keys: Vec<[String; 5]> = gated
         .iter()
-        .map(|it| {
-            (
-                event_order_key(&it.dep),
-                it.dep.hash_key(),
-                hash_time_key(&it.dep),
-            )
+        .map(|&n| {
+            let dep = &items[n].dep;
+            [
+                event_order_key(dep),
+                dep.hash_key(),
+                hash_time_key(dep),
+                dep.keys_key(),
+                registry_key(dep),
+            ]
         })
         .collect();
-    let ids: Vec<EntryId> = items
-        .iter()
-        .map(|it| EntryId::parse(&raw[it.entry].id).unwrap_or(EntryId { ms: 0, seq: 0 }))
-        .collect();
-    let gates: Vec<Gate> = items
+    let gates: Vec<Gate> = gated
         .iter()
         .zip(&keys)
-        .zip(&ids)
-        .map(|((it, (order, hash, time)), id)| Gate {
-            order_key: order,
-            hash_key: hash,
-            time_key: time,
-            stream: &raw[it.entry].stream,
-            id: (id.ms, id.seq),
-            new_hash: &it.hash,
-            if_hash: it.if_hash.as_deref(),
-            keep_ms: ORDER_RECORD_KEEP.as_millis() as u64,
+        .map(|(&n, k)| {
+            let it = &items[n];
+            let id = EntryId::parse(&raw[it.entry].id).unwrap_or(EntryId { ms: 0, seq: 0 });
+            Gate {
+                order_key: &k[0],
+                hash_key: &k[1],
+                time_key: &k[2],
+                stream: &raw[it.entry].stream,
+                id: (id.ms, id.seq),
+                new_hash: &it.hash,
+                if_hash: it.if_hash.as_deref(),
+                keep_ms: ORDER_RECORD_KEEP.as_millis() as u64,
+                // A small dep is invalidated by the gate's own script (single node).
+                sweep: (!it.soft).then_some(GateSweep {
+                    set_key: &k[3],
+                    registry_key: &k[4],
+                    limit: SWEEP_LIMIT,
+                }),
+            }
         })
         .collect();
     let answers = store.gate_many(&gates).await.map_err(whole)?;
-    // The newest applied item of each dep runs the dep's invalidation; older ones of the
-    // same batch are superseded by it.
+    drop(gates);
+    // Deps the gate let through without invalidating them: the newest such item of each
+    // dep runs the dep's invalidation; older ones of the batch are superseded by it.
     let mut runner: HashMap<String, usize> = HashMap::new();
-    for (n, answer) in answers.into_iter().enumerate() {
+    for (&n, answer) in gated.iter().zip(answers) {
         let it = &mut items[n];
         let answer = match answer {
             Ok(a) => Ok(a),
@@ -738,7 +833,32 @@ async fn process(
                 o.failure = Some(one_line(&e));
                 it.outcome = Some(o);
             }
-            Ok(GateOutcome::Applied { previous }) => {
+            Ok(GateOutcome::Applied {
+                previous,
+                swept: Some(sw),
+            }) => {
+                s.pacer.admit(sw.members).await;
+                let mut o = it.outcome_of("applied");
+                o.applied(Report {
+                    dep_id: it.dep.as_str().to_string(),
+                    old_hash: previous,
+                    new_hash: it.hash.clone(),
+                    members: sw.members,
+                    l1_deleted: sw.l1_deleted,
+                    l2_deleted: sw.l2_deleted,
+                    already_gone: sw.members
+                        - sw.l1_deleted
+                        - sw.l2_deleted
+                        - sw.skipped_not_entries,
+                    skipped_not_entries: sw.skipped_not_entries,
+                    ..Report::default()
+                });
+                it.outcome = Some(o);
+            }
+            Ok(GateOutcome::Applied {
+                previous,
+                swept: None,
+            }) => {
                 it.previous = Some(previous);
                 runner.insert(it.dep.as_str().to_string(), n);
             }
@@ -894,18 +1014,6 @@ async fn process(
             })
         })
         .collect();
-    if !records.is_empty()
-        && let Err(e) = store.audit_append(&records).await
-    {
-        match trouble(e) {
-            Err(Trouble::Outage(e)) => return Err(Trouble::Outage(e)),
-            Err(Trouble::Fatal(e)) | Ok(e) => obs.warn(&format!(
-                "{} invalidations are done, but their audit records could not be written: {}",
-                records.len(),
-                one_line(&e)
-            )),
-        }
-    }
     let mut acks: Vec<(String, Vec<String>)> = Vec::new();
     for (o, r) in outcomes.iter().zip(raw) {
         if o.status == "failed" {
@@ -916,8 +1024,21 @@ async fn process(
             None => acks.push((r.stream.clone(), vec![r.id.clone()])),
         }
     }
-    store.ack(&s.group, &acks).await.map_err(whole)?;
-    Ok(outcomes)
+    let audit = store
+        .audit_and_ack(&s.group, &records, &acks)
+        .await
+        .map_err(whole)?;
+    let warnings = audit
+        .map(|e| {
+            format!(
+                "{} invalidations are done, but their audit records could not be written: {}",
+                records.len(),
+                one_line(&e)
+            )
+        })
+        .into_iter()
+        .collect();
+    Ok((outcomes, warnings))
 }
 
 /// The invalidation of one dep for an event the gate let through with `hash`: with
