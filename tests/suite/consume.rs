@@ -29,12 +29,33 @@ fn cli_target(server: &RedisServer) -> [String; 2] {
     }
 }
 
-/// A shell command line run as written, with `redis-cli` pointed at the server.
+/// A shell command line run exactly as written, its `redis-cli` pointed at the server: a
+/// `redis-cli` first on PATH adds the server's socket, as a shell alias would.
 fn shell(server: &RedisServer, line: &str) -> String {
+    let real = Command::new("sh")
+        .args(["-c", "command -v redis-cli"])
+        .output()
+        .expect("sh runs");
+    let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
+    assert!(!real.is_empty(), "redis-cli is on PATH");
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = bin.path().join("redis-cli");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec {real} -s '{}' \"$@\"\n", socket(server)),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("sh")
         .arg("-c")
         .arg(line)
-        .env("REDISCLI_SOCKET", socket(server))
+        .env("PATH", path)
         .output()
         .expect("sh runs");
     assert!(out.status.success(), "{line}: {out:?}");
@@ -207,7 +228,7 @@ fn a_redis_cli_xadd_is_a_complete_producer() {
     tagged(&mut conn, "doc:contract-123", 0, 5);
     let id = shell(
         &server,
-        r#"redis-cli -s "$REDISCLI_SOCKET" XADD cc:events '*' dep_id doc:contract-123 new_hash v2"#,
+        "redis-cli XADD cc:events '*' dep_id doc:contract-123 new_hash v2",
     );
     let id = id.trim();
     let r = consume(

@@ -5,16 +5,20 @@
 //! 1. Decode. Entries that can never be applied (poison: an invalid dep id, a template
 //!    that does not resolve, malformed JSON) go to the dead-letter stream, with the reason
 //!    and the original fields, and are acked. Tombstones are acked and skipped.
-//! 2. The order gate (see `GATE_LUA` in the store): per event and dep, one script that
+//! 2. The order gate (see `GATE_BODY` in the store): per event and dep, one script that
 //!    records the event's hash only if the event is newer (by stream entry id) than the
 //!    last one applied to the dep. So the hash recorded last is the newest event's,
 //!    whichever consumer processes which event when, and however often one is redelivered.
-//! 3. Invalidate, with the engine, once per dep: with `--if-hash` = the hash the gate
-//!    recorded, whose compare-and-set leaves the value unchanged. If a newer event got in
-//!    between, the run is refused and the event counts as superseded: the newer event's
-//!    own invalidation deletes the entries.
-//! 4. Audit records (with the stream entry id), then XACK: an entry is acked only after
-//!    its invalidation is complete (hash recorded, every tagged entry deleted).
+//!    Within a batch only a dep's newest event goes to the gate (unless one has an
+//!    `if_hash`). On a single node the same script invalidates a small dep at once.
+//! 3. Invalidate the other deps with the engine, once per dep: with `--if-hash` = the hash
+//!    the gate recorded, whose compare-and-set leaves the value unchanged. If a newer event
+//!    got in between, the run is refused and the event counts as superseded: the newer
+//!    event's own invalidation deletes the entries.
+//! 4. Audit records (with the stream entry id) and XACK, one round trip: an entry is acked
+//!    only after its invalidation is complete (hash recorded, every tagged entry deleted).
+//!
+//! `--concurrency` batches are in flight at once, each a task on a clone of the connection.
 //!
 //! Failures: a Redis outage (lost connection, timeout, LOADING, OOM…) keeps the batch in
 //! hand and retries it, on a new connection, with backoff from 200 ms to 5 s; nothing is
