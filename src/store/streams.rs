@@ -331,30 +331,6 @@ impl Store {
         }
     }
 
-    /// XACK of each stream's ids, one round trip.
-    pub async fn ack(&mut self, group: &str, acks: &[(String, Vec<String>)]) -> Result<()> {
-        let acks: Vec<&(String, Vec<String>)> =
-            acks.iter().filter(|(_, ids)| !ids.is_empty()).collect();
-        self.per_item(
-            "acknowledging entries",
-            Repeat::Safe("acknowledging an entry again is a no-op"),
-            &acks,
-            |pipe, (stream, ids)| {
-                pipe.cmd("XACK").arg(stream).arg(group).arg(ids);
-            },
-            |(stream, _), replies| {
-                replies
-                    .next()
-                    .expect("one reply")
-                    .with_context(|| format!("XACK {}", printable(stream.as_bytes())))?;
-                Ok(())
-            },
-        )
-        .await?
-        .into_iter()
-        .collect()
-    }
-
     /// Appends the batch's audit records and acks its entries, one round trip. An audit
     /// failure is returned apart (`Ok(Some(..))`: the work is done and acked either way);
     /// an ack's failure is the error.
