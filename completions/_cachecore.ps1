@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Install the man pages (one per subcommand), or print the main one')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit trail (stream cc:audit): who changed what, newest first')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Invalidate from events in Redis Streams, as one consumer of a consumer group')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that this Redis is safe for Cachecore and how healthy its dep sets are')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Fill a Redis with a realistic synthetic data set to try every command on')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try cachecore on a private, throwaway Redis filled with the demo data set')
@@ -517,6 +518,46 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cachecore;consume' {
+            [CompletionResult]::new('--stream', '--stream', [CompletionResultType]::ParameterName, 'A stream to consume (repeat the flag for several)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'The consumer group; created (with the stream, if missing) at --from')
+            [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'This consumer''s name in the group [default: host name and process id]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)')
+            [CompletionResult]::new('--block', '--block', [CompletionResultType]::ParameterName, 'How long one read waits for new entries (at most half of --timeout)')
+            [CompletionResult]::new('--claim-idle', '--claim-idle', [CompletionResultType]::ParameterName, 'Claim entries pending this long on any consumer (one that died, or this one''s failures), with XAUTOCLAIM')
+            [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'An event that fails this many deliveries (for a reason other than a Redis outage) goes to the dead-letter stream')
+            [CompletionResult]::new('--dead-letter', '--dead-letter', [CompletionResultType]::ParameterName, 'The dead-letter stream; {stream} is the source stream''s name')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The events'' format')
+            [CompletionResult]::new('--dep', '--dep', [CompletionResultType]::ParameterName, 'Debezium: a dep to invalidate per change event, as a template (repeatable): {row.COL} is the row after the change (before it for a delete), {key} or {key.COL} the event key, any other name a path into the payload ({source.table}, {ts_ms}); {{ and }} are literal braces')
+            [CompletionResult]::new('--hash', '--hash', [CompletionResultType]::ParameterName, 'Debezium: the new hash as a template (e.g. ''{source.lsn}'') [default: a unique generated hash per event]')
+            [CompletionResult]::new('--null-marker', '--null-marker', [CompletionResultType]::ParameterName, 'Debezium: the text Debezium Server writes for a null key or value (its debezium.sink.redis.null.key and null.value); such a value is a tombstone')
+            [CompletionResult]::new('--max-outage', '--max-outage', [CompletionResultType]::ParameterName, 'Give up (exit 3) when Redis stays unreachable this long [default: never; 30s with --until-idle]. Until then an outage is retried with backoff, nothing dead-lettered')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N keys deleted per second (a throttle for a busy production Redis)')
+            [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)')
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--until-idle', '--until-idle', [CompletionResultType]::ParameterName, 'Exit 0 once no new and no pending entry is left in the group (for scripts and tests); without it the consumer runs until stopped')
+            [CompletionResult]::new('--soft', '--soft', [CompletionResultType]::ParameterName, 'Record each event''s hash only: entries become stale at once and expire by TTL')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Show each stream''s group: lag, pending entries, consumers and their idle time, and the dead-letter stream''s length. Reads only')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'cachecore;doctor' {
             [CompletionResult]::new('--sample-sets', '--sample-sets', [CompletionResultType]::ParameterName, 'How many dep sets to sample for sizes')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
@@ -719,6 +760,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Install the man pages (one per subcommand), or print the main one')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show the audit trail (stream cc:audit): who changed what, newest first')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Invalidate from events in Redis Streams, as one consumer of a consumer group')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check that this Redis is safe for Cachecore and how healthy its dep sets are')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Fill a Redis with a realistic synthetic data set to try every command on')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try cachecore on a private, throwaway Redis filled with the demo data set')
@@ -786,6 +828,9 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             break
         }
         'cachecore;help;audit' {
+            break
+        }
+        'cachecore;help;consume' {
             break
         }
         'cachecore;help;doctor' {

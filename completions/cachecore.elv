@@ -47,6 +47,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand completions 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
             cand man 'Install the man pages (one per subcommand), or print the main one'
             cand audit 'Show the audit trail (stream cc:audit): who changed what, newest first'
+            cand consume 'Invalidate from events in Redis Streams, as one consumer of a consumer group'
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
             cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
@@ -484,6 +485,45 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'cachecore;consume'= {
+            cand --stream 'A stream to consume (repeat the flag for several)'
+            cand --group 'The consumer group; created (with the stream, if missing) at --from'
+            cand --consumer 'This consumer''s name in the group [default: host name and process id]'
+            cand --from 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]'
+            cand --batch 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave'
+            cand --concurrency 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)'
+            cand --block 'How long one read waits for new entries (at most half of --timeout)'
+            cand --claim-idle 'Claim entries pending this long on any consumer (one that died, or this one''s failures), with XAUTOCLAIM'
+            cand --max-attempts 'An event that fails this many deliveries (for a reason other than a Redis outage) goes to the dead-letter stream'
+            cand --dead-letter 'The dead-letter stream; {stream} is the source stream''s name'
+            cand --format 'The events'' format'
+            cand --dep 'Debezium: a dep to invalidate per change event, as a template (repeatable): {row.COL} is the row after the change (before it for a delete), {key} or {key.COL} the event key, any other name a path into the payload ({source.table}, {ts_ms}); {{ and }} are literal braces'
+            cand --hash 'Debezium: the new hash as a template (e.g. ''{source.lsn}'') [default: a unique generated hash per event]'
+            cand --null-marker 'Debezium: the text Debezium Server writes for a null key or value (its debezium.sink.redis.null.key and null.value); such a value is a tombstone'
+            cand --max-outage 'Give up (exit 3) when Redis stays unreachable this long [default: never; 30s with --until-idle]. Until then an outage is retried with backoff, nothing dead-lettered'
+            cand --batch-size 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command'
+            cand --rate 'At most N keys deleted per second (a throttle for a busy production Redis)'
+            cand --pipeline 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)'
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --until-idle 'Exit 0 once no new and no pending entry is left in the group (for scripts and tests); without it the consumer runs until stopped'
+            cand --soft 'Record each event''s hash only: entries become stale at once and expire by TTL'
+            cand --status 'Show each stream''s group: lag, pending entries, consumers and their idle time, and the dead-letter stream''s length. Reads only'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'cachecore;doctor'= {
             cand --sample-sets 'How many dep sets to sample for sizes'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
@@ -673,6 +713,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand completions 'Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell)'
             cand man 'Install the man pages (one per subcommand), or print the main one'
             cand audit 'Show the audit trail (stream cc:audit): who changed what, newest first'
+            cand consume 'Invalidate from events in Redis Streams, as one consumer of a consumer group'
             cand doctor 'Check that this Redis is safe for Cachecore and how healthy its dep sets are'
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
             cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
@@ -722,6 +763,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;help;man'= {
         }
         &'cachecore;help;audit'= {
+        }
+        &'cachecore;help;consume'= {
         }
         &'cachecore;help;doctor'= {
         }

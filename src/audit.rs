@@ -37,6 +37,12 @@ pub struct AuditRecord {
     pub counts: String,
     #[serde(serialize_with = "null_if_empty")]
     pub reason: String,
+    /// `consume` only: the stream and entry id of the event that asked for the change
+    /// (stored, and in JSON output, only when set).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stream: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub entry_id: String,
 }
 
 /// The stream keeps strings; JSON output follows the README's rules: absent is `null`.
@@ -98,8 +104,8 @@ impl AuditRecord {
     }
 
     pub fn fields(&self) -> Vec<(&'static str, &str)> {
-        vec![
-            ("user", &self.user),
+        let mut fields = vec![
+            ("user", self.user.as_str()),
             ("host", &self.host),
             ("command", &self.command),
             ("deps", &self.deps),
@@ -107,7 +113,13 @@ impl AuditRecord {
             ("new_hash", &self.new_hash),
             ("counts", &self.counts),
             ("reason", &self.reason),
-        ]
+        ];
+        for (name, value) in [("stream", &self.stream), ("entry_id", &self.entry_id)] {
+            if !value.is_empty() {
+                fields.push((name, value));
+            }
+        }
+        fields
     }
 
     /// Rebuilds a record from a stream entry; the time is the id's millisecond part.
@@ -134,6 +146,8 @@ impl AuditRecord {
             new_hash: get("new_hash"),
             counts: get("counts"),
             reason: get("reason"),
+            stream: get("stream"),
+            entry_id: get("entry_id"),
         }
     }
 }
@@ -209,6 +223,19 @@ mod tests {
             r
         );
         assert_eq!(r.counts, "l1_deleted=3 l2_deleted=1");
+        assert_eq!(fields.len(), 8, "no event fields unless set");
+        r.stream = "cc:events".into();
+        r.entry_id = "1700000000000-0".into();
+        let fields: Vec<(String, String)> = r
+            .fields()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let back = AuditRecord::from_entry(&format!("{}-0", r.time_ms), &fields);
+        assert_eq!(
+            (back.stream.as_str(), back.entry_id.as_str()),
+            ("cc:events", "1700000000000-0")
+        );
     }
 
     #[test]

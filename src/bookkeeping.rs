@@ -54,6 +54,13 @@ pub fn hash_time_key(dep: &DepId) -> String {
     format!("cc:hashtime:{{{}}}:{dep}", tag_of(&dep.hash_key()))
 }
 
+/// The last stream event applied to the dep by `cachecore consume` (its entry id, hash and
+/// stream), in the hash record's slot, so that one script compares the event's id with it
+/// and writes the hash: an event older than the last one applied never records its hash.
+pub fn event_order_key(dep: &DepId) -> String {
+    format!("cc:evt:{{{}}}:{dep}", tag_of(&dep.hash_key()))
+}
+
 /// Every policy version the namespace ever had (a set), in the slot of its policy record,
 /// so that a roll checks and extends it in the same script that writes the record. Without
 /// it a roll could return to an earlier version and make every entry written at that
@@ -87,6 +94,11 @@ mod tests {
             );
             assert_eq!(
                 key_slot(hash_time_key(&dep).as_bytes()),
+                key_slot(dep.hash_key().as_bytes()),
+                "{id}"
+            );
+            assert_eq!(
+                key_slot(event_order_key(&dep).as_bytes()),
                 key_slot(dep.hash_key().as_bytes()),
                 "{id}"
             );
@@ -132,6 +144,7 @@ mod tests {
             registry_key(&dep),
             pending_key(&dep, "a"),
             hash_time_key(&dep),
+            event_order_key(&dep),
             policy_history_key(&Namespace::parse("default").unwrap()),
         ] {
             assert!(!k.starts_with("cc:dep:") && !k.starts_with("cc:l1:"), "{k}");

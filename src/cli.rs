@@ -236,6 +236,17 @@ pub enum Command {
     /// Show the audit trail (stream cc:audit): who changed what, newest first.
     Audit(AuditArgs),
 
+    /// Invalidate from events in Redis Streams, as one consumer of a consumer group.
+    ///
+    /// Native events name a dep (`redis-cli XADD cc:events '*' dep_id doc:contract-123
+    /// new_hash v2`); Debezium change events give deps and hash through --dep and --hash
+    /// templates. An entry is acked only once its invalidation is complete; entries left
+    /// pending by a dead consumer are claimed after --claim-idle. Per dep, the hash
+    /// recorded last is always the newest event's (by stream entry id). Events that can
+    /// never be applied go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
+    /// are finished and acked, nothing else; SIGTERM exits 0, Ctrl-C 130.
+    Consume(ConsumeArgs),
+
     /// Check that this Redis is safe for Cachecore and how healthy its dep sets are.
     ///
     /// Connectivity and latency, server version, cluster or not, the eviction policy (an

@@ -11,7 +11,8 @@
 //!
 //! [`layout`] is that contract, pure and unit-tested; [`store`] is the only code that
 //! talks to Redis; [`engine`] holds what the commands do with it (invalidation, bulk
-//! waves, purge, prune, verdicts); `commands` holds one thin module per subcommand.
+//! waves, purge, prune, verdicts); `commands` holds one thin module per subcommand;
+//! [`service`] holds the long-running ones (`serve`, `consume`).
 
 pub mod audit;
 pub mod bookkeeping;
@@ -30,11 +31,6 @@ pub mod redact;
 pub mod service;
 pub mod slot;
 pub mod store;
-
-/// The old path of [`engine::invalidation`], still named by `cli.rs` (the default of
-/// `--pipeline`); to go once `cli.rs` names the new one.
-#[doc(hidden)]
-pub use engine::invalidation;
 
 use error::Exit;
 

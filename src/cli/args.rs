@@ -6,7 +6,97 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::parse_retire_after;
+use super::{parse_duration, parse_retire_after};
+
+#[derive(Debug, Args)]
+pub struct ConsumeArgs {
+    /// A stream to consume (repeat the flag for several).
+    #[arg(long = "stream", value_name = "NAME", required = true)]
+    pub streams: Vec<String>,
+
+    /// The consumer group; created (with the stream, if missing) at --from.
+    #[arg(long, value_name = "GROUP", default_value = crate::service::consume::status::DEFAULT_GROUP)]
+    pub group: String,
+
+    /// This consumer's name in the group [default: host name and process id].
+    #[arg(long, value_name = "NAME")]
+    pub consumer: Option<String>,
+
+    /// Where a group created now starts: $ (only new entries), 0 (the whole stream) or
+    /// an entry id. Ignored for a group that exists [default: $].
+    #[arg(long, value_name = "ID")]
+    pub from: Option<String>,
+
+    /// Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub batch: u64,
+
+    /// Batches in flight at once (each one pipeline per step; the default keeps Redis
+    /// busy).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: u64,
+
+    /// How long one read waits for new entries (at most half of --timeout).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub block: Duration,
+
+    /// Exit 0 once no new and no pending entry is left in the group (for scripts and
+    /// tests); without it the consumer runs until stopped.
+    #[arg(long)]
+    pub until_idle: bool,
+
+    /// Claim entries pending this long on any consumer (one that died, or this one's
+    /// failures), with XAUTOCLAIM.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub claim_idle: Duration,
+
+    /// An event that fails this many deliveries (for a reason other than a Redis outage)
+    /// goes to the dead-letter stream.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_attempts: u64,
+
+    /// The dead-letter stream; {stream} is the source stream's name.
+    #[arg(long, value_name = "NAME", default_value = "{stream}:dead")]
+    pub dead_letter: String,
+
+    /// The events' format.
+    #[arg(long, value_enum, default_value_t = crate::service::consume::event::Format::Native)]
+    pub format: crate::service::consume::event::Format,
+
+    /// Debezium: a dep to invalidate per change event, as a template (repeatable):
+    /// {row.COL} is the row after the change (before it for a delete), {key} or
+    /// {key.COL} the event key, any other name a path into the payload
+    /// ({source.table}, {ts_ms}); {{ and }} are literal braces.
+    #[arg(long = "dep", value_name = "TEMPLATE")]
+    pub deps: Vec<String>,
+
+    /// Debezium: the new hash as a template (e.g. '{source.lsn}') [default: a unique
+    /// generated hash per event].
+    #[arg(long, value_name = "TEMPLATE")]
+    pub hash: Option<String>,
+
+    /// Debezium: the text Debezium Server writes for a null key or value (its
+    /// debezium.sink.redis.null.key and null.value); such a value is a tombstone.
+    #[arg(long, value_name = "TEXT", default_value = "default")]
+    pub null_marker: String,
+
+    /// Record each event's hash only: entries become stale at once and expire by TTL.
+    #[arg(long)]
+    pub soft: bool,
+
+    /// Give up (exit 3) when Redis stays unreachable this long [default: never; 30s with
+    /// --until-idle]. Until then an outage is retried with backoff, nothing dead-lettered.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_outage: Option<Duration>,
+
+    /// Show each stream's group: lag, pending entries, consumers and their idle time, and
+    /// the dead-letter stream's length. Reads only.
+    #[arg(long)]
+    pub status: bool,
+
+    #[command(flatten)]
+    pub pace: DeletePace,
+}
 
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
@@ -113,7 +203,7 @@ pub struct DeletePace {
     pub rate: Option<u64>,
 
     /// UNLINK batches in flight at once (advanced; the default keeps Redis busy).
-    #[arg(long, value_name = "N", default_value_t = crate::invalidation::DEFAULT_PIPELINE_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = crate::engine::invalidation::DEFAULT_PIPELINE_DEPTH as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub pipeline: u64,
 }
 

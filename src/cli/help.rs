@@ -182,6 +182,27 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "consume",
+        &[
+            (
+                "cachecore consume --stream cc:events",
+                "run as a consumer of group cachecore (producer: redis-cli XADD cc:events '*' dep_id doc:contract-123 new_hash v2)",
+            ),
+            (
+                "cachecore consume --stream cc:events --from 0 --until-idle --json",
+                "a one-shot run over the whole stream: exit 0 once nothing new or pending is left",
+            ),
+            (
+                "cachecore consume --format debezium --stream shop.public.products --dep 'table:{source.table}' --dep 'row:{source.table}:{row.id}' --hash '{source.lsn}'",
+                "invalidate from Debezium change events (Debezium Server's Redis sink)",
+            ),
+            (
+                "cachecore consume --status --stream cc:events",
+                "each group's lag, pending entries, consumers and dead letters",
+            ),
+        ],
+    ),
+    (
         "doctor",
         &[(
             "cachecore doctor --quiet || page-oncall",

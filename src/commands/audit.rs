@@ -64,6 +64,19 @@ fn row(r: &AuditRecord) -> Vec<String> {
         printable_str(&r.deps),
         hash,
         printable_str(&r.counts),
-        printable_str(&r.reason),
+        printable_str(&reason_text(r)),
     ]
+}
+
+/// The reason, and for a change asked for by a stream event, which one.
+fn reason_text(r: &AuditRecord) -> String {
+    if r.entry_id.is_empty() {
+        return r.reason.clone();
+    }
+    let event = format!("event {} {}", r.stream, r.entry_id);
+    if r.reason.is_empty() {
+        event
+    } else {
+        format!("{} ({event})", r.reason)
+    }
 }

@@ -209,6 +209,22 @@ pub async fn run(ctx: &Context, args: DoctorArgs) -> Result<Exit> {
         ),
     );
     sizes.truncate(5);
+    match crate::service::consume::status::doctor_findings(&mut store).await {
+        Ok(found) => {
+            for f in found {
+                let status = if f.warn { Status::Warn } else { Status::Ok };
+                add("event stream", status, f.detail);
+            }
+        }
+        Err(e) => add(
+            "event stream",
+            Status::Warn,
+            format!(
+                "could not list the event streams ({}); grant +xinfo to check them",
+                crate::error::one_line(&e)
+            ),
+        ),
+    }
 
     let ok = checks.iter().all(|c| c.status != Status::Error);
     let report = Report {

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with a `run` that returns the exit status.
 
 mod audit;
+mod consume;
 mod demo;
 mod deps;
 mod doctor;
@@ -186,6 +187,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Key(args) => key::run(&ctx, args).await,
         Command::Audit(args) => audit::run(&ctx, args).await,
         Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Consume(args) => consume::run(&ctx, args).await,
         Command::Doctor(args) => doctor::run(&ctx, args).await,
         Command::Man(args) => crate::docs::install_man(args.install_dir.as_deref(), &ctx.out),
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,

@@ -1,4 +1,4 @@
-//! The invalidation protocol's steps (see `crate::invalidation`), each one pipeline for a
+//! The invalidation protocol's steps (see `crate::engine::invalidation`), each one pipeline for a
 //! whole wave of deps: preflight, the hash compare-and-set, the single-step fast path, the
 //! detach, and the deletes.
 

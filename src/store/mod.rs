@@ -10,6 +10,8 @@ mod entries;
 mod invalidate;
 mod prune;
 mod scripts;
+mod stream_replies;
+mod streams;
 // The HTTP API's tokens (issue 14).
 mod tokens;
 
@@ -30,6 +32,7 @@ pub use invalidate::{
 };
 pub use prune::PrunePage;
 use scripts::Script;
+pub use streams::{ConsumerInfo, Fields, Gate, GateOutcome, GateSweep, GroupInfo, RawEntry};
 pub use tokens::{StoredToken, TokenKeys};
 
 use crate::error::redis_failure;

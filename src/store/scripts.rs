@@ -98,8 +98,9 @@ pub(super) static REPLACE_DEPS: Script = Script::new(include_str!("scripts/repla
 pub(super) static RETIRE_HASH: Script = Script::new(include_str!("scripts/retire_hash.lua"));
 pub(super) static ROLL_POLICY: Script = Script::new(include_str!("scripts/roll_policy.lua"));
 pub(super) static UNLINK_LOCAL: Script = Script::new(include_str!("scripts/unlink_local.lua"));
+pub(super) static GATE: Script = Script::with_entry_tier(include_str!("scripts/gate.lua"));
 
-static ALL: [&Script; 8] = [
+static ALL: [&Script; 9] = [
     &SET_HASH,
     &DETACH,
     &SWEEP_SMALL,
@@ -108,6 +109,7 @@ static ALL: [&Script; 8] = [
     &RETIRE_HASH,
     &ROLL_POLICY,
     &UNLINK_LOCAL,
+    &GATE,
 ];
 
 /// The script `cmd` calls, if it is an EVALSHA of one of ours.

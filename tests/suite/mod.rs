@@ -2,6 +2,7 @@ mod acl;
 mod audit;
 mod cluster;
 mod connection;
+mod consume;
 mod contract_lua;
 mod demo;
 mod docs;

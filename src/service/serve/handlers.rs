@@ -15,7 +15,7 @@ use super::api::{ApiError, LogFields, document, json_response, parse_json, read_
 use super::jobs::{self, Caller, Outcome};
 use super::state::App;
 use super::tokens::{self, Principal};
-use crate::invalidation::{Plan, Report};
+use crate::engine::invalidation::{Plan, Report};
 use crate::layout::{DepId, Namespace, validate_hash};
 use crate::store::{HashCondition, Store};
 

@@ -1,5 +1,5 @@
 //! Drains that outlive their request, with no state of their own: a job is the dep's
-//! record of unfinished runs (see `crate::invalidation`), so whatever process dies, the
+//! record of unfinished runs (see `crate::engine::invalidation`), so whatever process dies, the
 //! work is still described in Redis and any later run for the dep, or the next start of
 //! any replica, finishes it.
 //!
@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 
 use super::state::{App, log};
 use crate::bookkeeping::{is_pending_key_of, registry_key};
-use crate::invalidation::{Plan, Report, invalidate};
+use crate::engine::invalidation::{Plan, Report, invalidate};
 use crate::layout::DepId;
 use crate::store::{HashCondition, Store};
 
@@ -209,7 +209,7 @@ pub async fn invalidate_wave_task(
     let task = tokio::spawn(async move {
         let _guard = DrainGuard(app.clone());
         let mut store = store;
-        let results = crate::invalidation::invalidate_wave(
+        let results = crate::engine::invalidation::invalidate_wave(
             &mut store,
             &plans,
             |_| ProgressBar::hidden(),
@@ -380,7 +380,7 @@ async fn finish_dep(app: &Arc<App>, store: &mut Store, dep: &DepId) -> Result<Op
         // deletion of the hash record: leave the runs to an explicit `invalidate`.
         anyhow::bail!(
             "the dep has unfinished runs but no hash record; finish them with `cachecore invalidate {}`",
-            crate::invalidation::shell_word(dep.as_str())
+            crate::engine::invalidation::shell_word(dep.as_str())
         );
     };
     let plan = finishing_plan(app, dep.clone(), current);

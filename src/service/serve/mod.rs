@@ -1,5 +1,5 @@
 //! `cachecore serve`: the HTTP invalidation API (issue 14), self-hosted, so webhooks can
-//! invalidate. The same engine as the CLI (`crate::invalidation`) behind axum.
+//! invalidate. The same engine as the CLI (`crate::engine::invalidation`) behind axum.
 //!
 //! - [`handlers`]: one function per endpoint; [`api`]: answers, errors, bodies.
 //! - [`tokens`]: API tokens and scopes (hashed in Redis, shared by every replica).

@@ -1,0 +1,421 @@
+//! One batch of events, event by event: decode, plan per dep, the order gate, the engine,
+//! then the outcome that decides ack, retry or dead letter.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// One dep of one event, through the gate and the engine.
+pub(super) struct Item {
+    entry: usize,
+    dep: DepId,
+    hash: String,
+    if_hash: Option<String>,
+    soft: bool,
+    /// Applied now: the hash the gate replaced (the engine then finds its own).
+    previous: Option<Option<String>>,
+    outcome: Option<DepOutcome>,
+    /// The dep's invalidation is this item's (the newest applied of the batch).
+    runs: bool,
+}
+
+impl Item {
+    fn outcome_of(&self, status: &'static str) -> DepOutcome {
+        DepOutcome {
+            dep_id: Some(self.dep.as_str().to_string()),
+            outcome: status,
+            new_hash: Some(self.hash.clone()),
+            superseded_by: None,
+            current_hash: None,
+            failure: None,
+            report: None,
+        }
+    }
+}
+
+/// Processes one batch; the outcomes, one per entry, in the order read.
+pub(super) async fn process(
+    store: &mut Store,
+    s: &Settings,
+    raw: &[RawEntry],
+    deliveries: &HashMap<(String, String), u64>,
+) -> BatchResult {
+    // 1. Decode.
+    let mut outcomes: Vec<EventOutcome> = raw
+        .iter()
+        .map(|r| EventOutcome {
+            stream: r.stream.clone(),
+            id: r.id.clone(),
+            status: "applied",
+            deliveries: deliveries
+                .get(&(r.stream.clone(), r.id.clone()))
+                .copied()
+                .unwrap_or(1)
+                .max(1),
+            error: None,
+            deps: Vec::new(),
+        })
+        .collect();
+    let mut events: Vec<(usize, EntryId, Event)> = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let decoded = match &r.fields {
+            None => Decoded::Skip("deleted from the stream"),
+            Some(fields) => s.decoder.decode(fields),
+        };
+        match decoded {
+            Decoded::Event(e) => {
+                let id = EntryId::parse(&r.id).unwrap_or(EntryId { ms: 0, seq: 0 });
+                events.push((i, id, e));
+            }
+            Decoded::Skip(why) => {
+                outcomes[i].status = "skipped";
+                outcomes[i].error = Some(why.to_string());
+            }
+            Decoded::Poison(why) => {
+                outcomes[i].status = "dead_letter";
+                outcomes[i].error = Some(why);
+            }
+        }
+    }
+    // 2. The order gate, oldest event first (the stream order, across streams by time).
+    events.sort_by_key(|(_, id, _)| *id);
+    let mut items: Vec<Item> = Vec::new();
+    for (i, _, e) in &events {
+        // One hash per event, shared by its deps.
+        let hash = e.new_hash.clone().unwrap_or_else(generated_hash);
+        for dep in &e.deps {
+            items.push(Item {
+                entry: *i,
+                dep: dep.clone(),
+                hash: hash.clone(),
+                if_hash: e.if_hash.clone(),
+                soft: e.soft,
+                previous: None,
+                outcome: None,
+                runs: false,
+            });
+        }
+    }
+    // Per dep, the newest event of the batch settles it: older ones are superseded
+    // without a round trip, unless one of them is conditional (an if_hash may hold only
+    // after an older event of the batch was applied: then all go through the gate, in
+    // order).
+    let mut newest: HashMap<&str, usize> = HashMap::new();
+    let mut conditional: HashMap<&str, bool> = HashMap::new();
+    for (n, it) in items.iter().enumerate() {
+        newest.insert(it.dep.as_str(), n);
+        *conditional.entry(it.dep.as_str()).or_default() |= it.if_hash.is_some();
+    }
+    let mut early: Vec<(usize, usize)> = Vec::new();
+    for (n, it) in items.iter().enumerate() {
+        let last = newest[it.dep.as_str()];
+        if last != n && !conditional[it.dep.as_str()] {
+            early.push((n, last));
+        }
+    }
+    for (n, last) in early {
+        let mut o = items[n].outcome_of("superseded");
+        o.superseded_by = Some(format!(
+            "{} {}",
+            raw[items[last].entry].stream, raw[items[last].entry].id
+        ));
+        items[n].outcome = Some(o);
+    }
+    let gated: Vec<usize> = (0..items.len())
+        .filter(|&n| items[n].outcome.is_none())
+        .collect();
+    let keys: Vec<[String; 5]> = gated
+        .iter()
+        .map(|&n| {
+            let dep = &items[n].dep;
+            [
+                event_order_key(dep),
+                dep.hash_key(),
+                hash_time_key(dep),
+                dep.keys_key(),
+                registry_key(dep),
+            ]
+        })
+        .collect();
+    let gates: Vec<Gate> = gated
+        .iter()
+        .zip(&keys)
+        .map(|(&n, k)| {
+            let it = &items[n];
+            let id = EntryId::parse(&raw[it.entry].id).unwrap_or(EntryId { ms: 0, seq: 0 });
+            Gate {
+                order_key: &k[0],
+                hash_key: &k[1],
+                time_key: &k[2],
+                stream: &raw[it.entry].stream,
+                id: (id.ms, id.seq),
+                new_hash: &it.hash,
+                if_hash: it.if_hash.as_deref(),
+                keep_ms: ORDER_RECORD_KEEP.as_millis() as u64,
+                // A small dep is invalidated by the gate's own script (single node).
+                sweep: (!it.soft).then_some(GateSweep {
+                    set_key: &k[3],
+                    registry_key: &k[4],
+                    limit: SWEEP_LIMIT,
+                }),
+            }
+        })
+        .collect();
+    let answers = store.gate_many(&gates).await.map_err(whole)?;
+    drop(gates);
+    // Deps the gate let through without invalidating them: the newest such item of each
+    // dep runs the dep's invalidation; older ones of the batch are superseded by it.
+    let mut runner: HashMap<String, usize> = HashMap::new();
+    for (&n, answer) in gated.iter().zip(answers) {
+        let it = &mut items[n];
+        let answer = match answer {
+            Ok(a) => Ok(a),
+            Err(e) => Err(trouble(e)?),
+        };
+        match answer {
+            Err(e) => {
+                let mut o = it.outcome_of("failed");
+                o.failure = Some(one_line(&e));
+                it.outcome = Some(o);
+            }
+            Ok(GateOutcome::Applied {
+                previous,
+                swept: Some(sw),
+            }) => {
+                s.pacer.admit(sw.members).await;
+                let mut o = it.outcome_of("applied");
+                o.applied(Report {
+                    dep_id: it.dep.as_str().to_string(),
+                    old_hash: previous,
+                    new_hash: it.hash.clone(),
+                    members: sw.members,
+                    l1_deleted: sw.l1_deleted,
+                    l2_deleted: sw.l2_deleted,
+                    already_gone: sw.members
+                        - sw.l1_deleted
+                        - sw.l2_deleted
+                        - sw.skipped_not_entries,
+                    skipped_not_entries: sw.skipped_not_entries,
+                    ..Report::default()
+                });
+                it.outcome = Some(o);
+            }
+            Ok(GateOutcome::Applied {
+                previous,
+                swept: None,
+            }) => {
+                it.previous = Some(previous);
+                runner.insert(it.dep.as_str().to_string(), n);
+            }
+            Ok(GateOutcome::Redelivered { hash }) => {
+                it.hash = hash;
+                runner.insert(it.dep.as_str().to_string(), n);
+            }
+            Ok(GateOutcome::Superseded { stream, id }) => {
+                let mut o = it.outcome_of("superseded");
+                o.superseded_by = Some(format!("{stream} {id}"));
+                it.outcome = Some(o);
+            }
+            Ok(GateOutcome::Refused { current }) => {
+                let mut o = it.outcome_of("refused");
+                o.current_hash = current;
+                it.outcome = Some(o);
+            }
+        }
+    }
+    for n in 0..items.len() {
+        if items[n].outcome.is_some() {
+            continue;
+        }
+        let newest = runner[items[n].dep.as_str()];
+        if newest == n {
+            items[n].runs = true;
+        } else {
+            let by = format!(
+                "{} {}",
+                raw[items[newest].entry].stream, raw[items[newest].entry].id
+            );
+            let mut o = items[n].outcome_of("superseded");
+            o.superseded_by = Some(by);
+            items[n].outcome = Some(o);
+        }
+    }
+    // 3. Invalidate each dep once. The events in hand are finished even after Ctrl-C:
+    // the engine gets an interrupt flag of its own that is never set.
+    let running: Vec<usize> = (0..items.len()).filter(|&n| items[n].runs).collect();
+    let plans: Vec<Plan> = running
+        .iter()
+        .map(|&n| {
+            let it = &items[n];
+            Plan {
+                batch_size: s.batch_size,
+                pipeline_depth: s.pipeline_depth,
+                pacer: s.pacer.clone(),
+                ..event_plan(&it.dep, &it.hash, it.soft)
+            }
+        })
+        .collect();
+    let never = Interrupt::default();
+    let results = if plans.is_empty() {
+        Vec::new()
+    } else {
+        invalidate_wave(store, &plans, |_| ProgressBar::hidden(), &never)
+            .await
+            .map_err(whole)?
+    };
+    for (&n, result) in running.iter().zip(results) {
+        let it = &mut items[n];
+        let mut o = it.outcome_of("applied");
+        match result {
+            Ok(mut report) => {
+                if let Some(previous) = it.previous.take() {
+                    report.old_hash = previous;
+                }
+                o.applied(report);
+            }
+            // The hash is no longer this event's: a newer event (or an operator's
+            // invalidation) got in between, and its own run deletes the entries.
+            Err(e) if is_refusal_or_invalid(&e) => {
+                o.outcome = "superseded";
+                o.superseded_by = Some("a newer write of the hash".into());
+            }
+            Err(e) => match trouble(e) {
+                Err(t) => return Err(t),
+                Ok(e) => {
+                    o.outcome = "failed";
+                    o.failure = Some(one_line(&e.context(format!(
+                        "the event's hash {:?} is recorded (its entries are stale), but deleting them failed",
+                        crate::output::printable_str(&it.hash)
+                    ))));
+                }
+            },
+        }
+        it.outcome = Some(o);
+    }
+    // Each event's status from its deps'.
+    for it in items {
+        let o = &mut outcomes[it.entry];
+        o.deps.push(it.outcome.expect("every item decided"));
+    }
+    for o in outcomes.iter_mut().filter(|o| o.status == "applied") {
+        let has = |st: &str| o.deps.iter().any(|d| d.outcome == st);
+        if let Some(failed) = o.deps.iter().find(|d| d.outcome == "failed") {
+            o.error = failed.failure.clone();
+            o.status = if o.deliveries >= s.max_attempts {
+                "dead_letter"
+            } else {
+                "failed"
+            };
+            if o.status == "dead_letter" {
+                o.error = Some(format!(
+                    "failed on {} deliveries (--max-attempts {}): {}",
+                    o.deliveries,
+                    s.max_attempts,
+                    o.error.take().unwrap_or_default()
+                ));
+            }
+        } else if has("refused") {
+            o.status = "refused";
+        } else if !has("applied") {
+            o.status = "superseded";
+        }
+    }
+    // 4. Dead letters, audit records, then the acks.
+    let dead: Vec<(String, Fields)> = outcomes
+        .iter()
+        .zip(raw)
+        .filter(|(o, _)| o.status == "dead_letter")
+        .map(|(o, r)| (s.dead_letter_of(&r.stream), dead_letter_fields(s, o, r)))
+        .collect();
+    if !dead.is_empty() {
+        store.dead_letter(&dead).await.map_err(whole)?;
+    }
+    let mut reasons: Vec<Option<&str>> = vec![s.reason.as_deref(); raw.len()];
+    for (i, _, e) in &events {
+        if let Some(r) = &e.reason {
+            reasons[*i] = Some(r);
+        }
+    }
+    let records: Vec<AuditRecord> = outcomes
+        .iter()
+        .zip(raw)
+        .zip(reasons)
+        .flat_map(|((o, r), reason)| {
+            o.deps.iter().filter_map(move |d| {
+                let report = d.report.as_ref()?;
+                let mut rec = AuditRecord::now("consume", reason);
+                rec.deps = report.dep_id.clone();
+                rec.old_hash = report.old_hash.clone().unwrap_or_default();
+                rec.new_hash = report.new_hash.clone();
+                rec.counts = crate::audit::counts(&[
+                    ("members", report.members),
+                    ("l1_deleted", report.l1_deleted),
+                    ("l2_deleted", report.l2_deleted),
+                    ("already_gone", report.already_gone),
+                ]);
+                rec.stream = r.stream.clone();
+                rec.entry_id = r.id.clone();
+                Some(rec)
+            })
+        })
+        .collect();
+    let mut acks: Vec<(String, Vec<String>)> = Vec::new();
+    for (o, r) in outcomes.iter().zip(raw) {
+        if o.status == "failed" {
+            continue;
+        }
+        match acks.iter_mut().find(|(st, _)| *st == r.stream) {
+            Some((_, ids)) => ids.push(r.id.clone()),
+            None => acks.push((r.stream.clone(), vec![r.id.clone()])),
+        }
+    }
+    let audit = store
+        .audit_and_ack(&s.group, &records, &acks)
+        .await
+        .map_err(whole)?;
+    let warnings = audit
+        .map(|e| {
+            format!(
+                "{} invalidations are done, but their audit records could not be written: {}",
+                records.len(),
+                one_line(&e)
+            )
+        })
+        .into_iter()
+        .collect();
+    Ok((outcomes, warnings))
+}
+
+/// The invalidation of one dep for an event the gate let through with `hash`: with
+/// `--if-hash` = that hash, so its compare-and-set never changes the value (only the gate
+/// does), and it is refused when a newer event's gate got in between.
+pub fn event_plan(dep: &DepId, hash: &str, soft: bool) -> Plan {
+    Plan {
+        dep: dep.clone(),
+        new_hash: Some(hash.to_string()),
+        condition: HashCondition::Equals(hash.to_string()),
+        soft,
+        dry_run: false,
+        max_keys: None,
+        batch_size: 1000,
+        pipeline_depth: crate::engine::invalidation::DEFAULT_PIPELINE_DEPTH,
+        pacer: Pacer::unlimited(),
+    }
+}
+
+/// A dead-letter entry: why, where from, and the original fields after ours (prefixed
+/// `cc.`, so a replay drops the fields that start with it).
+pub(super) fn dead_letter_fields(s: &Settings, o: &EventOutcome, r: &RawEntry) -> Fields {
+    let mut fields: Fields = [
+        ("cc.reason", o.error.clone().unwrap_or_default()),
+        ("cc.stream", r.stream.clone()),
+        ("cc.id", r.id.clone()),
+        ("cc.group", s.group.clone()),
+        ("cc.consumer", s.consumer.clone()),
+        ("cc.deliveries", o.deliveries.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.as_bytes().to_vec(), v.into_bytes()))
+    .collect();
+    fields.extend(r.fields.iter().flatten().cloned());
+    fields
+}

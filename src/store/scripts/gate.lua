@@ -1,0 +1,83 @@
+-- The order gate: one script per event and dep, run before the invalidation. It compares
+-- the event's stream entry id with the last one applied to the dep (a record in the hash
+-- record's slot) and, only if the event is newer, records the event and writes its hash
+-- (with the write time, as every hash write does). An older event writes nothing, so the
+-- hash recorded last is always the newest event's, whichever consumer gets there first,
+-- and however often an event is delivered. The invalidation that follows runs with
+-- `--if-hash` = the event's own hash: its compare-and-set leaves the value as it is, and is
+-- refused when a newer event got in between (whose own invalidation does the deleting).
+--
+-- On a single node, for a small dep, the gate also does the invalidation itself (ARGV[9]
+-- = '1'), exactly as the engine's single-step script does (same conditions: no unfinished
+-- runs, a dep set of at most ARGV[8] members, keys of the right types; the same key rule
+-- for members, run server-side), so an event costs one script, not two. When the dep does
+-- not qualify, only the hash is recorded and the engine's stepwise run follows.
+-- Touches member keys without declaring them then: single node only.
+--
+-- Ids are compared as decimal strings, byte by byte (Lua numbers lose precision above
+-- 2^53, and Lua's string `<` follows the server's locale). The record is a string
+-- `<ms>-<seq>\n<hash>\n<stream>` (a hash never holds a control character); one that does
+-- not parse is treated as absent. Ids of different streams compare by their millisecond
+-- time; an equal id of another stream counts as older.
+-- KEYS: order record, hash record, hash write time[, dep set, registry].
+-- ARGV: ms, seq, stream, new hash, mode ('any' or 'eq'), expected, keep (ms)[, limit,
+-- sweep ('1')].
+-- Returns {1, previous[, members, L1 deleted, L2 deleted, not entries]} applied (with the
+-- counts when it invalidated too), {2, hash} redelivered, {0, id, stream} superseded,
+-- {3, current} refused.
+local function cmp(a, b)
+  if #a ~= #b then return #a < #b and -1 or 1 end
+  for i = 1, #a do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y and -1 or 1 end
+  end
+  return 0
+end
+local rec = redis.call('GET', KEYS[1])
+local order = 1
+local last_id, last_hash, last_stream
+if rec then
+  local a = string.find(rec, '\n', 1, true)
+  local b = a and string.find(rec, '\n', a + 1, true)
+  if b then
+    last_id = string.sub(rec, 1, a - 1)
+    last_hash = string.sub(rec, a + 1, b - 1)
+    last_stream = string.sub(rec, b + 1)
+    local dash = string.find(last_id, '-', 1, true)
+    if dash then
+      order = cmp(ARGV[1], string.sub(last_id, 1, dash - 1))
+      if order == 0 then order = cmp(ARGV[2], string.sub(last_id, dash + 1)) end
+    end
+  end
+end
+if order == 0 and last_stream == ARGV[3] then return {2, last_hash} end
+if order <= 0 then return {0, last_id, last_stream} end
+local cur = redis.call('GET', KEYS[2])
+if ARGV[5] == 'eq' and cur ~= ARGV[6] then return {3, cur} end
+local function record()
+  redis.call('SET', KEYS[2], ARGV[4])
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[3], t[1] * 1000 + math.floor(t[2] / 1000))
+  redis.call('SET', KEYS[1], ARGV[1] .. '-' .. ARGV[2] .. '\n' .. ARGV[4] .. '\n' .. ARGV[3], 'PX', ARGV[7])
+end
+if ARGV[9] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then
+  local st = redis.call('TYPE', KEYS[4])['ok']
+  local n = (st == 'set' or st == 'none') and redis.call('SCARD', KEYS[4]) or -1
+  if n >= 0 and n <= tonumber(ARGV[8]) then
+    record()
+    local l1, l2, skipped = {}, {}, 0
+    for _, m in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+      local tier = entry_tier(m)
+      if tier == 1 then table.insert(l1, m)
+      elseif tier == 2 then table.insert(l2, m)
+      else skipped = skipped + 1 end
+    end
+    local d1, d2 = 0, 0
+    if #l1 > 0 then d1 = redis.call('UNLINK', unpack(l1)) end
+    if #l2 > 0 then d2 = redis.call('UNLINK', unpack(l2)) end
+    redis.call('UNLINK', KEYS[4])
+    return {1, cur, n, d1, d2, skipped}
+  end
+end
+record()
+return {1, cur}
