@@ -193,7 +193,44 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     set(&mut conn, "cc:dep:hash:doc:foreign", "x");
     // A policy version: never retired.
     assert_eq!(run(&server, &["policy", "roll", "--yes"]).code, 0);
-    for dep in ["doc:old", "doc:used", "cc:policy-version:default"] {
+    // doc:unfinished: old and without entries, but an interrupted run of it is unfinished
+    // (its pending set may still hold entries that record the old hash).
+    assert_eq!(
+        run(
+            &server,
+            &["invalidate", "doc:unfinished", "--new-hash", "v2"]
+        )
+        .code,
+        0
+    );
+    let dep = cachecore::layout::DepId::parse("doc:unfinished").unwrap();
+    let pending = cachecore::bookkeeping::pending_key(&dep, "0123456789abcdef0123456789abcdef");
+    let () = redis::cmd("SADD")
+        .arg(&pending)
+        .arg(fixture::key(Tier::L1, "default", 9))
+        .query::<i64>(&mut conn)
+        .map(|_| ())
+        .unwrap();
+    let () = redis::cmd("SADD")
+        .arg(cachecore::bookkeeping::registry_key(&dep))
+        .arg(&pending)
+        .query::<i64>(&mut conn)
+        .map(|_| ())
+        .unwrap();
+    // doc:garbled: its write time is not a number.
+    assert_eq!(
+        run(&server, &["invalidate", "doc:garbled", "--new-hash", "v2"]).code,
+        0
+    );
+    let garbled =
+        String::from_utf8(scan_keys(&mut conn, "cc:hashtime:*:doc:garbled")[0].clone()).unwrap();
+    set(&mut conn, &garbled, "yesterday");
+    for dep in [
+        "doc:old",
+        "doc:used",
+        "doc:unfinished",
+        "cc:policy-version:default",
+    ] {
         age_record(&mut conn, dep, TWO_HOURS);
     }
     // doc:new: invalidated just now -> too recent.
@@ -222,10 +259,11 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
         .args(&["deps", "prune", "--yes", "--retire-after", "1h", "--json"])
         .succeeds();
     let x = &r.json()["retire"];
-    assert_eq!(x["records_scanned"], 5);
+    assert_eq!(x["records_scanned"], 7);
     assert_eq!(x["retired"], 1);
     assert_eq!(x["kept_has_entries"], 1);
-    assert_eq!(x["kept_unknown_age"], 1);
+    assert_eq!(x["kept_unfinished_runs"], 1);
+    assert_eq!(x["kept_unknown_age"], 2);
     assert_eq!(x["kept_recent"], 1);
     assert_eq!(x["kept_reserved"], 1);
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:old"), None);
@@ -237,6 +275,8 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
         "doc:used",
         "doc:foreign",
         "doc:new",
+        "doc:unfinished",
+        "doc:garbled",
         "cc:policy-version:default",
     ] {
         assert!(
