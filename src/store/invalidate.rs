@@ -27,7 +27,8 @@ impl HashCondition {
     }
 }
 
-/// The outcome of [`Store::set_hash`]: whether it was written and the value before.
+/// The outcome of one write of [`Store::set_hash_many`]: whether it was written and the
+/// value before.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HashSwap {
     pub written: bool,
@@ -219,27 +220,6 @@ impl Store {
         Ok(Some((counts[0], counts[1])))
     }
 
-    /// Writes `new` as the dep's current hash if `condition` holds, atomically; `time_key`
-    /// receives the server time of the write (see [`crate::bookkeeping`]).
-    pub async fn set_hash(
-        &mut self,
-        hash_key: &str,
-        time_key: &str,
-        condition: &HashCondition,
-        new: &str,
-    ) -> Result<HashSwap> {
-        let write = HashWrite {
-            hash_key,
-            time_key,
-            condition,
-            new,
-        };
-        self.set_hash_many(&[write])
-            .await?
-            .pop()
-            .expect("one result per write")
-    }
-
     /// Checks key types and reads the current hash, the dep set's size and unfinished runs
     /// of every dep, in one round trip (two when there are unfinished runs). A dep with a
     /// key of the wrong type gets an error, changing nothing.
@@ -305,7 +285,8 @@ impl Store {
         Ok(pre)
     }
 
-    /// Writes each dep's new hash if its condition holds (see [`Store::set_hash`]).
+    /// Writes each dep's new hash if its condition holds, atomically per dep; the hash-time
+    /// key receives the server time of the write (see [`crate::bookkeeping`]).
     pub async fn set_hash_many(
         &mut self,
         writes: &[HashWrite<'_>],

@@ -359,16 +359,7 @@ fn cluster_prune_racing_a_writer_never_drops_a_live_member() {
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     let cluster = RedisCluster::start();
     let mut conn = cluster.conn();
-    let keys: Vec<String> = (0..60_000)
-        .map(|i| fixture::key(Tier::L2, "default", i))
-        .collect();
-    for chunk in keys.chunks(1000) {
-        let () = redis::cmd("SADD")
-            .arg("cc:dep:keys:doc:race")
-            .arg(chunk)
-            .query(&mut conn)
-            .unwrap();
-    }
+    let keys = fixture::members_without_entries(&mut conn, "cc:dep:keys:doc:race", 60_000);
     let stop = Arc::new(AtomicBool::new(false));
     let written = Arc::new(AtomicU64::new(0));
     // Three writers, so that entries come to life often enough while prune runs.

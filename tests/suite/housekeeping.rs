@@ -102,16 +102,7 @@ fn prune_racing_a_writer_never_drops_a_live_member() {
     let mut conn = server.conn();
     // 40,000 members whose entries do not exist yet; a writer creates them (as the proxy
     // would: entry and SADD together) while prune runs.
-    let keys: Vec<String> = (0..40_000)
-        .map(|i| fixture::key(Tier::L2, "default", i))
-        .collect();
-    for chunk in keys.chunks(1000) {
-        let () = redis::cmd("SADD")
-            .arg("cc:dep:keys:doc:race")
-            .arg(chunk)
-            .query(&mut conn)
-            .unwrap();
-    }
+    let keys = fixture::members_without_entries(&mut conn, "cc:dep:keys:doc:race", 40_000);
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
         let client = server.client();

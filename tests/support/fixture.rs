@@ -196,3 +196,15 @@ pub fn write_many(
     }
     (l1, l2)
 }
+
+/// `count` L2 keys added to `set` as members whose entries do not exist yet (the prune
+/// race tests bring them to life while prune runs). Returns the keys.
+pub fn members_without_entries(conn: &mut impl Writer, set: &str, count: u64) -> Vec<String> {
+    let keys: Vec<String> = (0..count).map(|i| key(Tier::L2, "default", i)).collect();
+    for chunk in keys.chunks(1000) {
+        let mut pipe = redis::pipe();
+        pipe.cmd("SADD").arg(set).arg(chunk).ignore();
+        conn.write(pipe);
+    }
+    keys
+}
