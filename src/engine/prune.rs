@@ -197,7 +197,7 @@ pub async fn check_window(
         }
     }
     if let Some((ms, key)) = longest
-        && window.as_millis() < u128::from(ms.unsigned_abs())
+        && outlives(ms.unsigned_abs(), window)
     {
         // Rounded up to whole minutes: a window the check accepts.
         let enough = Duration::from_secs(ms.unsigned_abs().div_ceil(60_000) * 60);
@@ -210,6 +210,19 @@ pub async fn check_window(
         )));
     }
     Ok(())
+}
+
+/// Whether an entry with `ttl_ms` left could outlive the window. The README refuses a
+/// window only when it is shorter than the TTL: one exactly as long is accepted.
+fn outlives(ttl_ms: u64, window: Duration) -> bool {
+    window.as_millis() < u128::from(ttl_ms)
+}
+
+/// A record is retired only when last written more than the window ago (the README's
+/// rule 3): one exactly as old is kept. A write time ahead of the server's clock (stamped
+/// by another tool, or before a clock step) is age zero, never old.
+fn old_enough(now_ms: u64, written_ms: u64, min_age_ms: u64) -> bool {
+    now_ms.saturating_sub(written_ms) > min_age_ms
 }
 
 /// Retires the hash records of deps matching the plan's pattern that are provably
@@ -244,7 +257,7 @@ pub async fn retire(
                 match store.get_string(&time_key).await? {
                     None => r.kept_unknown_age += 1,
                     Some(t) => match t.parse::<u64>() {
-                        Ok(written) if now.saturating_sub(written) > min_age_ms => {
+                        Ok(written) if old_enough(now, written, min_age_ms) => {
                             if dry_run || store.retire_hash(&key, &time_key, &t).await? {
                                 r.retired += 1;
                             } else {
@@ -263,4 +276,28 @@ pub async fn retire(
         }
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_as_long_as_the_longest_ttl_is_enough() {
+        let hour = Duration::from_secs(3600);
+        assert!(!outlives(3_600_000, hour));
+        assert!(outlives(3_600_001, hour));
+        assert!(!outlives(3_599_999, hour));
+    }
+
+    #[test]
+    fn a_record_exactly_as_old_as_the_window_is_kept() {
+        assert!(!old_enough(10_000, 9_000, 1_000));
+        assert!(old_enough(10_001, 9_000, 1_000));
+        assert!(!old_enough(9_999, 9_000, 1_000));
+        assert!(
+            !old_enough(5_000, 9_000, 1_000),
+            "a write time in the future is not old"
+        );
+    }
 }

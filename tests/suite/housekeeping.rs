@@ -97,6 +97,67 @@ fn prune_removes_dangling_members_and_emptied_sets_only() {
 }
 
 #[test]
+fn prune_counts_each_set_once_by_what_it_held() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    // Two half-dangling sets and one all-live set: neither kind is emptied, so a dry run
+    // must not take "some dangling" or a live set for emptied, and a real one must not
+    // take "still has members" for emptied.
+    fixture::write_many(&mut conn, 0, 20, &[with("doc:half-a", "v1")], None, None);
+    fixture::write_many(&mut conn, 100, 20, &[with("doc:half-b", "v1")], None, None);
+    fixture::write_many(&mut conn, 200, 5, &[with("doc:live", "v1")], None, None);
+    fixture::write_many(&mut conn, 300, 5, &[with("doc:gone", "v1")], None, None);
+    let gone = (0..20)
+        .step_by(2)
+        .chain((100..120).step_by(2))
+        .chain(300..305);
+    for i in gone {
+        for tier in [Tier::L1, Tier::L2] {
+            let () = redis::cmd("DEL")
+                .arg(fixture::key(tier, "default", i))
+                .query(&mut conn)
+                .unwrap();
+        }
+    }
+    // Members another tool wrote: counted as such, kept, never read.
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:live")
+        .arg(&["not-an-entry", "cc:l1:default:short", "vec:"])
+        .query(&mut conn)
+        .unwrap();
+
+    for dry in [true, false] {
+        let mut args = vec!["deps", "prune", "--yes", "--json", "--batch-size", "3"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let j = cmd(&server).args(&args).succeeds().json();
+        let counts = [
+            "sets_scanned",
+            "members_scanned",
+            "members_removed",
+            "sets_deleted",
+            "members_not_entries",
+        ]
+        .map(|field| j[field].as_u64());
+        assert_eq!(
+            counts,
+            [Some(4), Some(53), Some(25), Some(1), Some(3)],
+            "dry run: {dry}"
+        );
+        assert_eq!(j["dry_run"], dry, "the report says which it was");
+    }
+    assert!(!exists(&mut conn, "cc:dep:keys:doc:gone"));
+    assert_eq!(smembers(&mut conn, "cc:dep:keys:doc:live").len(), 8);
+    for half in ["doc:half-a", "doc:half-b"] {
+        assert_eq!(
+            smembers(&mut conn, &format!("cc:dep:keys:{half}")).len(),
+            10
+        );
+    }
+}
+
+#[test]
 fn prune_racing_a_writer_never_drops_a_live_member() {
     let server = RedisServer::start();
     let mut conn = server.conn();
@@ -149,7 +210,7 @@ fn prune_racing_a_writer_never_drops_a_live_member() {
 
 /// Moves the write time of `dep`'s hash record back by `age`, as if it was written that long
 /// ago (the record's age is judged only by this stamp).
-fn age_record(conn: &mut redis::Connection, dep: &str, age: std::time::Duration) {
+pub(super) fn age_record(conn: &mut redis::Connection, dep: &str, age: std::time::Duration) {
     let keys = scan_keys(conn, &format!("cc:hashtime:*:{dep}"));
     assert_eq!(keys.len(), 1, "one write time for {dep}");
     let key = String::from_utf8(keys[0].clone()).unwrap();
@@ -157,7 +218,7 @@ fn age_record(conn: &mut redis::Connection, dep: &str, age: std::time::Duration)
     set(conn, &key, &(written - age.as_millis() as u64).to_string());
 }
 
-const TWO_HOURS: std::time::Duration = std::time::Duration::from_secs(7200);
+pub(super) const TWO_HOURS: std::time::Duration = std::time::Duration::from_secs(7200);
 
 #[test]
 fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
@@ -182,6 +243,8 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     );
     // doc:foreign: a hash record with no write time (not written by cachecore).
     set(&mut conn, "cc:dep:hash:doc:foreign", "x");
+    // A record under a name that is no dep id: its age is never looked up.
+    set(&mut conn, "cc:dep:hash:doc:bad id", "x");
     // A policy version: never retired.
     assert_eq!(run(&server, &["policy", "roll", "--yes"]).code, 0);
     // doc:unfinished: old and without entries, but an interrupted run of it is unfinished
@@ -250,11 +313,11 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
         .args(&["deps", "prune", "--yes", "--retire-after", "1h", "--json"])
         .succeeds();
     let x = &r.json()["retire"];
-    assert_eq!(x["records_scanned"], 7);
+    assert_eq!(x["records_scanned"], 8);
     assert_eq!(x["retired"], 1);
     assert_eq!(x["kept_has_entries"], 1);
     assert_eq!(x["kept_unfinished_runs"], 1);
-    assert_eq!(x["kept_unknown_age"], 2);
+    assert_eq!(x["kept_unknown_age"], 3);
     assert_eq!(x["kept_recent"], 1);
     assert_eq!(x["kept_reserved"], 1);
     assert_eq!(get(&mut conn, "cc:dep:hash:doc:old"), None);
@@ -265,6 +328,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     for kept in [
         "doc:used",
         "doc:foreign",
+        "doc:bad id",
         "doc:new",
         "doc:unfinished",
         "doc:garbled",

@@ -12,6 +12,7 @@ mod faults;
 mod fuzz;
 mod honest;
 mod housekeeping;
+mod housekeeping_paused;
 mod inspect;
 mod invalidate;
 mod invalidate_many;
