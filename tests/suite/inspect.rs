@@ -292,3 +292,48 @@ fn a_wrong_type_dep_set_is_a_clear_error() {
     let line = r.expect_one_line_error(3);
     assert!(line.contains("cc:dep:keys:doc:l holds a list"), "{line}");
 }
+
+#[test]
+fn an_unfinished_invalidation_run_fails_the_gate() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    set(&mut conn, "cc:dep:hash:doc:cut", "v2");
+    // An invalidation of doc:cut cut off after its detach: the pending set it registered
+    // still holds an entry that records the old hash.
+    let dep = cachecore::layout::DepId::parse("doc:cut").unwrap();
+    let pending = cachecore::bookkeeping::pending_key(&dep, "0123456789abcdef0123456789abcdef");
+    for (set, member) in [
+        (pending.clone(), fixture::key(Tier::L1, "default", 9)),
+        (cachecore::bookkeeping::registry_key(&dep), pending),
+    ] {
+        let () = redis::cmd("SADD")
+            .arg(set)
+            .arg(member)
+            .query::<i64>(&mut conn)
+            .map(|_| ())
+            .unwrap();
+    }
+    let r = run(
+        &server,
+        &[
+            "deps",
+            "inspect",
+            "doc:cut",
+            "--expect-hash",
+            "v2",
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    let d = &r.json()["deps"][0];
+    assert_eq!(
+        (d["unfinished_runs"].as_u64(), d["ok"].as_bool()),
+        (Some(1), Some(false))
+    );
+    assert!(
+        r.stderr
+            .contains("1 interrupted invalidation run(s) are unfinished"),
+        "{}",
+        r.stderr
+    );
+}
