@@ -1,11 +1,14 @@
-//! The audit trail: every change cachecore makes (invalidate, invalidate-many per dep,
-//! policy roll and purge, prune, tag, untag) appends one record to the capped Redis stream
-//! `cc:audit`, and `cachecore audit` reads it back. Building a record is pure; the store
+//! The audit trail: every change cachecore makes (invalidate, invalidate-many per wave of
+//! deps, policy roll and purge, prune, tag, untag) appends one record to the capped Redis
+//! stream `cc:audit`, and `cachecore audit` reads it back, a wave record as one record
+//! per dep (see [`wave`]). Building a record is pure; the store
 //! appends it. A failed append is reported and never undoes the work.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
+
+mod wave;
 
 /// The stream's key: under `cc:`, which cachecore may use for keys of its own.
 pub const AUDIT_KEY: &str = "cc:audit";
@@ -43,6 +46,10 @@ pub struct AuditRecord {
     pub stream: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub entry_id: String,
+    /// A wave record's per-dep results (see [`wave`]); empty otherwise. Never in JSON
+    /// output: `cachecore audit` shows a wave record expanded.
+    #[serde(skip)]
+    pub results: String,
 }
 
 /// The stream keeps strings; JSON output follows the README's rules: absent is `null`.
@@ -114,7 +121,11 @@ impl AuditRecord {
             ("counts", &self.counts),
             ("reason", &self.reason),
         ];
-        for (name, value) in [("stream", &self.stream), ("entry_id", &self.entry_id)] {
+        for (name, value) in [
+            ("stream", &self.stream),
+            ("entry_id", &self.entry_id),
+            ("results", &self.results),
+        ] {
             if !value.is_empty() {
                 fields.push((name, value));
             }
@@ -148,6 +159,7 @@ impl AuditRecord {
             reason: get("reason"),
             stream: get("stream"),
             entry_id: get("entry_id"),
+            results: get("results"),
         }
     }
 }

@@ -111,10 +111,10 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     };
     let mut items = input.items()?;
     let plans = items.by_ref().map(|item| plan_for(item, &args, &pacer));
-    let mut audit_store = store.clone();
+    let mut appends = tokio::task::JoinSet::new();
     let totals = waves::run(&store, plans, schedule, &keys, &ctx.interrupt, async |wave: Wave<'_>| {
-        // One audit record per dep, appended for the whole wave in one round trip. After a
-        // lost connection the append would only wait out another timeout: say so instead.
+        // One audit record for the wave (see `audit::wave`). After a lost connection the
+        // append would only wait out another timeout: say so instead.
         let records: Vec<_> = wave
             .results
             .iter()
@@ -129,8 +129,12 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
                     records.len()
                 ));
             }
-        } else {
-            ctx.audit(&mut audit_store, &records).await;
+        } else if !records.is_empty() {
+            ctx.audit_in_background(&mut appends, &store, crate::audit::AuditRecord::wave(records));
+            // A few appends in flight at most: each holds its wave's records.
+            while appends.len() > schedule.concurrency {
+                appends.join_next().await;
+            }
         }
         for (plan, result) in wave.plans.iter().zip(wave.results) {
             multi.suspend(|| print_result(ctx, plan.dep.as_str(), result))?;
@@ -143,6 +147,7 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         Ok(())
     })
     .await?;
+    while appends.join_next().await.is_some() {}
     bar.finish_and_clear();
     keys.finish_and_clear();
     let summary = Summary {

@@ -112,12 +112,20 @@ impl Context {
     /// Appends `records` to the audit trail (one round trip). A failure is reported on stderr and does not
     /// change the outcome: the work it records is done either way.
     pub async fn audit(&self, store: &mut Store, records: &[AuditRecord]) {
-        if let Err(e) = store.audit_append(records).await {
-            crate::error::warn(&format!(
-                "the work is done, but its audit record could not be written: {}",
-                crate::error::one_line(&e)
-            ));
-        }
+        append_audit(store, records).await;
+    }
+
+    /// Appends `records` in a task of its own (see [`Context::audit`]), so a bulk command
+    /// does not hold back its next wave for the round trip; the caller awaits `appends`
+    /// before it ends.
+    pub fn audit_in_background(
+        &self,
+        appends: &mut tokio::task::JoinSet<()>,
+        store: &Store,
+        records: Vec<AuditRecord>,
+    ) {
+        let mut store = store.clone();
+        appends.spawn(async move { append_audit(&mut store, &records).await });
     }
 
     pub async fn store(&self) -> Result<Store> {
@@ -198,5 +206,15 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
             std::io::stdout().write_all(&crate::docs::completion(args.shell))?;
             Ok(Exit::Success)
         }
+    }
+}
+
+/// The one way an audit append ends: a failure is a warning, the work being done.
+async fn append_audit(store: &mut Store, records: &[AuditRecord]) {
+    if let Err(e) = store.audit_append(records).await {
+        crate::error::warn(&format!(
+            "the work is done, but its audit record could not be written: {}",
+            crate::error::one_line(&e)
+        ));
     }
 }

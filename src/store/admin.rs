@@ -90,7 +90,8 @@ impl Store {
         .collect()
     }
 
-    /// Up to `limit` audit records from `since_ms` on, newest first.
+    /// Up to `limit` audit records from `since_ms` on, newest first, wave records
+    /// expanded (one per dep).
     pub async fn audit_read(&mut self, since_ms: u64, limit: u64) -> Result<Vec<AuditRecord>> {
         let mut cmd = redis::cmd("XREVRANGE");
         cmd.arg(AUDIT_KEY)
@@ -103,7 +104,8 @@ impl Store {
             .await?;
         Ok(entries
             .iter()
-            .map(|(id, fields)| AuditRecord::from_entry(id, fields))
+            .flat_map(|(id, fields)| AuditRecord::from_entry(id, fields).expand())
+            .take(limit as usize)
             .collect())
     }
 

@@ -230,6 +230,7 @@ pub async fn invalidate_wave_task(
                 records.push(audit_record(r, &caller));
             }
         }
+        let records = crate::audit::AuditRecord::wave(records);
         if let Err(e) = store.audit_append(&records).await {
             log(
                 "audit_failed",
