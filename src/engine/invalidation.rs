@@ -24,9 +24,11 @@
 //! of one.
 //!
 //! Fast path: on a single node, a dep whose set has at most 256 members, no unfinished
-//! runs and keys of the right types is done by one script that runs steps 1 to 5 at
-//! once (see `Store::sweep_small_many`). Its work is bounded by the set size, so Redis is
-//! held for microseconds, and no detach is needed because no writer can interleave. Every
+//! runs and keys of the right types is done in one step by a script that runs steps 1 to
+//! 5 at once, one call for a whole wave of such deps (see `Store::sweep_wave`): for deps
+//! with empty or tiny sets the cost is per call, not per dep. A call stops after about a
+//! thousand deleted members and the rest of the wave goes in the next, so Redis is held
+//! for a bounded time, and no detach is needed because no writer can interleave. Every
 //! other dep, and every dep the script declines, takes the steps above.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -197,7 +199,7 @@ pub async fn invalidate(
         .expect("one result per plan")
 }
 
-/// Plans the single-step path may take (see `Store::sweep_small_many`): it deletes,
+/// Plans the single-step path may take (see `Store::sweep_wave`): it deletes,
 /// so not dry runs or soft ones, and it must see member keys, so a single node only.
 fn fast_path_candidates(store: &Store, plans: &[Plan]) -> Vec<usize> {
     if !store.is_standalone() {
@@ -224,23 +226,21 @@ pub async fn invalidate_wave(
     let mut results: Vec<Option<Result<Report>>> = plans.iter().map(|_| None).collect();
     let fast = fast_path_candidates(store, plans);
     if !fast.is_empty() {
-        let keys: Vec<DepKeys> = fast.iter().map(|&i| dep_keys(&plans[i].dep)).collect();
         let new_hashes: Vec<String> = fast
             .iter()
             .map(|&i| plans[i].new_hash.clone().unwrap_or_else(generated_hash))
             .collect();
         let reqs: Vec<SweepRequest> = fast
             .iter()
-            .zip(&keys)
             .zip(&new_hashes)
-            .map(|((&i, keys), new)| SweepRequest {
-                keys,
+            .map(|(&i, new)| SweepRequest {
+                dep: &plans[i].dep,
                 condition: &plans[i].condition,
                 new,
                 limit: plans[i].max_keys.unwrap_or(u64::MAX).min(SMALL_SET),
             })
             .collect();
-        let sweeps = store.sweep_small_many(&reqs).await?;
+        let sweeps = store.sweep_wave(&reqs).await?;
         let elapsed = started.elapsed().as_millis() as u64;
         for ((&i, new_hash), sweep) in fast.iter().zip(new_hashes).zip(sweeps) {
             results[i] = match sweep {

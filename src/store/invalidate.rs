@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 
 use super::{READ, Repeat, Store, scripts, wrong_type};
-use crate::bookkeeping::{is_pending_key_of, pending_prefix};
+use crate::bookkeeping::{hash_time_key, is_pending_key_of, pending_prefix, registry_key};
 use crate::printable::printable;
 
 /// How a compare-and-set of a dep's hash is conditioned.
@@ -85,7 +85,7 @@ pub struct Preflight {
     pub foreign_runs: u64,
 }
 
-/// What the fast path did for one dep (see `scripts/sweep_small.lua`).
+/// What the fast path did for one dep (see `scripts/sweep_wave.lua`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sweep {
     pub previous: Option<String>,
@@ -98,11 +98,22 @@ pub struct Sweep {
 /// One dep for the fast path.
 #[derive(Debug, Clone)]
 pub struct SweepRequest<'a> {
-    pub keys: &'a DepKeys,
+    pub dep: &'a crate::layout::DepId,
     pub condition: &'a HashCondition,
     pub new: &'a str,
     pub limit: u64,
 }
+
+fn partly_done(r: &SweepRequest<'_>, e: anyhow::Error) -> anyhow::Error {
+    e.context(format!(
+        "invalidating {} failed and may be partly done",
+        printable(r.dep.as_str().as_bytes())
+    ))
+}
+
+/// Members one fast-path call may delete before it stops and leaves its remaining deps
+/// to the next call: bounds how long Redis is held (about a batch of UNLINKs).
+pub const SWEEP_BUDGET: u64 = 1024;
 
 impl Store {
     /// UNLINKs a batch of L1 keys and a batch of L2 keys in one round trip, returning how
@@ -148,9 +159,10 @@ impl Store {
 
     /// On a cluster: each tier's keys grouped by the node serving them, one script call
     /// per group (a few round trips where one command per key would be a thousand).
-    /// `None` on a single node (or a slot the map does not know). A group whose call
-    /// failed because a slot moved deleted nothing (see `unlink_local.lua`): the slot map
-    /// is read again and that group is deleted key by key, so the counts stay exact.
+    /// `None` on a single node (or a slot the map does not know). Keys a node refused
+    /// because their slot moved (see `unlink_local.lua`), and every key of a call that
+    /// failed as a whole (it did not run), are deleted one routed UNLINK each after the
+    /// slot map is read again, so each key is counted once and the counts stay exact.
     async fn unlink_by_node(
         &mut self,
         l1: &[Vec<u8>],
@@ -176,36 +188,44 @@ impl Store {
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for (_, keys) in &groups {
+            // The first key is declared (it routes the call), the rest are arguments.
             let call = scripts::UNLINK_LOCAL.call(&mut pipe, 1);
             for key in keys {
                 call.arg(*key);
             }
         }
+        let context = || format!("UNLINK of {} entries", l1.len() + l2.len());
         let replies = self
             .send(
                 &pipe,
                 Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
             )
             .await
-            .with_context(|| format!("UNLINK of {} entries", l1.len() + l2.len()))?;
+            .with_context(context)?;
         let mut counts = [0u64; 2];
-        let mut failed: Vec<&(usize, Vec<&[u8]>)> = Vec::new();
-        for (group, reply) in groups.iter().zip(replies) {
-            match reply.map(redis::from_redis_value::<u64>) {
-                Ok(Ok(n)) => counts[group.0] += n,
-                // A slot moved (or is moving): that call deleted nothing.
-                _ => failed.push(group),
+        let mut retry: Vec<(usize, &[u8])> = Vec::new();
+        for ((tier, keys), reply) in groups.iter().zip(replies) {
+            match reply.map(redis::from_redis_value::<(u64, Vec<usize>)>) {
+                Ok(Ok((n, refused))) => {
+                    counts[*tier] += n;
+                    // ARGV index i is keys[i]: keys[0] went as KEYS[1].
+                    retry.extend(
+                        refused
+                            .iter()
+                            .filter_map(|&i| keys.get(i))
+                            .map(|k| (*tier, *k)),
+                    );
+                }
+                _ => retry.extend(keys.iter().map(|k| (*tier, *k))),
             }
         }
-        if !failed.is_empty() {
+        if !retry.is_empty() {
             self.refresh_slots().await;
-            // Key by key: each single-key command is routed (and redirected) on its own.
             let mut pipe = redis::pipe();
             pipe.ignore_errors();
-            for (_, keys) in &failed {
-                pipe.cmd("UNLINK").arg(keys.as_slice());
+            for (_, key) in &retry {
+                pipe.cmd("UNLINK").arg(*key);
             }
-            let context = || format!("UNLINK of {} entries", l1.len() + l2.len());
             let replies = self
                 .send(
                     &pipe,
@@ -213,7 +233,7 @@ impl Store {
                 )
                 .await
                 .with_context(context)?;
-            for ((tier, _), reply) in failed.iter().zip(replies) {
+            for ((tier, _), reply) in retry.iter().zip(replies) {
                 counts[*tier] += redis::from_redis_value::<u64>(reply.with_context(context)?)?;
             }
         }
@@ -321,47 +341,83 @@ impl Store {
         .await
     }
 
-    /// The fast path for each dep (see `scripts/sweep_small.lua`), one round trip: `Some`
-    /// when the dep was invalidated, `None` when it needs the stepwise path (nothing
-    /// changed).
-    pub async fn sweep_small_many(
+    /// The fast path for a wave of deps (see `scripts/sweep_wave.lua`): one script call
+    /// for the whole wave, more only when its deletions pass [`SWEEP_BUDGET`] members.
+    /// Per dep, `Some` when it was invalidated, `None` when it needs the stepwise path
+    /// (nothing changed). A call that failed as a whole fails each dep it was sent: the
+    /// script may have done some of them, so they are reported failed (a rerun finishes
+    /// them), never as done or as untouched.
+    pub async fn sweep_wave(
         &mut self,
         reqs: &[SweepRequest<'_>],
     ) -> Result<Vec<Result<Option<Sweep>>>> {
-        self.per_item(
-            "invalidating small dep sets",
-            // A single-step script that ran once would record a second write time.
-            Repeat::Never,
-            reqs,
-            |pipe, r| {
+        let mut out: Vec<Result<Option<Sweep>>> = Vec::with_capacity(reqs.len());
+        while out.len() < reqs.len() {
+            let rest = &reqs[out.len()..];
+            let mut call = scripts::SWEEP_WAVE.cmd(rest.len() * 4);
+            for r in rest {
+                call.arg(r.dep.hash_key())
+                    .arg(hash_time_key(r.dep))
+                    .arg(r.dep.keys_key())
+                    .arg(registry_key(r.dep));
+            }
+            call.arg(SWEEP_BUDGET);
+            for r in rest {
                 let (mode, expected) = r.condition.script_args();
-                scripts::SWEEP_SMALL
-                    .call(pipe, 4)
-                    .arg(&r.keys.hash)
-                    .arg(&r.keys.hash_time)
-                    .arg(&r.keys.set)
-                    .arg(&r.keys.registry)
-                    .arg(mode)
-                    .arg(expected)
-                    .arg(r.new)
-                    .arg(r.limit);
-            },
-            |r, replies| {
-                let reply = replies.next().expect("one reply").with_context(|| {
-                    format!("invalidating {}", printable(r.keys.set.as_bytes()))
-                })?;
-                let done: Option<(Option<String>, u64, u64, u64, u64)> =
-                    redis::from_redis_value(reply)?;
-                Ok(done.map(|(previous, members, l1, l2, skipped)| Sweep {
+                call.arg(mode).arg(expected).arg(r.new).arg(r.limit);
+            }
+            let mut pipe = redis::pipe();
+            pipe.ignore_errors().add_command(call);
+            let what = || format!("invalidating small dep sets ({} at once)", rest.len());
+            let reply = self
+                // A call that ran once would record a second write time, and a
+                // compare-and-set would refuse its own repeat.
+                .send(&pipe, Repeat::Never)
+                .await
+                .with_context(what)?
+                .pop()
+                .expect("one reply");
+            type Done = Vec<Option<(Option<String>, u64, u64, u64, u64)>>;
+            let done: Done = match reply.and_then(|v| Ok(redis::from_redis_value::<Done>(v)?)) {
+                Ok(done) if !done.is_empty() && done.len() <= rest.len() => done,
+                Ok(done) => {
+                    let text = format!("{} replies for {} deps", done.len(), rest.len());
+                    out.extend(
+                        rest.iter()
+                            .map(|r| Err(partly_done(r, anyhow::anyhow!(text.clone())))),
+                    );
+                    break;
+                }
+                Err(e) => {
+                    // A refusal before the script ran (no permission, a moved slot)
+                    // changed nothing; an error while it ran may follow some deps'
+                    // writes (Redis does not roll a script back).
+                    let ran = e.to_string().contains("user_script");
+                    out.extend(rest.iter().map(|r| {
+                        let e = anyhow::Error::from(e.clone());
+                        Err(if ran {
+                            partly_done(r, e)
+                        } else {
+                            e.context(format!(
+                                "invalidating {}",
+                                printable(r.dep.as_str().as_bytes())
+                            ))
+                        })
+                    }));
+                    break;
+                }
+            };
+            out.extend(done.into_iter().map(|d| {
+                Ok(d.map(|(previous, members, l1, l2, skipped)| Sweep {
                     previous,
                     members,
                     l1_deleted: l1,
                     l2_deleted: l2,
                     skipped_not_entries: skipped,
                 }))
-            },
-        )
-        .await
+            }));
+        }
+        Ok(out)
     }
 
     /// Detaches each dep set (see `scripts/detach.lua`) and returns, per dep, every pending key with
@@ -424,8 +480,43 @@ impl Store {
 
     /// For each fully read pending set: UNLINK its L1 and L2 keys, then the set itself and
     /// its registry entry, all in one round trip. In that order: a crash in between leaves
-    /// a registry entry for a missing key, which the next run skips.
+    /// a registry entry for a missing key, which the next run skips. On a cluster the
+    /// entries go first, grouped by node (see `unlink_by_node`; a multi-key UNLINK there
+    /// would be one request per key), and the cleanup of the sets whose entries are gone
+    /// follows in a second round trip.
     pub async fn finish_many(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<(u64, u64)>>> {
+        if self.slot_map().is_some() {
+            let deleted = futures_util::future::join_all(sets.iter().map(|f| {
+                let mut store = self.clone();
+                async move { store.unlink_tiers(&f.l1, &f.l2).await }
+            }))
+            .await;
+            let emptied: Vec<FinalBatch> = sets
+                .iter()
+                .zip(&deleted)
+                .filter(|(_, d)| d.is_ok())
+                .map(|(f, _)| FinalBatch {
+                    pending: f.pending.clone(),
+                    registry: f.registry.clone(),
+                    l1: Vec::new(),
+                    l2: Vec::new(),
+                })
+                .collect();
+            let mut cleaned = self.finish_sets(&emptied).await?.into_iter();
+            return Ok(deleted
+                .into_iter()
+                .map(|d| {
+                    let counts = d?;
+                    cleaned.next().expect("one cleanup per emptied set")?;
+                    Ok(counts)
+                })
+                .collect());
+        }
+        self.finish_sets(sets).await
+    }
+
+    /// [`Store::finish_many`] in one round trip.
+    async fn finish_sets(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<(u64, u64)>>> {
         self.per_item(
             "deleting entries",
             Repeat::Safe("UNLINK and SREM of what is already gone are no-ops; only the counts of the lost first reply are missing"),

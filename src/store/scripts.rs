@@ -90,8 +90,8 @@ impl Script {
 
 pub(super) static SET_HASH: Script = Script::new(include_str!("scripts/set_hash.lua"));
 pub(super) static DETACH: Script = Script::new(include_str!("scripts/detach.lua"));
-pub(super) static SWEEP_SMALL: Script =
-    Script::with_entry_tier(include_str!("scripts/sweep_small.lua"));
+pub(super) static SWEEP_WAVE: Script =
+    Script::with_entry_tier(include_str!("scripts/sweep_wave.lua"));
 pub(super) static PRUNE_PAGE: Script =
     Script::with_entry_tier(include_str!("scripts/prune_page.lua"));
 pub(super) static REPLACE_DEPS: Script = Script::new(include_str!("scripts/replace_deps.lua"));
@@ -103,7 +103,7 @@ pub(super) static GATE: Script = Script::with_entry_tier(include_str!("scripts/g
 static ALL: [&Script; 9] = [
     &SET_HASH,
     &DETACH,
-    &SWEEP_SMALL,
+    &SWEEP_WAVE,
     &PRUNE_PAGE,
     &REPLACE_DEPS,
     &RETIRE_HASH,
