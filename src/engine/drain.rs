@@ -51,12 +51,14 @@ pub(super) async fn drain(
         let pass = store.reconnects();
         let mut in_flight: JoinSet<Result<(u64, u64, u64)>> = JoinSet::new();
         let mut cursor = 0;
+        let mut first_node = None;
         loop {
-            let (next, members) = store.sscan(set, cursor, plan.batch_size).await?;
-            if store.reconnects() != pass {
-                // Another server process may answer now (a restart, a failover): the
-                // cursor means nothing there. Scan the pending set again from the start;
-                // deleting what is already gone is a no-op.
+            let (next, members, node) = store.sscan_tracked(set, cursor, plan.batch_size).await?;
+            let moved = node.is_some() && first_node.get_or_insert(node.clone()) != &node;
+            if store.reconnects() != pass || moved {
+                // Another server process may answer now (a restart, a failover, on a
+                // cluster the set's slot moved): the cursor means nothing there. Scan the
+                // pending set again from the start; deleting what is gone is a no-op.
                 drain_in_flight(&mut in_flight, report, bar).await?;
                 restart_counts(report, gone_before, skipped_before);
                 restarted = true;

@@ -121,6 +121,27 @@ impl Store {
         Ok((next, members))
     }
 
+    /// One SSCAN step of a set the caller scans to the end (a pending set), and on a
+    /// cluster the id of the node that answered (see `scripts/sscan_here.lua`): a scan
+    /// whose pages come from different nodes must start again.
+    pub async fn sscan_tracked(
+        &mut self,
+        key: &str,
+        cursor: u64,
+        count: usize,
+    ) -> Result<(u64, Vec<Vec<u8>>, Option<String>)> {
+        if self.is_standalone() {
+            let (next, members) = self.sscan(key, cursor, count).await?;
+            return Ok((next, members, None));
+        }
+        let mut cmd = scripts::SSCAN_HERE.cmd(1);
+        cmd.arg(key).arg(cursor).arg(count);
+        let context = format!("SSCAN {}", printable(key.as_bytes()));
+        let (next, members, node): (u64, Vec<Vec<u8>>, String) =
+            self.send_one(cmd, READ, &context).await?;
+        Ok((next, members, Some(node)))
+    }
+
     /// Per key: its remaining time to live in milliseconds (`-1` none, `-2` gone). One
     /// pipelined round trip.
     pub async fn pttl_each(&mut self, keys: &[Vec<u8>]) -> Result<Vec<i64>> {

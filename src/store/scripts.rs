@@ -99,8 +99,9 @@ pub(super) static RETIRE_HASH: Script = Script::new(include_str!("scripts/retire
 pub(super) static ROLL_POLICY: Script = Script::new(include_str!("scripts/roll_policy.lua"));
 pub(super) static UNLINK_LOCAL: Script = Script::new(include_str!("scripts/unlink_local.lua"));
 pub(super) static GATE: Script = Script::with_entry_tier(include_str!("scripts/gate.lua"));
+pub(super) static SSCAN_HERE: Script = Script::new(include_str!("scripts/sscan_here.lua"));
 
-static ALL: [&Script; 9] = [
+static ALL: [&Script; 10] = [
     &SET_HASH,
     &DETACH,
     &SWEEP_WAVE,
@@ -110,6 +111,7 @@ static ALL: [&Script; 9] = [
     &ROLL_POLICY,
     &UNLINK_LOCAL,
     &GATE,
+    &SSCAN_HERE,
 ];
 
 /// The script `cmd` calls, if it is an EVALSHA of one of ours.

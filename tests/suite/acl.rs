@@ -5,7 +5,7 @@ use crate::support::fixture::{self, Tier, with};
 use crate::support::*;
 
 /// The README's "ACL rule sets" section, verbatim: the operator role runs every subcommand.
-const OPERATOR: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +time +type +exists +scan +get +set +mget +mset +pttl +hget +hset +hstrlen +scard +smembers +sscan +sadd +srem +unlink +del +rename +memory|usage +eval +evalsha +script|load +xadd +xrevrange";
+const OPERATOR: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +cluster|myid +time +type +exists +scan +get +set +mget +mset +pttl +hget +hset +hstrlen +scard +smembers +sscan +sadd +srem +unlink +del +rename +memory|usage +eval +evalsha +script|load +xadd +xrevrange";
 /// The read-only role: inspect, list, entry, policy show/list, invalidate --dry-run.
 const READ_ONLY: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +type +exists +scan +get +pttl +hget +hstrlen +scard +smembers +sscan +xrevrange";
 

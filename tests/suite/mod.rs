@@ -20,6 +20,7 @@ mod key;
 mod output;
 mod policy;
 mod races;
+mod reshard;
 mod sandbox;
 mod scripts;
 mod serve;
