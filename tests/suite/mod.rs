@@ -8,6 +8,7 @@ mod demo;
 mod docs;
 mod doctor;
 mod entry;
+mod fast_path;
 mod faults;
 mod fuzz;
 mod honest;

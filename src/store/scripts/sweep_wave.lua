@@ -56,26 +56,26 @@ if exist(keys_of(live, 4)) > 0 then
   keep(function(d) return redis.call('EXISTS', key(d, 4)) == 0 end)
 end
 
--- Set sizes; pcall: a key of the wrong type is the stepwise path's to report.
-local size = {}
+-- Set sizes, in order, up to the dep whose members reach the budget: the call goes that
+-- far. pcall: a key of the wrong type is the stepwise path's to report.
+local size, reached, used = {}, #KEYS / 4, 0
 if exist(keys_of(live, 3)) > 0 then
-  keep(function(d)
+  local sized = {}
+  for _, d in ipairs(live) do
     local n = redis.pcall('SCARD', key(d, 3))
-    if type(n) ~= 'number' or n > tonumber(arg(d, 4)) then return false end
-    size[d] = n
-    return true
-  end)
+    if type(n) == 'number' and n <= tonumber(arg(d, 4)) then
+      size[d] = n
+      sized[#sized + 1] = d
+      used = used + n
+      if used >= budget then reached = d break end
+    else
+      declined[d] = true
+    end
+  end
+  live = sized
 else
   for _, d in ipairs(live) do size[d] = 0 end
 end
-
--- How far this call goes: through the dep whose members reach the budget.
-local reached, used = #KEYS / 4, 0
-for _, d in ipairs(live) do
-  used = used + size[d]
-  if used >= budget then reached = d break end
-end
-keep(function(d) return d <= reached end)
 
 -- Current hashes. MGET answers nil for a key that is not a string: such a key exists.
 local cur = {}

@@ -1,0 +1,169 @@
+//! The fast path of `invalidate-many` (issue 13): a whole wave of small deps in one script
+//! call (`sweep_wave.lua`), its checks made over the wave at once, and a call that stops
+//! at its member budget, the rest of the wave going in the next call.
+
+use crate::support::fixture::{self, with};
+use crate::support::*;
+
+/// Script calls that ran (a NOSCRIPT answer, before the script is loaded, is not one).
+fn evalsha_calls(conn: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO").arg("COMMANDSTATS").query(conn).unwrap();
+    let line = info
+        .lines()
+        .find(|l| l.starts_with("cmdstat_evalsha:"))
+        .unwrap();
+    let field = |name: &str| -> u64 {
+        line.split([':', ','])
+            .find_map(|f| f.strip_prefix(name))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    field("calls=") - field("failed_calls=")
+}
+
+#[test]
+fn a_wave_past_the_member_budget_is_done_whole_in_several_calls() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    // 30 deps of 200 entries: each small enough for the fast path, 6,000 members in all.
+    for d in 0..30u64 {
+        fixture::write_many(
+            &mut conn,
+            d * 200,
+            200,
+            &[with(&format!("doc:{d}"), "v1")],
+            None,
+            Some(600),
+        );
+        set(&mut conn, &format!("cc:dep:hash:doc:{d}"), "v1");
+    }
+    // Members that are not entries: counted, never deleted.
+    set(&mut conn, "user:7", "keep");
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:3")
+        .arg("user:7")
+        .query(&mut conn)
+        .unwrap();
+    let ids: Vec<String> = (0..30).map(|d| format!("doc:{d}")).collect();
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut conn)
+        .unwrap();
+    let r = cmd(&server)
+        .args(&[
+            "invalidate-many",
+            "--dep-ids",
+            &ids.join(","),
+            "--new-hash",
+            "v2",
+            "--json",
+        ])
+        .succeeds();
+    // Six sets of 200 reach the budget of 1,024 members: five calls for the wave of 30,
+    // where one call would have held Redis for all 6,000 deletions at once.
+    assert_eq!(evalsha_calls(&mut conn), 5);
+    let lines = r.json_lines();
+    for d in 0..30 {
+        let line = lines
+            .iter()
+            .find(|l| l["dep_id"] == format!("doc:{d}"))
+            .unwrap();
+        assert_eq!(line["ok"], true, "{line}");
+        assert_eq!(line["old_hash"], "v1", "{line}");
+        let deleted = line["l1_deleted"].as_u64().unwrap() + line["l2_deleted"].as_u64().unwrap();
+        assert_eq!(deleted, 200, "{line}");
+        let skipped = u64::from(d == 3);
+        assert_eq!(line["skipped_not_entries"], skipped, "{line}");
+        assert_eq!(line["members"], 200 + skipped, "{line}");
+        assert_eq!(
+            get(&mut conn, &format!("cc:dep:hash:doc:{d}")).as_deref(),
+            Some("v2")
+        );
+    }
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
+    assert!(scan_keys(&mut conn, "cc:dep:keys:*").is_empty());
+    assert_eq!(get(&mut conn, "user:7").as_deref(), Some("keep"));
+    // Every hash has its write time, for safe retirement.
+    assert_eq!(scan_keys(&mut conn, "cc:hashtime:*").len(), 30);
+}
+
+#[test]
+fn each_dep_of_one_wave_gets_its_own_checks() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    for (d, dep) in ["doc:a", "doc:b", "doc:c", "doc:d"].iter().enumerate() {
+        fixture::write_many(
+            &mut conn,
+            d as u64 * 10,
+            3,
+            &[with(dep, "v1")],
+            None,
+            Some(600),
+        );
+    }
+    // doc:list's hash record is a list: MGET reads it as nil, like an absent hash, and
+    // only that dep must be refused; doc:a, doc:c and doc:new have no such key.
+    let () = redis::cmd("RPUSH")
+        .arg("cc:dep:hash:doc:list")
+        .arg("x")
+        .query(&mut conn)
+        .unwrap();
+    let () = redis::cmd("DEL")
+        .arg("cc:dep:hash:doc:a")
+        .arg("cc:dep:hash:doc:c")
+        .query(&mut conn)
+        .unwrap();
+    set(&mut conn, "cc:dep:hash:doc:b", "v1");
+    set(&mut conn, "cc:dep:hash:doc:d", "v1");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deps.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"dep_id":"doc:a"}"#,
+            r#"{"dep_id":"doc:list"}"#,
+            r#"{"dep_id":"doc:b","if_hash":"v1"}"#,
+            r#"{"dep_id":"doc:c","if_hash":"v1"}"#,
+            r#"{"dep_id":"doc:d","if_hash":"v0"}"#,
+            r#"{"dep_id":"doc:new"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let r = cmd(&server)
+        .args(&[
+            "invalidate-many",
+            "--file",
+            file.to_str().unwrap(),
+            "--new-hash",
+            "v2",
+            "--json",
+        ])
+        .run();
+    assert_eq!(r.code, 1, "{r:?}");
+    let lines = r.json_lines();
+    let line = |d: &str| lines.iter().find(|l| l["dep_id"] == d).unwrap().clone();
+    assert_eq!(line("doc:a")["ok"], true);
+    assert_eq!(line("doc:a")["old_hash"], serde_json::Value::Null);
+    assert_eq!(line("doc:b")["ok"], true, "if_hash v1 holds");
+    assert_eq!(line("doc:new")["ok"], true);
+    for refused in ["doc:list", "doc:c", "doc:d"] {
+        assert_eq!(line(refused)["ok"], false, "{refused}");
+    }
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:a").as_deref(), Some("v2"));
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:b").as_deref(), Some("v2"));
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:new").as_deref(), Some("v2"));
+    // Refused: nothing of theirs changed.
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:c"), None);
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:d").as_deref(), Some("v1"));
+    assert_eq!(smembers(&mut conn, "cc:dep:keys:doc:c").len(), 3);
+    assert_eq!(smembers(&mut conn, "cc:dep:keys:doc:d").len(), 3);
+    let kind: String = redis::cmd("TYPE")
+        .arg("cc:dep:hash:doc:list")
+        .query(&mut conn)
+        .unwrap();
+    assert_eq!(kind, "list");
+    assert!(smembers(&mut conn, "cc:dep:keys:doc:a").is_empty());
+    assert!(smembers(&mut conn, "cc:dep:keys:doc:b").is_empty());
+}
