@@ -420,8 +420,13 @@ def bench_tiny(server, deps, repeat):
         f.writelines(f"doc:{d}\n" for d in range(deps))
     lua_cmd = piped_script(server, "lua_bound.lua", (
         [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
+    # The same bound plus the hash's write time, which cachecore records for safe retirement.
+    stamped_cmd = piped_script(server, "lua_bound_stamped.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"cc:hashtime:{0}:doc:%d" % d, b"v2"]
+        for d in range(deps)), keys=3)
     cmds = {
         "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
+        "Lua bound + write time": (stamped_cmd, True),
         "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
                                        "--new-hash", "v2", "--quiet", "--yes"], False),
     }
@@ -550,7 +555,7 @@ def main():
         if "many" in only:
             bench_many(server, 100_000, 10, args.repeat)
         if "tiny" in only:
-            for deps in (100_000, 1_000_000):
+            for deps in (10_000, 100_000, 1_000_000):
                 bench_tiny(server, deps, args.repeat)
         if "prune" in only:
             bench_prune(server, 10_000, 100, args.repeat)

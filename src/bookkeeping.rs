@@ -8,7 +8,7 @@
 use crate::layout::{DepId, Namespace};
 use crate::slot::{key_slot, tag_for_slot};
 
-fn tag_of(key: &str) -> &'static str {
+fn tag_of(key: &str) -> u32 {
     tag_for_slot(key_slot(key.as_bytes()))
 }
 

@@ -53,27 +53,27 @@ pub fn key_slot(key: &[u8]) -> u16 {
 /// A short tag (without braces) whose `{tag}` hashes to `slot`: the smallest decimal
 /// number that does. Deterministic, so every run of the tool, of any version, computes
 /// the same bookkeeping key names for a given dep.
-pub fn tag_for_slot(slot: u16) -> &'static str {
+pub fn tag_for_slot(slot: u16) -> u32 {
     assert!(slot < SLOTS, "slot {slot} out of range");
     // Built once per process (a bulk run asks for three tags per dep): numbers in
-    // increasing order until every slot has its smallest one; about 200k CRCs.
-    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
+    // increasing order until every slot has its smallest one; about 200k CRCs. Kept as
+    // numbers: 64 KiB, where 16,384 strings cost the process most of a megabyte.
+    static TAGS: OnceLock<Vec<u32>> = OnceLock::new();
     let tags = TAGS.get_or_init(|| {
-        let mut tags = vec![String::new(); usize::from(SLOTS)];
+        let mut tags = vec![u32::MAX; usize::from(SLOTS)];
         let mut missing = usize::from(SLOTS);
         let mut n: u32 = 0;
         while missing > 0 {
-            let candidate = n.to_string();
-            let s = usize::from(crc16(candidate.as_bytes()) % SLOTS);
-            if tags[s].is_empty() {
-                tags[s] = candidate;
+            let s = usize::from(crc16(n.to_string().as_bytes()) % SLOTS);
+            if tags[s] == u32::MAX {
+                tags[s] = n;
                 missing -= 1;
             }
             n += 1;
         }
         tags
     });
-    &tags[usize::from(slot)]
+    tags[usize::from(slot)]
 }
 
 #[cfg(test)]
