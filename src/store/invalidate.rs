@@ -115,6 +115,10 @@ fn partly_done(r: &SweepRequest<'_>, e: anyhow::Error) -> anyhow::Error {
 /// to the next call: bounds how long Redis is held (about a batch of UNLINKs).
 pub const SWEEP_BUDGET: u64 = 1024;
 
+/// Deps one fast-path call takes at most, whatever `--wave` is: a few microseconds each,
+/// so a call holds Redis for about a millisecond even when their sets are empty.
+pub const SWEEP_MAX_DEPS: usize = 250;
+
 impl Store {
     /// UNLINKs a batch of L1 keys and a batch of L2 keys in one round trip, returning how
     /// many of each existed.
@@ -354,6 +358,7 @@ impl Store {
         let mut out: Vec<Result<Option<Sweep>>> = Vec::with_capacity(reqs.len());
         while out.len() < reqs.len() {
             let rest = &reqs[out.len()..];
+            let rest = &rest[..rest.len().min(SWEEP_MAX_DEPS)];
             let mut call = scripts::SWEEP_WAVE.cmd(rest.len() * 4);
             for r in rest {
                 call.arg(r.dep.hash_key())

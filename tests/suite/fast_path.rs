@@ -167,3 +167,33 @@ fn each_dep_of_one_wave_gets_its_own_checks() {
     assert!(smembers(&mut conn, "cc:dep:keys:doc:a").is_empty());
     assert!(smembers(&mut conn, "cc:dep:keys:doc:b").is_empty());
 }
+
+#[test]
+fn a_wide_wave_of_empty_deps_is_split_into_calls_of_at_most_250() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let ids: Vec<String> = (0..600).map(|d| format!("doc:{d}")).collect();
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut conn)
+        .unwrap();
+    cmd(&server)
+        .args(&[
+            "invalidate-many",
+            "--dep-ids",
+            &ids.join(","),
+            "--new-hash",
+            "v2",
+            "--wave",
+            "600",
+        ])
+        .succeeds();
+    // One call for all 600 would hold Redis for their sum, however small each.
+    assert_eq!(evalsha_calls(&mut conn), 3);
+    for id in &ids {
+        assert_eq!(
+            get(&mut conn, &format!("cc:dep:hash:{id}")).as_deref(),
+            Some("v2")
+        );
+    }
+}
