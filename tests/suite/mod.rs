@@ -23,6 +23,7 @@ mod races;
 mod sandbox;
 mod scripts;
 mod serve;
+mod stepwise;
 mod tag;
 mod terminal;
 mod tls;
