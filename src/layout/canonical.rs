@@ -311,6 +311,26 @@ mod tests {
     }
 
     #[test]
+    fn canonical_json_keeps_arrays_and_literals() {
+        assert_eq!(
+            canonical_json(r#"[ true , false,null, [1, "a"] ]"#).unwrap(),
+            r#"[true,false,null,[1,"a"]]"#
+        );
+    }
+
+    #[test]
+    fn canonical_json_nesting_limit_is_128_levels_below_the_top() {
+        // The top value is at depth 0: 129 nested values are the most accepted.
+        let arrays = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert!(canonical_json(&arrays(129)).is_ok());
+        assert!(canonical_json(&arrays(130)).is_err());
+        // Objects count as deep as arrays, not only when they hold arrays.
+        let objects = |n: usize| r#"{"a":"#.repeat(n) + "1" + &"}".repeat(n);
+        assert!(canonical_json(&objects(128)).is_ok());
+        assert!(canonical_json(&objects(129)).is_err());
+    }
+
+    #[test]
     fn fingerprint_is_lowercase_sha256_of_canonical_bytes() {
         // sha256("{}") is a published constant.
         assert_eq!(

@@ -81,6 +81,17 @@ fn dep_id_rules() {
         let err = DepId::parse(id).unwrap_err().to_string();
         assert!(err.contains("invisible"), "{id:?}: {err}");
     }
+    // The message names the character, since it cannot be seen in the quoted id.
+    for (id, named) in [
+        ("\u{feff}doc:1", "U+FEFF"),
+        ("doc:\u{200b}1", "U+200B"),
+        ("doc:1\u{202e}", "bidirectional"),
+        ("doc:\u{2066}1", "bidirectional"),
+        ("doc:\u{ad}1", "category Cf"),
+    ] {
+        let err = DepId::parse(id).unwrap_err().to_string();
+        assert!(err.contains(named), "{id:?}: {err}");
+    }
     // Glob characters are ordinary literal characters.
     for id in ["doc:*", "doc:?", "doc:[1]", "ünï:çødé:日本", "emoji:👍🏽"] {
         assert_eq!(DepId::parse(id).unwrap().as_str(), id);
@@ -119,6 +130,34 @@ fn namespace_rules() {
         assert!(Namespace::parse(bad).is_err(), "{bad:?}");
     }
     assert_eq!(Namespace::default().as_str(), "default");
+}
+
+#[test]
+fn namespaces_and_tiers_print_as_written() {
+    // Key names and the reports are built with `format!("{ns}")` and `{tier}`.
+    let ns = Namespace::parse("tenant.a-1_x").unwrap();
+    assert_eq!(format!("<{ns}>"), "<tenant.a-1_x>");
+    assert_eq!(format!("{} {}", Tier::L1, Tier::L2), "L1 L2");
+}
+
+#[test]
+fn the_lua_entry_rule_is_built_from_the_escaped_prefixes() {
+    // The rule's behaviour is compared with `parse_entry_key` on a real server by the
+    // contract_lua integration test; this pins the text the scripts embed.
+    assert_eq!(lua_literal_pattern("cc:l1:"), "cc:l1:");
+    assert_eq!(
+        lua_literal_pattern("a.b-c%d^$()[]*+?"),
+        "a%.b%-c%%d%^%$%(%)%[%]%*%+%?"
+    );
+    let lua = entry_tier_lua();
+    let hex = "[0-9a-f]".repeat(64);
+    assert!(
+        lua.contains(&format!("'^cc:l1:([A-Za-z0-9_%.%-]+):{hex}$'")),
+        "{lua}"
+    );
+    assert!(lua.contains("'^vec:([A-Za-z0-9_%.%-]+):.'"), "{lua}");
+    assert!(lua.contains("#ns <= 64 then return 1"), "{lua}");
+    assert!(lua.contains("#ns <= 64 then return 2"), "{lua}");
 }
 
 #[test]

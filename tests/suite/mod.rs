@@ -25,6 +25,7 @@ mod reshard;
 mod sandbox;
 mod scripts;
 mod serve;
+mod stepwise;
 mod tag;
 mod terminal;
 mod tls;
