@@ -2,7 +2,7 @@
 //! call (`sweep_wave.lua`), its checks made over the wave at once, and a call that stops
 //! at its member budget, the rest of the wave going in the next call.
 
-use crate::support::fixture::{self, with};
+use crate::support::fixture::{self, Tier, with};
 use crate::support::*;
 
 /// Script calls that ran (a NOSCRIPT answer, before the script is loaded, is not one).
@@ -76,6 +76,8 @@ fn a_wave_past_the_member_budget_is_done_whole_in_several_calls() {
         let skipped = u64::from(d == 3);
         assert_eq!(line["skipped_not_entries"], skipped, "{line}");
         assert_eq!(line["members"], 200 + skipped, "{line}");
+        // Five script calls that delete 6,000 entries take more than a millisecond.
+        assert!(line["elapsed_ms"].as_u64().unwrap() > 0, "{line}");
         assert_eq!(
             get(&mut conn, &format!("cc:dep:hash:doc:{d}")).as_deref(),
             Some("v2")
@@ -196,4 +198,43 @@ fn a_wide_wave_of_empty_deps_is_split_into_calls_of_at_most_250() {
             Some("v2")
         );
     }
+}
+
+#[test]
+fn a_fast_path_report_splits_the_members_it_swept() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    // One L1 and one L2 entry, an L1 member whose entry is gone, a member that is not an
+    // entry: a set of four, each counted once in its own field.
+    for tier in [Tier::L1, Tier::L2] {
+        let k = fixture::key(tier, "default", 1);
+        fixture::write_entry(&mut conn, &k, "default", &[with("doc:1", "v1")], Some(3600));
+    }
+    set(&mut conn, "cc:dep:hash:doc:1", "v1");
+    set(&mut conn, "user:1", "keep");
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:1")
+        .arg(fixture::key(Tier::L1, "default", 2))
+        .arg("user:1")
+        .query(&mut conn)
+        .unwrap();
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut conn)
+        .unwrap();
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--new-hash", "v2", "--json"])
+        .succeeds();
+    assert_eq!(evalsha_calls(&mut conn), 1, "the fast path, in one call");
+    let j = r.json();
+    assert_eq!(j["old_hash"], "v1", "{j}");
+    assert_eq!(j["members"], 4, "{j}");
+    assert_eq!(j["l1_deleted"], 1, "{j}");
+    assert_eq!(j["l2_deleted"], 1, "{j}");
+    assert_eq!(j["already_gone"], 1, "{j}");
+    assert_eq!(j["skipped_not_entries"], 1, "{j}");
+    // No planted registry members: the field is left out, not written as 0.
+    assert!(j.get("foreign_runs").is_none(), "{j}");
+    assert_eq!(get(&mut conn, "user:1").as_deref(), Some("keep"));
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
 }

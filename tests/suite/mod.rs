@@ -21,6 +21,7 @@ mod key;
 mod output;
 mod policy;
 mod races;
+mod refusal_advice;
 mod reshard;
 mod sandbox;
 mod scripts;
