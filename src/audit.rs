@@ -88,10 +88,15 @@ pub fn deps_field(deps: &[&str]) -> String {
 }
 
 fn counts_object<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_map(v.split_whitespace().filter_map(|pair| {
+    s.collect_map(count_pairs(v))
+}
+
+/// The `name=value` pairs of a `counts` field whose value is a number (see [`counts`]).
+fn count_pairs(counts: &str) -> impl Iterator<Item = (&str, u64)> {
+    counts.split_whitespace().filter_map(|pair| {
         let (k, n) = pair.split_once('=')?;
-        Some((k, n.parse::<u64>().ok()?))
-    }))
+        Some((k, n.parse().ok()?))
+    })
 }
 
 impl AuditRecord {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AuditRecord, deps_field, deps_list};
+use super::{AuditRecord, count_pairs, deps_field, deps_list};
 
 /// The `results` field: the count names once, then per dep (in `deps` order) its old hash
 /// (`null` when absent), new hash and the counts' values.
@@ -15,13 +15,6 @@ use super::{AuditRecord, deps_field, deps_list};
 struct Packed {
     names: Vec<String>,
     deps: Vec<(Option<String>, String, Vec<u64>)>,
-}
-
-fn pairs(counts: &str) -> impl Iterator<Item = (&str, u64)> {
-    counts.split_whitespace().filter_map(|pair| {
-        let (k, n) = pair.split_once('=')?;
-        Some((k, n.parse().ok()?))
-    })
 }
 
 impl AuditRecord {
@@ -35,11 +28,11 @@ impl AuditRecord {
         if records.len() == 1 {
             return records;
         }
-        let names: Vec<&str> = pairs(&first.counts).map(|(k, _)| k).collect();
+        let names: Vec<&str> = count_pairs(&first.counts).map(|(k, _)| k).collect();
         let mut totals = vec![0u64; names.len()];
         let mut packed = Vec::with_capacity(records.len());
         for r in &records {
-            let values: Vec<(&str, u64)> = pairs(&r.counts).collect();
+            let values: Vec<(&str, u64)> = count_pairs(&r.counts).collect();
             let alike = values.len() == names.len()
                 && values.len() == r.counts.split_whitespace().count()
                 && values.iter().zip(&names).all(|((k, _), n)| k == n)

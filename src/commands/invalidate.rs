@@ -160,16 +160,5 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
 
 /// The audit record of one dep's invalidation (also used per dep by `invalidate-many`).
 pub fn audit_record(ctx: &Context, command: &str, r: &Report) -> crate::audit::AuditRecord {
-    let mut record = ctx.audit_record(command);
-    record.deps = r.dep_id.clone();
-    record.old_hash = r.old_hash.clone().unwrap_or_default();
-    record.new_hash = r.new_hash.clone();
-    record.counts = crate::audit::counts(&[
-        ("members", r.members),
-        ("l1_deleted", r.l1_deleted),
-        ("l2_deleted", r.l2_deleted),
-        ("already_gone", r.already_gone),
-        ("interrupted", u64::from(r.interrupted)),
-    ]);
-    record
+    r.audit_record(ctx.audit_record(command))
 }

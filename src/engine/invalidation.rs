@@ -93,6 +93,26 @@ pub struct Report {
     pub sample: Vec<String>,
 }
 
+impl Report {
+    /// `base` (who, when, which command) completed with this run's dep, hashes and counts:
+    /// the audit record of one dep's invalidation, whichever command or API ran it.
+    pub fn audit_record(&self, base: crate::audit::AuditRecord) -> crate::audit::AuditRecord {
+        crate::audit::AuditRecord {
+            deps: self.dep_id.clone(),
+            old_hash: self.old_hash.clone().unwrap_or_default(),
+            new_hash: self.new_hash.clone(),
+            counts: crate::audit::counts(&[
+                ("members", self.members),
+                ("l1_deleted", self.l1_deleted),
+                ("l2_deleted", self.l2_deleted),
+                ("already_gone", self.already_gone),
+                ("interrupted", u64::from(self.interrupted)),
+            ]),
+            ..base
+        }
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

@@ -245,19 +245,9 @@ pub async fn invalidate_wave_task(
 
 /// The audit record of an API invalidation: the CLI's fields, with the token as the user.
 fn audit_record(r: &Report, caller: &Caller) -> crate::audit::AuditRecord {
-    let mut record = crate::audit::AuditRecord::now("serve invalidate", caller.reason.as_deref());
-    record.user = format!("token:{}", caller.token);
-    record.deps = r.dep_id.clone();
-    record.old_hash = r.old_hash.clone().unwrap_or_default();
-    record.new_hash = r.new_hash.clone();
-    record.counts = crate::audit::counts(&[
-        ("members", r.members),
-        ("l1_deleted", r.l1_deleted),
-        ("l2_deleted", r.l2_deleted),
-        ("already_gone", r.already_gone),
-        ("interrupted", u64::from(r.interrupted)),
-    ]);
-    record
+    let mut base = crate::audit::AuditRecord::now("serve invalidate", caller.reason.as_deref());
+    base.user = format!("token:{}", caller.token);
+    r.audit_record(base)
 }
 
 /// Metrics of one ended invalidation, and a dropped connection noticed.
