@@ -222,13 +222,7 @@ fn every_subcommand_works_on_a_three_primary_cluster() {
 fn migrate_slot(cluster: &RedisCluster, slot: u16, to: usize) {
     let from = cluster.owner(slot);
     let to = &cluster.nodes[to];
-    let id = |n: &RedisServer| -> String {
-        redis::cmd("CLUSTER")
-            .arg("MYID")
-            .query(&mut n.conn())
-            .unwrap()
-    };
-    let (from_id, to_id) = (id(from), id(to));
+    let (from_id, to_id) = (node_id(from), node_id(to));
     let setslot = |n: &RedisServer, args: &[&str]| {
         let () = redis::cmd("CLUSTER")
             .arg("SETSLOT")

@@ -12,13 +12,6 @@ use crate::support::*;
 
 const ENTRIES: u64 = 200_000;
 
-fn node_id(n: &RedisServer) -> String {
-    redis::cmd("CLUSTER")
-        .arg("MYID")
-        .query(&mut n.conn())
-        .unwrap()
-}
-
 #[test]
 fn an_invalidation_survives_a_reshard_by_redis_cli() {
     let cluster = RedisCluster::start();
@@ -81,8 +74,8 @@ fn an_invalidation_survives_a_reshard_by_redis_cli() {
     let reshard = Command::new("redis-cli")
         .args(["--cluster", "reshard"])
         .arg(format!("127.0.0.1:{}", cluster.nodes[from].port.unwrap()))
-        .args(["--cluster-from", &node_id(&cluster.nodes[from])])
-        .args(["--cluster-to", &node_id(&cluster.nodes[to])])
+        .args(["--cluster-from", &cluster.node_id(from)])
+        .args(["--cluster-to", &cluster.node_id(to)])
         .args(["--cluster-slots", &slots.to_string()])
         .args(["--cluster-yes", "--cluster-pipeline", "100"])
         .output()

@@ -120,6 +120,11 @@ impl RedisCluster {
         panic!("no node serves slot {slot}")
     }
 
+    /// The cluster id of node `i` (CLUSTER MYID).
+    pub fn node_id(&self, i: usize) -> String {
+        node_id(&self.nodes[i])
+    }
+
     /// The index in `nodes` of the node serving `slot`.
     pub fn owner_index(&self, slot: u16) -> usize {
         let port = self.owner(slot).port;
@@ -150,6 +155,14 @@ impl RedisCluster {
             conns: self.nodes.iter().map(|n| n.conn()).collect(),
         }
     }
+}
+
+/// The cluster id of `node` (CLUSTER MYID).
+pub fn node_id(node: &RedisServer) -> String {
+    redis::cmd("CLUSTER")
+        .arg("MYID")
+        .query(&mut node.conn())
+        .unwrap()
 }
 
 pub struct RoutedWriter {

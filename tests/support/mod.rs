@@ -10,7 +10,7 @@ pub mod server;
 use std::collections::BTreeMap;
 use std::process::{Command, Output, Stdio};
 
-pub use cluster::RedisCluster;
+pub use cluster::{RedisCluster, node_id};
 pub use server::RedisServer;
 
 /// What one run of the binary produced.
