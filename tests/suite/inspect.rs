@@ -337,3 +337,74 @@ fn an_unfinished_invalidation_run_fails_the_gate() {
         r.stderr
     );
 }
+
+/// `--keys` lists every member of a set that takes many scan pages, and stops scanning
+/// once its reader has gone (`| head -1`): the loop's stop condition, both ways.
+#[test]
+fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
+    use std::io::BufRead;
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    fixture::write_many(
+        &mut conn,
+        0,
+        1_000,
+        &[with("table:pages", "v1")],
+        None,
+        None,
+    );
+    let r = cmd(&server)
+        .args(&[
+            "deps",
+            "inspect",
+            "table:pages",
+            "--keys",
+            "--json",
+            "--batch-size",
+            "50",
+        ])
+        .succeeds();
+    let keys = r.json_lines().iter().filter(|l| l["type"] == "key").count();
+    assert_eq!(keys, 1_000, "every member of 20+ pages listed");
+
+    fixture::members_without_entries(&mut conn, "cc:dep:keys:table:gone", 30_000);
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query(&mut conn)
+        .unwrap();
+    let mut child = cachecore_cmd(&server.url)
+        .args([
+            "deps",
+            "inspect",
+            "table:gone",
+            "--keys",
+            "--json",
+            "--batch-size",
+            "100",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"key\""), "{first}");
+    // The reader is dropped here, as `head -1` exits after its line.
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a closed pipe ends quietly");
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut conn)
+        .unwrap();
+    let sscans: u64 = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("cmdstat_sscan:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap());
+    assert!(
+        (1..60).contains(&sscans),
+        "{sscans} SSCAN pages of 300: the scan went on after its reader had gone"
+    );
+}
