@@ -230,6 +230,17 @@ fn fast_path_candidates(store: &Store, plans: &[Plan]) -> Vec<usize> {
         .collect()
 }
 
+/// The most members a dep set may have for the fast path: the smallest of the plans'
+/// `--max-keys` and [`SMALL_SET`]. One limit for the wave; a dep it declines for its size
+/// takes the stepwise path, which applies the dep's own limit.
+fn fast_path_limit(plans: &[Plan]) -> u64 {
+    plans
+        .iter()
+        .map(|p| p.max_keys.unwrap_or(u64::MAX).min(SMALL_SET))
+        .min()
+        .unwrap_or(SMALL_SET)
+}
+
 /// Invalidates several deps together: each step of the protocol (see the module docs) is
 /// one pipeline for the whole wave, so a wave costs the round trips of a single dep. One
 /// result per plan, in order; the outer error means Redis could not be reached at all.
@@ -257,10 +268,9 @@ pub async fn invalidate_wave(
                 dep: &plans[i].dep,
                 condition: &plans[i].condition,
                 new,
-                limit: plans[i].max_keys.unwrap_or(u64::MAX).min(SMALL_SET),
             })
             .collect();
-        let sweeps = store.sweep_wave(&reqs).await?;
+        let sweeps = store.sweep_wave(&reqs, fast_path_limit(plans)).await?;
         let elapsed = started.elapsed().as_millis() as u64;
         for ((&i, new_hash), sweep) in fast.iter().zip(new_hashes).zip(sweeps) {
             results[i] = match sweep {

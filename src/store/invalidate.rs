@@ -25,6 +25,16 @@ impl HashCondition {
             HashCondition::Absent => ("absent", ""),
         }
     }
+
+    /// The one-argument form the fast-path script takes: '' any, '!' absent, '=' and
+    /// the expected hash.
+    fn sweep_arg(&self) -> String {
+        match self {
+            HashCondition::Any => String::new(),
+            HashCondition::Equals(h) => format!("={h}"),
+            HashCondition::Absent => "!".to_owned(),
+        }
+    }
 }
 
 /// The outcome of one write of [`Store::set_hash_many`]: whether it was written and the
@@ -101,7 +111,6 @@ pub struct SweepRequest<'a> {
     pub dep: &'a crate::layout::DepId,
     pub condition: &'a HashCondition,
     pub new: &'a str,
-    pub limit: u64,
 }
 
 fn partly_done(r: &SweepRequest<'_>, e: anyhow::Error) -> anyhow::Error {
@@ -347,6 +356,7 @@ impl Store {
 
     /// The fast path for a wave of deps (see `scripts/sweep_wave.lua`): one script call
     /// for the whole wave, more only when its deletions pass [`SWEEP_BUDGET`] members.
+    /// Deps whose sets have more than `limit` members are declined.
     /// Per dep, `Some` when it was invalidated, `None` when it needs the stepwise path
     /// (nothing changed). A call that failed as a whole fails each dep it was sent: the
     /// script may have done some of them, so they are reported failed (a rerun finishes
@@ -354,6 +364,7 @@ impl Store {
     pub async fn sweep_wave(
         &mut self,
         reqs: &[SweepRequest<'_>],
+        limit: u64,
     ) -> Result<Vec<Result<Option<Sweep>>>> {
         let mut out: Vec<Result<Option<Sweep>>> = Vec::with_capacity(reqs.len());
         while out.len() < reqs.len() {
@@ -366,10 +377,9 @@ impl Store {
                     .arg(r.dep.keys_key())
                     .arg(registry_key(r.dep));
             }
-            call.arg(SWEEP_BUDGET);
+            call.arg(SWEEP_BUDGET).arg(limit);
             for r in rest {
-                let (mode, expected) = r.condition.script_args();
-                call.arg(mode).arg(expected).arg(r.new).arg(r.limit);
+                call.arg(r.condition.sweep_arg()).arg(r.new);
             }
             let mut pipe = redis::pipe();
             pipe.ignore_errors().add_command(call);
@@ -382,17 +392,16 @@ impl Store {
                 .with_context(what)?
                 .pop()
                 .expect("one reply");
-            type Done = Vec<Option<(Option<String>, u64, u64, u64, u64)>>;
-            let done: Done = match reply.and_then(|v| Ok(redis::from_redis_value::<Done>(v)?)) {
-                Ok(done) if !done.is_empty() && done.len() <= rest.len() => done,
-                Ok(done) => {
-                    let text = format!("{} replies for {} deps", done.len(), rest.len());
-                    out.extend(
-                        rest.iter()
-                            .map(|r| Err(partly_done(r, anyhow::anyhow!(text.clone())))),
-                    );
-                    break;
-                }
+            let done = match reply {
+                // Five values per dep reached (see the script), members -1 when declined.
+                // The script ran: a reply that does not read as that is reported as a
+                // failure that may be partly done, for every dep of the call.
+                Ok(v) => redis::from_redis_value::<Vec<(Option<String>, i64, u64, u64, u64)>>(v)
+                    .map_err(|e| e.to_string())
+                    .and_then(|done| match done.len() {
+                        n if n > 0 && n <= rest.len() => Ok(done),
+                        n => Err(format!("{n} replies for {} deps", rest.len())),
+                    }),
                 Err(e) => {
                     // A refusal before the script ran (no permission, a moved slot)
                     // changed nothing; an error while it ran may follow some deps'
@@ -412,15 +421,28 @@ impl Store {
                     break;
                 }
             };
-            out.extend(done.into_iter().map(|d| {
-                Ok(d.map(|(previous, members, l1, l2, skipped)| Sweep {
-                    previous,
-                    members,
-                    l1_deleted: l1,
-                    l2_deleted: l2,
-                    skipped_not_entries: skipped,
-                }))
-            }));
+            let done = match done {
+                Ok(done) => done,
+                Err(text) => {
+                    out.extend(
+                        rest.iter()
+                            .map(|r| Err(partly_done(r, anyhow::anyhow!(text.clone())))),
+                    );
+                    break;
+                }
+            };
+            out.extend(
+                done.into_iter()
+                    .map(|(previous, members, l1, l2, skipped)| {
+                        Ok(u64::try_from(members).ok().map(|members| Sweep {
+                            previous,
+                            members,
+                            l1_deleted: l1,
+                            l2_deleted: l2,
+                            skipped_not_entries: skipped,
+                        }))
+                    }),
+            );
         }
         Ok(out)
     }

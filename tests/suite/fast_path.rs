@@ -238,3 +238,55 @@ fn a_fast_path_report_splits_the_members_it_swept() {
     assert_eq!(get(&mut conn, "user:1").as_deref(), Some("keep"));
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
 }
+
+/// A condition that holds (`--if-hash` equal, `--if-unset` with no hash) is done by the
+/// fast path in its one call; only a dep the script declines takes the stepwise path.
+#[test]
+fn held_conditions_are_done_in_one_fast_path_call() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    for (d, dep) in ["doc:eq", "doc:unset"].iter().enumerate() {
+        let k = fixture::key(Tier::L1, "default", d as u64);
+        fixture::write_entry(&mut conn, &k, "default", &[with(dep, "v1")], Some(3600));
+    }
+    set(&mut conn, "cc:dep:hash:doc:eq", "v1");
+    let () = redis::cmd("DEL")
+        .arg("cc:dep:hash:doc:unset")
+        .query(&mut conn)
+        .unwrap();
+    for args in [
+        [
+            "invalidate",
+            "doc:eq",
+            "--new-hash",
+            "v2",
+            "--if-hash",
+            "v1",
+        ],
+        [
+            "invalidate",
+            "doc:unset",
+            "--new-hash",
+            "v2",
+            "--if-unset",
+            "--json",
+        ],
+    ] {
+        let () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query(&mut conn)
+            .unwrap();
+        cmd(&server).args(&args).succeeds();
+        assert_eq!(
+            evalsha_calls(&mut conn),
+            1,
+            "{args:?}: the fast path, in one call"
+        );
+    }
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:eq").as_deref(), Some("v2"));
+    assert_eq!(
+        get(&mut conn, "cc:dep:hash:doc:unset").as_deref(),
+        Some("v2")
+    );
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty());
+}

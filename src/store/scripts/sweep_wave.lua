@@ -1,32 +1,38 @@
 -- Whole invalidations of small deps, a wave of them in one call (the fast path). Each dep
 -- is done only when nothing needs the stepwise protocol: its keys have the right types,
--- its condition holds, it has no unfinished runs to resume and its set has at most its
--- limit of members. Otherwise that dep is left untouched (false); the caller runs it
+-- its condition holds, it has no unfinished runs to resume and its set has at most the
+-- limit of members. Otherwise that dep is left untouched (declined); the caller runs it
 -- stepwise, which also words any refusal. The compare-and-set of each dep's hash is atomic
 -- (the whole call is), and deleting members here needs no detach: no writer interleaves.
 --
--- For deps with empty or tiny sets the cost is the commands, not their work, so the
--- checks and writes are multi-key commands over the whole wave (EXISTS, MGET, MSET), with
--- per-dep commands only where a check finds something (a registry, a set, a key that is
--- not a string). The call stops after the dep that takes its deletions to ARGV[1]
--- members, so Redis is held for a bounded time however many deps are sent; the caller
--- sends the rest again. Touches member keys without declaring them: standalone only.
+-- For deps with empty or tiny sets the cost is the commands and the interpreter, not
+-- their work, so the checks and writes are multi-key commands over the whole wave
+-- (EXISTS, MGET, MSET), with per-dep commands only where a check finds something (a
+-- registry, a set, a key that is not a string), and the reply is one flat array. The
+-- call stops after the dep that takes its deletions to the budget, so Redis is held for
+-- a bounded time however many deps are sent; the caller sends the rest again. Touches
+-- member keys without declaring them: standalone only.
 --
 -- KEYS: per dep, hash, hash time, dep set, registry.
--- ARGV: budget, then per dep mode, expected, new hash, limit.
--- Returns one reply per dep it reached: false, or {previous hash, members, l1, l2, skipped}.
+-- ARGV: budget, limit, then per dep its condition ('' any, '!' absent, '=' .. expected
+--       hash) and its new hash.
+-- Returns five values per dep it reached: previous hash (false: none), members, L1 and
+-- L2 deleted, members skipped as not entries; members is -1 for a declined dep.
 -- entry_tier(key), the layout's entry-key rule, is prepended by the loader.
-local t = redis.call('TIME')
--- The hashes' write time, for safe retirement: one instant for the whole atomic call.
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local budget = tonumber(ARGV[1])
-local function key(d, i) return KEYS[4 * (d - 1) + i] end
-local function arg(d, i) return ARGV[1 + 4 * (d - 1) + i] end
+local K, A, call = KEYS, ARGV, redis.call
+local t = call('TIME')
+-- The hashes' write time, for safe retirement: one instant for the whole atomic call,
+-- made a string once (Redis would format a Lua number per key).
+local now = t[1] .. string.format('%03d', math.floor(t[2] / 1000))
+local budget, limit = tonumber(A[1]), tonumber(A[2])
+local n_deps = #K / 4
+-- Dep d's keys are K[4d-3] hash, K[4d-2] hash time, K[4d-1] set, K[4d] registry; its
+-- condition is A[2d+1] and its new hash A[2d+2].
 
 -- `cmd` over `args` in chunks (unpack has a stack limit), each reply given to `fold`.
 local function chunked(cmd, args, fold)
   for i = 1, #args, 400 do
-    fold(redis.call(cmd, unpack(args, i, math.min(i + 399, #args))))
+    fold(call(cmd, unpack(args, i, math.min(i + 399, #args))))
   end
 end
 local function exist(keys)
@@ -34,15 +40,16 @@ local function exist(keys)
   chunked('EXISTS', keys, function(r) n = n + r end)
   return n
 end
+-- Key `i` (1 to 4) of each dep of `deps`.
 local function keys_of(deps, i)
   local out = {}
-  for _, d in ipairs(deps) do out[#out + 1] = key(d, i) end
+  for j, d in ipairs(deps) do out[j] = K[4 * d - 4 + i] end
   return out
 end
 
 local declined = {}
 local live = {}
-for d = 1, #KEYS / 4 do live[d] = d end
+for d = 1, n_deps do live[d] = d end
 local function keep(pred)
   local out = {}
   for _, d in ipairs(live) do
@@ -53,17 +60,17 @@ end
 
 -- Unfinished runs: the stepwise path resumes them.
 if exist(keys_of(live, 4)) > 0 then
-  keep(function(d) return redis.call('EXISTS', key(d, 4)) == 0 end)
+  keep(function(d) return call('EXISTS', K[4 * d]) == 0 end)
 end
 
 -- Set sizes, in order, up to the dep whose members reach the budget: the call goes that
 -- far. pcall: a key of the wrong type is the stepwise path's to report.
-local size, reached, used = {}, #KEYS / 4, 0
+local size, reached, used = {}, n_deps, 0
 if exist(keys_of(live, 3)) > 0 then
   local sized = {}
   for _, d in ipairs(live) do
-    local n = redis.pcall('SCARD', key(d, 3))
-    if type(n) == 'number' and n <= tonumber(arg(d, 4)) then
+    local n = redis.pcall('SCARD', K[4 * d - 1])
+    if type(n) == 'number' and n <= limit then
       size[d] = n
       sized[#sized + 1] = d
       used = used + n
@@ -86,43 +93,47 @@ end)
 local unset = {}
 for _, d in ipairs(live) do if not cur[d] then unset[#unset + 1] = d end end
 if exist(keys_of(unset, 1)) > 0 then
-  keep(function(d) return cur[d] or redis.call('EXISTS', key(d, 1)) == 0 end)
+  keep(function(d) return cur[d] or call('EXISTS', K[4 * d - 3]) == 0 end)
 end
 
 keep(function(d)
-  local mode = arg(d, 1)
-  if mode == 'eq' then return cur[d] == arg(d, 2) end
-  if mode == 'absent' then return not cur[d] end
-  return true
+  local cond = A[2 * d + 1]
+  if cond == '' then return true end
+  if cond == '!' then return not cur[d] end
+  return cur[d] == string.sub(cond, 2)
 end)
 
 local hashes, times = {}, {}
-for _, d in ipairs(live) do
-  hashes[#hashes + 1] = key(d, 1); hashes[#hashes + 1] = arg(d, 3)
-  times[#times + 1] = key(d, 2); times[#times + 1] = now
+for j, d in ipairs(live) do
+  hashes[2 * j - 1] = K[4 * d - 3]; hashes[2 * j] = A[2 * d + 2]
+  times[2 * j - 1] = K[4 * d - 2]; times[2 * j] = now
 end
 chunked('MSET', hashes, function() end)
 chunked('MSET', times, function() end)
 
 local out = {}
+-- Reused for every dep; unpack is given their lengths.
+local l1, l2 = {}, {}
 for d = 1, reached do
+  local b = 5 * d - 5
   if declined[d] then
-    out[d] = false
+    out[b + 1] = false; out[b + 2] = -1; out[b + 3] = 0; out[b + 4] = 0; out[b + 5] = 0
   else
     local d1, d2, skipped = 0, 0, 0
     if size[d] > 0 then
-      local l1, l2 = {}, {}
-      for _, m in ipairs(redis.call('SMEMBERS', key(d, 3))) do
+      local n1, n2 = 0, 0
+      for _, m in ipairs(call('SMEMBERS', K[4 * d - 1])) do
         local tier = entry_tier(m)
-        if tier == 1 then table.insert(l1, m)
-        elseif tier == 2 then table.insert(l2, m)
+        if tier == 1 then n1 = n1 + 1; l1[n1] = m
+        elseif tier == 2 then n2 = n2 + 1; l2[n2] = m
         else skipped = skipped + 1 end
       end
-      if #l1 > 0 then d1 = redis.call('UNLINK', unpack(l1)) end
-      if #l2 > 0 then d2 = redis.call('UNLINK', unpack(l2)) end
-      redis.call('UNLINK', key(d, 3))
+      if n1 > 0 then d1 = call('UNLINK', unpack(l1, 1, n1)) end
+      if n2 > 0 then d2 = call('UNLINK', unpack(l2, 1, n2)) end
+      call('UNLINK', K[4 * d - 1])
     end
-    out[d] = {cur[d] or false, size[d], d1, d2, skipped}
+    out[b + 1] = cur[d] or false; out[b + 2] = size[d]
+    out[b + 3] = d1; out[b + 4] = d2; out[b + 5] = skipped
   end
 end
 return out
