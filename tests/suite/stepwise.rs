@@ -134,3 +134,37 @@ fn max_keys_admits_a_streamed_set_of_exactly_that_size() {
     assert_eq!(j["dep_id"], "doc:big", "{}", r.stdout);
     assert_eq!(j["members"], 300, "{}", r.stdout);
 }
+
+/// A dry run of a run that would resume (`--if-hash` of the old version after the new
+/// one was recorded) reads the unfinished run's pending set and deletes nothing, whether
+/// that set is read whole or streamed; the real rerun then finishes it.
+#[test]
+fn a_dry_run_of_a_resumable_run_deletes_nothing() {
+    for size in [100, 1_000] {
+        let server = RedisServer::start();
+        let mut conn = server.conn();
+        plant_unfinished_run(&mut conn, "doc:dry", size);
+        let before = snapshot(&mut conn);
+        let args = [
+            "invalidate",
+            "doc:dry",
+            "--new-hash",
+            "v2",
+            "--if-hash",
+            "v1",
+        ];
+        let r = cmd(&server)
+            .args(&args)
+            .args(&["--dry-run", "--json"])
+            .succeeds();
+        assert_eq!(r.json()["dry_run"], true, "{size}: {}", r.stdout);
+        assert!(
+            snapshot(&mut conn) == before,
+            "{size}: a dry run changed keys"
+        );
+        let j = cmd(&server).args(&args).args(&["--json"]).succeeds().json();
+        assert_eq!(j["resumed_runs"], 1, "{size}: {j}");
+        assert!(scan_keys(&mut conn, "cc:inval:*").is_empty(), "{size}");
+        assert!(scan_keys(&mut conn, "cc:l1:*").is_empty(), "{size}");
+    }
+}
