@@ -168,3 +168,154 @@ fn a_dry_run_of_a_resumable_run_deletes_nothing() {
         assert!(scan_keys(&mut conn, "cc:l1:*").is_empty(), "{size}");
     }
 }
+
+/// A server killed while a wave drains its first large set: that dep's error says how many
+/// of its members were done (what a restart shows deleted, less at most the batch whose
+/// reply was lost), the next large set is not attempted (no second timeout), and a set
+/// already finished whole in the wave (256 members: the largest read whole) is reported
+/// done, not failed.
+#[test]
+fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
+    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut conn = server.conn();
+    plant_unfinished_run(&mut conn, "doc:small", 256);
+    fixture::write_many(
+        &mut conn,
+        100_000,
+        30_000,
+        &[with("doc:big", "v1")],
+        None,
+        None,
+    );
+    fixture::write_many(
+        &mut conn,
+        200_000,
+        1_000,
+        &[with("doc:next", "v1")],
+        None,
+        None,
+    );
+    let child = crate::support::cachecore_cmd(&server.url)
+        .args([
+            "invalidate-many",
+            "--dep-ids",
+            "doc:big,doc:next,doc:small",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "10000",
+            "--batch-size",
+            "200",
+            "--pipeline",
+            "1",
+            "--timeout",
+            "2s",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    server.kill();
+    let r = finish(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 3, "{r:?}");
+    let lines = r.json_lines();
+    let line = |d: &str| {
+        lines
+            .iter()
+            .find(|l| l["dep_id"] == d)
+            .unwrap_or_else(|| panic!("{d} reported: {}", r.stdout))
+            .clone()
+    };
+    assert_eq!(line("doc:small")["ok"], true, "{}", r.stdout);
+    let next = line("doc:next");
+    assert_eq!(next["ok"], false, "{next}");
+    assert!(next.to_string().contains("not attempted"), "{next}");
+    let big = line("doc:big").to_string();
+    let (done, members) = big
+        .split(" members were done")
+        .next()
+        .and_then(|s| s.rsplit("recorded and ").next())
+        .and_then(|s| s.split_once(" of "))
+        .map(|(d, m)| (d.parse::<u64>().unwrap(), m.parse::<u64>().unwrap()))
+        .unwrap_or_else(|| panic!("how far it got: {big}"));
+    assert_eq!(members, 30_000, "{big}");
+
+    server.restart();
+    let mut conn = server.conn();
+    let left = (100_000..130_000u64)
+        .filter(|&i| {
+            let tier = if i % 5 == 4 {
+                fixture::Tier::L2
+            } else {
+                fixture::Tier::L1
+            };
+            exists(&mut conn, &fixture::key(tier, "default", i))
+        })
+        .count() as u64;
+    let deleted = 30_000 - left;
+    assert!(
+        done > 1_000 && done <= deleted && deleted - done <= 200,
+        "reported {done} done, the server shows {deleted} deleted: {big}"
+    );
+}
+
+/// The same count when the set's members are entries already gone and keys that are not
+/// entries: they are done too (`already_gone`, `skipped_not_entries`), and the keys that
+/// are not entries stay.
+#[test]
+fn a_lost_connection_counts_gone_and_foreign_members_as_done() {
+    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut conn = server.conn();
+    set(&mut conn, "cc:dep:hash:doc:big", "v1");
+    fixture::members_without_entries(&mut conn, "cc:dep:keys:doc:big", 15_000);
+    for chunk in (0..15_000u64).collect::<Vec<_>>().chunks(1_000) {
+        let mut pipe = redis::pipe();
+        for i in chunk {
+            pipe.cmd("SET")
+                .arg(format!("user:{i}"))
+                .arg("keep")
+                .ignore();
+            pipe.cmd("SADD")
+                .arg("cc:dep:keys:doc:big")
+                .arg(format!("user:{i}"))
+                .ignore();
+        }
+        let () = pipe.query(&mut conn).unwrap();
+    }
+    let child = crate::support::cachecore_cmd(&server.url)
+        .args([
+            "invalidate",
+            "doc:big",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "10000",
+        ])
+        .args(["--batch-size", "200", "--pipeline", "1", "--timeout", "2s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    server.kill();
+    let r = finish(child.wait_with_output().unwrap());
+    let err = r.expect_error_after_notes(3);
+    let done: u64 = err
+        .split(" members were done")
+        .next()
+        .and_then(|s| s.rsplit("recorded and ").next())
+        .and_then(|s| s.split_once(" of "))
+        .map(|(d, m)| {
+            assert_eq!(m, "30000", "{err}");
+            d.parse().unwrap()
+        })
+        .unwrap_or_else(|| panic!("how far it got: {err}"));
+    // About 8,000 members go by in 800 ms at 10,000/s, half of each kind.
+    assert!((1_000..30_000).contains(&done), "{done}: {err}");
+    server.restart();
+    let mut conn = server.conn();
+    assert_eq!(get(&mut conn, "user:0").as_deref(), Some("keep"));
+    assert_eq!(scan_keys(&mut conn, "user:*").len(), 15_000);
+}
