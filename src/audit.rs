@@ -207,11 +207,14 @@ fn os_user() -> String {
 
 /// `name=value` pairs for the `counts` field.
 pub fn counts(pairs: &[(&str, u64)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    use std::fmt::Write;
+    // One string, no temporaries: a bulk run makes one of these per dep.
+    let mut out = String::with_capacity(pairs.len() * 16);
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " " };
+        write!(out, "{sep}{k}={v}").expect("writing to a String");
+    }
+    out
 }
 
 #[cfg(test)]
