@@ -14,7 +14,12 @@ use crate::support::*;
 /// `v2` recorded and the dep set, `members` entries, renamed to a pending key that the
 /// dep's registry lists.
 fn plant_unfinished_run(conn: &mut redis::Connection, dep: &str, members: u64) {
-    fixture::write_many(conn, 0, members, &[with(dep, "v1")], None, Some(600));
+    plant_unfinished_run_at(conn, dep, 0, members);
+}
+
+/// The same with entry numbers from `first` on, so that several deps can have one.
+fn plant_unfinished_run_at(conn: &mut redis::Connection, dep: &str, first: u64, members: u64) {
+    fixture::write_many(conn, first, members, &[with(dep, "v1")], None, Some(600));
     let id = DepId::parse(dep).unwrap();
     let pending = pending_key(&id, "0123456789abcdef0123456789abcdef");
     let () = redis::cmd("RENAME")
@@ -318,4 +323,32 @@ fn a_lost_connection_counts_gone_and_foreign_members_as_done() {
     let mut conn = server.conn();
     assert_eq!(get(&mut conn, "user:0").as_deref(), Some("keep"));
     assert_eq!(scan_keys(&mut conn, "user:*").len(), 15_000);
+}
+
+/// `--rate` holds for pending sets read whole too: 20 unfinished runs of 200 entries
+/// (4,000 deletions) at 2,000 keys/s take at least the 1.9 s the rate allows (all but the
+/// last set's share), and every entry is gone.
+#[test]
+fn rate_paces_pending_sets_read_whole() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let deps: Vec<String> = (0..20).map(|d| format!("doc:p{d}")).collect();
+    for (d, dep) in deps.iter().enumerate() {
+        plant_unfinished_run_at(&mut conn, dep, d as u64 * 1_000, 200);
+    }
+    let list = deps.join(",");
+    let started = std::time::Instant::now();
+    let r = cmd(&server)
+        .args(&["invalidate-many", "--dep-ids", &list, "--new-hash", "v2"])
+        .args(&["--rate", "2000", "--json"])
+        .succeeds();
+    let took = started.elapsed();
+    let summary = r.json_lines().last().unwrap().clone();
+    assert_eq!(summary["succeeded"], 20, "{summary}");
+    assert!(
+        took >= Duration::from_millis(1_900) && took < Duration::from_secs(30),
+        "4,000 deletions at 2,000/s took {took:?}"
+    );
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty());
+    assert!(scan_keys(&mut conn, "vec:*").is_empty());
 }
