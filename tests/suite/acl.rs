@@ -246,3 +246,75 @@ fn passwords_come_from_the_environment_or_a_file_never_the_command_line() {
     );
     assert_eq!(no_flag.code, 2, "there is no --password flag");
 }
+
+/// A permission revoked while a wave drains (the operator's `-unlink`): the error is
+/// Redis's refusal, not a lost connection, so the next dep of the wave is still attempted
+/// and reports that refusal itself, rather than "not attempted, as the connection was
+/// lost" (a message that would send the operator after the network).
+#[test]
+fn a_permission_revoked_mid_wave_is_not_taken_for_a_lost_connection() {
+    let server = RedisServer::start_tcp(&[]);
+    let mut conn = server.conn();
+    add_user(&mut conn, "op", OPERATOR);
+    fixture::write_many(&mut conn, 0, 20_000, &[with("doc:first", "v1")], None, None);
+    fixture::write_many(
+        &mut conn,
+        100_000,
+        2_000,
+        &[with("doc:second", "v1")],
+        None,
+        None,
+    );
+    let url = format!("redis://127.0.0.1:{}", server.port.unwrap());
+    let child = cachecore_cmd(&url)
+        .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+        .args([
+            "--user",
+            "op",
+            "invalidate-many",
+            "--dep-ids",
+            "doc:first,doc:second",
+        ])
+        .args([
+            "--new-hash",
+            "v2",
+            "--rate",
+            "10000",
+            "--batch-size",
+            "200",
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("op")
+        .arg("-unlink")
+        .query(&mut conn)
+        .unwrap();
+    let r = finish(child.wait_with_output().unwrap());
+    assert_ne!(r.code, 0, "{r:?}");
+    let lines = r.json_lines();
+    let error = |d: &str| {
+        let l = lines
+            .iter()
+            .find(|l| l["dep_id"] == d)
+            .unwrap_or_else(|| panic!("{d}: {r:?}"));
+        assert_eq!(l["ok"], false, "{l}");
+        l["error"].as_str().unwrap_or_default().to_string()
+    };
+    let first = error("doc:first");
+    assert!(
+        first.contains("NOPERM") || first.contains("permission"),
+        "{first}"
+    );
+    let second = error("doc:second");
+    assert!(!second.contains("not attempted"), "{second}");
+    assert!(
+        second.contains("NOPERM") || second.contains("permission"),
+        "{second}"
+    );
+}
