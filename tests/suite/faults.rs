@@ -1,7 +1,7 @@
 //! Faults: the server dies or stops answering in the middle of the work. The tool exits 3
 //! within its timeout, says which dep and how far it got, and a rerun finishes the job.
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::support::fixture::{self, with};
@@ -10,15 +10,6 @@ use crate::support::*;
 /// A server whose data survives a crash and restart (AOF, fsync on every write).
 fn durable() -> RedisServer {
     RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"])
-}
-
-fn spawn(server: &RedisServer, args: &[&str]) -> Child {
-    cachecore_cmd(&server.url)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
 }
 
 /// Tags `entries` entries with table:products and starts invalidating them in the

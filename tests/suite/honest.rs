@@ -2,7 +2,7 @@
 //! touched whatever is planted, hostile input refused whole. Each test names the case of
 //! the issue it guards.
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use cachecore::bookkeeping::{pending_key, registry_key};
@@ -10,15 +10,6 @@ use cachecore::layout::DepId;
 
 use crate::support::fixture::{self, Tier, with};
 use crate::support::*;
-
-fn spawn(server: &RedisServer, args: &[&str]) -> Child {
-    cachecore_cmd(&server.url)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 fn entries_left(conn: &mut redis::Connection) -> usize {
     scan_keys(conn, "cc:l1:*").len() + scan_keys(conn, "vec:*").len()

@@ -4,7 +4,6 @@
 use cachecore::bookkeeping::{pending_key, registry_key};
 use cachecore::layout::DepId;
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::support::fixture::{self, with};
@@ -76,12 +75,10 @@ fn a_restart_that_loses_the_new_hash_is_never_a_success() {
         None,
         Some(600),
     );
-    let child = cachecore_cmd(&server.url)
-        .args(["invalidate", "big:1", "--new-hash", "v2", "--rate", "4000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        &server,
+        &["invalidate", "big:1", "--new-hash", "v2", "--rate", "4000"],
+    );
     std::thread::sleep(Duration::from_millis(1500));
     server.restart();
     let r = finish(child.wait_with_output().unwrap());
@@ -200,8 +197,9 @@ fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
         None,
         None,
     );
-    let child = crate::support::cachecore_cmd(&server.url)
-        .args([
+    let child = spawn(
+        &server,
+        &[
             "invalidate-many",
             "--dep-ids",
             "doc:big,doc:next,doc:small",
@@ -216,11 +214,8 @@ fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
             "--timeout",
             "2s",
             "--json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     std::thread::sleep(Duration::from_millis(800));
     server.kill();
     let r = finish(child.wait_with_output().unwrap());
@@ -289,20 +284,23 @@ fn a_lost_connection_counts_gone_and_foreign_members_as_done() {
         }
         let () = pipe.query(&mut conn).unwrap();
     }
-    let child = crate::support::cachecore_cmd(&server.url)
-        .args([
+    let child = spawn(
+        &server,
+        &[
             "invalidate",
             "doc:big",
             "--new-hash",
             "v2",
             "--rate",
             "10000",
-        ])
-        .args(["--batch-size", "200", "--pipeline", "1", "--timeout", "2s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+            "--batch-size",
+            "200",
+            "--pipeline",
+            "1",
+            "--timeout",
+            "2s",
+        ],
+    );
     std::thread::sleep(Duration::from_millis(800));
     server.kill();
     let r = finish(child.wait_with_output().unwrap());

@@ -153,6 +153,17 @@ pub fn cachecore_cmd(url: &str) -> Command {
     cmd
 }
 
+/// The binary against `server`, started with `args` in the background, its output piped
+/// (for tests that act on the server while it runs).
+pub fn spawn(server: &RedisServer, args: &[&str]) -> std::process::Child {
+    cachecore_cmd(&server.url)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cachecore")
+}
+
 pub fn finish(out: Output) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
