@@ -171,14 +171,58 @@ fn a_dry_run_of_a_resumable_run_deletes_nothing() {
     }
 }
 
+/// A durable server, and the run against it slow enough (10,000 keys/s in batches of 200,
+/// one in flight) for the test to kill the server part way.
+fn durable_and_slow(args: &[&str]) -> (RedisServer, Vec<String>) {
+    let server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let slow = [
+        "--rate",
+        "10000",
+        "--batch-size",
+        "200",
+        "--pipeline",
+        "1",
+        "--timeout",
+        "2s",
+    ];
+    let args = args.iter().chain(&slow).map(|a| a.to_string()).collect();
+    (server, args)
+}
+
+/// Kills the server 800 ms into `args`, then returns the run's outcome.
+fn killed_part_way(server: &mut RedisServer, args: &[String]) -> Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = spawn(server, &args);
+    std::thread::sleep(Duration::from_millis(800));
+    server.kill();
+    finish(child.wait_with_output().unwrap())
+}
+
+/// The N and M of a failure's "the new hash is recorded and N of M members were done".
+fn members_done(err: &str) -> (u64, u64) {
+    err.split(" members were done")
+        .next()
+        .and_then(|s| s.rsplit("recorded and ").next())
+        .and_then(|s| s.split_once(" of "))
+        .map(|(d, m)| (d.parse().unwrap(), m.parse().unwrap()))
+        .unwrap_or_else(|| panic!("how far it got: {err}"))
+}
+
 /// A server killed while a wave drains its first large set: that dep's error says how many
-/// of its members were done (what a restart shows deleted, less at most the batch whose
-/// reply was lost), the next large set is not attempted (no second timeout), and a set
+/// of its members were done (what a restart shows deleted, less the batch whose reply was
+/// lost: an SSCAN page is about 200 members, not exactly), the next large set is not attempted (no second timeout), and a set
 /// already finished whole in the wave (256 members: the largest read whole) is reported
 /// done, not failed.
 #[test]
 fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
-    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let (mut server, args) = durable_and_slow(&[
+        "invalidate-many",
+        "--dep-ids",
+        "doc:big,doc:next,doc:small",
+        "--new-hash",
+        "v2",
+        "--json",
+    ]);
     let mut conn = server.conn();
     plant_unfinished_run(&mut conn, "doc:small", 256);
     fixture::write_many(
@@ -197,28 +241,7 @@ fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
         None,
         None,
     );
-    let child = spawn(
-        &server,
-        &[
-            "invalidate-many",
-            "--dep-ids",
-            "doc:big,doc:next,doc:small",
-            "--new-hash",
-            "v2",
-            "--rate",
-            "10000",
-            "--batch-size",
-            "200",
-            "--pipeline",
-            "1",
-            "--timeout",
-            "2s",
-            "--json",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(800));
-    server.kill();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = killed_part_way(&mut server, &args);
     assert_eq!(r.code, 3, "{r:?}");
     let lines = r.json_lines();
     let line = |d: &str| {
@@ -233,13 +256,7 @@ fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
     assert_eq!(next["ok"], false, "{next}");
     assert!(next.to_string().contains("not attempted"), "{next}");
     let big = line("doc:big").to_string();
-    let (done, members) = big
-        .split(" members were done")
-        .next()
-        .and_then(|s| s.rsplit("recorded and ").next())
-        .and_then(|s| s.split_once(" of "))
-        .map(|(d, m)| (d.parse::<u64>().unwrap(), m.parse::<u64>().unwrap()))
-        .unwrap_or_else(|| panic!("how far it got: {big}"));
+    let (done, members) = members_done(&big);
     assert_eq!(members, 30_000, "{big}");
 
     server.restart();
@@ -256,7 +273,7 @@ fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
         .count() as u64;
     let deleted = 30_000 - left;
     assert!(
-        done > 1_000 && done <= deleted && deleted - done <= 200,
+        done > 1_000 && done <= deleted && deleted - done <= 500,
         "reported {done} done, the server shows {deleted} deleted: {big}"
     );
 }
@@ -266,7 +283,7 @@ fn a_lost_connection_mid_wave_reports_each_dep_as_it_stands() {
 /// are not entries stay.
 #[test]
 fn a_lost_connection_counts_gone_and_foreign_members_as_done() {
-    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let (mut server, args) = durable_and_slow(&["invalidate", "doc:big", "--new-hash", "v2"]);
     let mut conn = server.conn();
     set(&mut conn, "cc:dep:hash:doc:big", "v1");
     fixture::members_without_entries(&mut conn, "cc:dep:keys:doc:big", 15_000);
@@ -284,37 +301,10 @@ fn a_lost_connection_counts_gone_and_foreign_members_as_done() {
         }
         let () = pipe.query(&mut conn).unwrap();
     }
-    let child = spawn(
-        &server,
-        &[
-            "invalidate",
-            "doc:big",
-            "--new-hash",
-            "v2",
-            "--rate",
-            "10000",
-            "--batch-size",
-            "200",
-            "--pipeline",
-            "1",
-            "--timeout",
-            "2s",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(800));
-    server.kill();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = killed_part_way(&mut server, &args);
     let err = r.expect_error_after_notes(3);
-    let done: u64 = err
-        .split(" members were done")
-        .next()
-        .and_then(|s| s.rsplit("recorded and ").next())
-        .and_then(|s| s.split_once(" of "))
-        .map(|(d, m)| {
-            assert_eq!(m, "30000", "{err}");
-            d.parse().unwrap()
-        })
-        .unwrap_or_else(|| panic!("how far it got: {err}"));
+    let (done, members) = members_done(err);
+    assert_eq!(members, 30_000, "{err}");
     // About 8,000 members go by in 800 ms at 10,000/s, half of each kind.
     assert!((1_000..30_000).contains(&done), "{done}: {err}");
     server.restart();
