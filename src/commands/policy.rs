@@ -16,7 +16,6 @@ use crate::layout::{
     validate_hash,
 };
 use crate::output::{Report, elapsed_text, print_table, printable_str, table};
-use crate::pace::Pacer;
 use crate::store::{PolicyKeys, PolicyRoll, ScanPages, Store};
 
 #[derive(Serialize)]
@@ -418,7 +417,6 @@ async fn purge(
         version,
         dry_run,
         batch_size: batch,
-        pacer: Pacer::unlimited(),
     };
     let purged = purge::purge(store, &plan, &bar, &ctx.interrupt).await?;
     bar.finish_and_clear();

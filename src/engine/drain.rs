@@ -9,24 +9,10 @@ use tokio::task::JoinSet;
 use super::invalidation::{Plan, Report};
 use crate::interrupt::Interrupt;
 use crate::layout::{Tier, parse_entry_key};
-use crate::pace::Pacer;
 use crate::store::{FinalBatch, Store};
 
 /// Keys shown as a sample by a dry run.
 const SAMPLE_SIZE: usize = 10;
-
-/// Deletes one batch of L1 and L2 entry keys once `pacer` admits them (`--rate`),
-/// through the UNLINK that is sent again after a dropped connection. Returns how many of
-/// each existed.
-pub async fn delete_batch(
-    store: &mut Store,
-    pacer: &Pacer,
-    l1: &[Vec<u8>],
-    l2: &[Vec<u8>],
-) -> Result<(u64, u64)> {
-    pacer.admit((l1.len() + l2.len()) as u64).await;
-    store.unlink_tiers(l1, l2).await
-}
 
 /// Deletes every entry key in the pending `set`, then the set and its registry entry.
 /// Returns false when interrupted before the end (the set is then kept for a rerun).

@@ -12,10 +12,8 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 use serde::Serialize;
 
-use super::drain::delete_batch;
 use crate::interrupt::Interrupt;
 use crate::layout::{Namespace, Tier, parse_entry_deps, parse_entry_key};
-use crate::pace::Pacer;
 use crate::store::{ScanPages, Store};
 
 /// What a purge does.
@@ -27,8 +25,6 @@ pub struct Plan<'a> {
     pub dry_run: bool,
     /// Keys per SCAN step.
     pub batch_size: usize,
-    /// Keys deleted per second at most, shared with whatever else the command deletes.
-    pub pacer: Pacer,
 }
 
 /// What a purge did (or, in a dry run, would do).
@@ -88,7 +84,7 @@ pub async fn purge(
                 p.l1_deleted += l1.len() as u64;
                 p.l2_deleted += l2.len() as u64;
             } else {
-                let (d1, d2) = delete_batch(store, &plan.pacer, &l1, &l2).await?;
+                let (d1, d2) = store.unlink_tiers(&l1, &l2).await?;
                 p.l1_deleted += d1;
                 p.l2_deleted += d2;
             }
