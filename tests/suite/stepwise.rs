@@ -340,3 +340,95 @@ fn rate_paces_pending_sets_read_whole() {
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty());
     assert!(scan_keys(&mut conn, "vec:*").is_empty());
 }
+
+/// A dropped connection while a dep drains the second of two large pending sets (an
+/// unfinished run's and its own): the drain that restarts its scan after the redial counts
+/// its own set's members once, whatever the first drain counted, so the report adds up to
+/// the members exactly.
+#[test]
+fn rescans_of_a_second_pending_set_count_each_member_once() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    plant_unfinished_run(&mut conn, "doc:two", 5_000);
+    fixture::write_many(
+        &mut conn,
+        50_000,
+        5_000,
+        &[with("doc:two", "v1")],
+        None,
+        None,
+    );
+    // 1,000 members of each set whose entries are gone: a rescan must count them once.
+    let unfinished = pending_key(
+        &DepId::parse("doc:two").unwrap(),
+        "0123456789abcdef0123456789abcdef",
+    );
+    for (n, set) in [unfinished.as_str(), "cc:dep:keys:doc:two"]
+        .iter()
+        .enumerate()
+    {
+        let gone: Vec<String> = (0..1_000)
+            .map(|i| fixture::key(fixture::Tier::L1, "default", 900_000 + n as u64 * 1_000 + i))
+            .collect();
+        let _: u64 = redis::cmd("SADD")
+            .arg(set)
+            .arg(&gone)
+            .query(&mut conn)
+            .unwrap();
+    }
+    let child = spawn(
+        &server,
+        &[
+            "invalidate",
+            "doc:two",
+            "--new-hash",
+            "v2",
+            "--rate",
+            "4000",
+            "--json",
+        ],
+    );
+    let mut killer = server.conn();
+    // The drop comes once the first of the two pending sets is finished (deleted), while
+    // the second drains: the tool redials and rescans that one.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    for sets in [2, 1] {
+        // Two once the run has detached its own set, then one.
+        while scan_keys(&mut killer, "cc:inval:*:run:*").len() != sets {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never {sets} pending sets"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _: u64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .query(&mut killer)
+        .unwrap();
+    let r = finish(child.wait_with_output().unwrap());
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("dropped"),
+        "the run was interrupted: {}",
+        r.stderr
+    );
+    let j = r.json();
+    assert_eq!(j["members"], 12_000, "{j}");
+    let sum: u64 = [
+        "l1_deleted",
+        "l2_deleted",
+        "already_gone",
+        "skipped_not_entries",
+    ]
+    .iter()
+    .map(|f| j[f].as_u64().unwrap_or(0))
+    .sum();
+    assert_eq!(sum, 12_000, "each member counted once: {j}");
+    let mut conn = killer;
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
+    assert!(scan_keys(&mut conn, "cc:inval:*").is_empty());
+}
