@@ -358,21 +358,27 @@ fn rescans_of_a_second_pending_set_count_each_member_once() {
         None,
         None,
     );
-    // 1,000 members of each set whose entries are gone: a rescan must count them once.
+    // 1,000 members of each set whose entries are gone and 500 keys that are not entries
+    // (kept, counted as skipped): a rescan must count each once.
     let unfinished = pending_key(
         &DepId::parse("doc:two").unwrap(),
         "0123456789abcdef0123456789abcdef",
     );
-    for (n, set) in [unfinished.as_str(), "cc:dep:keys:doc:two"]
+    for (n, dep_set) in [unfinished.as_str(), "cc:dep:keys:doc:two"]
         .iter()
         .enumerate()
     {
         let gone: Vec<String> = (0..1_000)
             .map(|i| fixture::key(fixture::Tier::L1, "default", 900_000 + n as u64 * 1_000 + i))
             .collect();
+        let foreign: Vec<String> = (0..500).map(|i| format!("user:{n}:{i}")).collect();
+        for key in &foreign {
+            set(&mut conn, key, "keep");
+        }
         let _: u64 = redis::cmd("SADD")
-            .arg(set)
+            .arg(dep_set)
             .arg(&gone)
+            .arg(&foreign)
             .query(&mut conn)
             .unwrap();
     }
@@ -417,7 +423,7 @@ fn rescans_of_a_second_pending_set_count_each_member_once() {
         r.stderr
     );
     let j = r.json();
-    assert_eq!(j["members"], 12_000, "{j}");
+    assert_eq!(j["members"], 13_000, "{j}");
     let sum: u64 = [
         "l1_deleted",
         "l2_deleted",
@@ -427,8 +433,14 @@ fn rescans_of_a_second_pending_set_count_each_member_once() {
     .iter()
     .map(|f| j[f].as_u64().unwrap_or(0))
     .sum();
-    assert_eq!(sum, 12_000, "each member counted once: {j}");
+    assert_eq!(sum, 13_000, "each member counted once: {j}");
+    assert_eq!(j["skipped_not_entries"], 1_000, "{j}");
     let mut conn = killer;
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
     assert!(scan_keys(&mut conn, "cc:inval:*").is_empty());
+    assert_eq!(
+        scan_keys(&mut conn, "user:*").len(),
+        1_000,
+        "keys that are not entries stay"
+    );
 }
