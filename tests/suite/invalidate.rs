@@ -664,3 +664,27 @@ fn an_interrupted_run_exits_130_and_the_rerun_finishes_the_job() {
         ]
     );
 }
+
+/// A dry run's sample stops at ten keys, however many would go.
+#[test]
+fn a_dry_run_samples_ten_keys() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    fixture::write_many(&mut conn, 0, 30, &[with("doc:many", "v1")], None, None);
+    let j = cmd(&server)
+        .args(&[
+            "invalidate",
+            "doc:many",
+            "--new-hash",
+            "v2",
+            "--dry-run",
+            "--json",
+        ])
+        .succeeds()
+        .json();
+    assert_eq!(
+        j["l1_deleted"].as_u64().unwrap() + j["l2_deleted"].as_u64().unwrap(),
+        30
+    );
+    assert_eq!(j["sample"].as_array().unwrap().len(), 10, "{j}");
+}
