@@ -825,7 +825,7 @@ fn a_signal_finishes_the_event_in_hand_and_acks_nothing_else() {
 
 #[test]
 fn a_redis_outage_is_waited_out_and_nothing_is_dead_lettered() {
-    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut server = RedisServer::durable();
     redis_cli_script(&server, "XGROUP CREATE cc:events cachecore $ MKSTREAM\n");
     let child = spawn_consume(
         &server,

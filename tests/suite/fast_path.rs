@@ -7,19 +7,7 @@ use crate::support::*;
 
 /// Script calls that ran (a NOSCRIPT answer, before the script is loaded, is not one).
 fn evalsha_calls(conn: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO").arg("COMMANDSTATS").query(conn).unwrap();
-    let line = info
-        .lines()
-        .find(|l| l.starts_with("cmdstat_evalsha:"))
-        .unwrap();
-    let field = |name: &str| -> u64 {
-        line.split([':', ','])
-            .find_map(|f| f.strip_prefix(name))
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    field("calls=") - field("failed_calls=")
+    command_calls(conn, "evalsha")
 }
 
 #[test]
@@ -46,10 +34,7 @@ fn a_wave_past_the_member_budget_is_done_whole_in_several_calls() {
         .query(&mut conn)
         .unwrap();
     let ids: Vec<String> = (0..30).map(|d| format!("doc:{d}")).collect();
-    let () = redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query(&mut conn)
-        .unwrap();
+    reset_command_stats(&mut conn);
     let r = cmd(&server)
         .args(&[
             "invalidate-many",
@@ -175,10 +160,7 @@ fn a_wide_wave_of_empty_deps_is_split_into_calls_of_at_most_250() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     let ids: Vec<String> = (0..600).map(|d| format!("doc:{d}")).collect();
-    let () = redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query(&mut conn)
-        .unwrap();
+    reset_command_stats(&mut conn);
     cmd(&server)
         .args(&[
             "invalidate-many",
@@ -218,10 +200,7 @@ fn a_fast_path_report_splits_the_members_it_swept() {
         .arg("user:1")
         .query(&mut conn)
         .unwrap();
-    let () = redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query(&mut conn)
-        .unwrap();
+    reset_command_stats(&mut conn);
     let r = cmd(&server)
         .args(&["invalidate", "doc:1", "--new-hash", "v2", "--json"])
         .succeeds();
@@ -272,10 +251,7 @@ fn held_conditions_are_done_in_one_fast_path_call() {
             "--json",
         ],
     ] {
-        let () = redis::cmd("CONFIG")
-            .arg("RESETSTAT")
-            .query(&mut conn)
-            .unwrap();
+        reset_command_stats(&mut conn);
         cmd(&server).args(&args).succeeds();
         assert_eq!(
             evalsha_calls(&mut conn),

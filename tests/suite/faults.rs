@@ -7,11 +7,6 @@ use std::time::{Duration, Instant};
 use crate::support::fixture::{self, with};
 use crate::support::*;
 
-/// A server whose data survives a crash and restart (AOF, fsync on every write).
-fn durable() -> RedisServer {
-    RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"])
-}
-
 /// Tags `entries` entries with table:products and starts invalidating them in the
 /// background, slowed by `--rate` in `extra` so that the test can act while it runs.
 fn slow_invalidation(server: &RedisServer, entries: u64, extra: &[&str]) -> Child {
@@ -36,7 +31,7 @@ fn no_entries_left(server: &RedisServer) {
 
 #[test]
 fn a_server_killed_during_an_invalidation_is_exit_3_and_the_rerun_finishes() {
-    let mut server = durable();
+    let mut server = RedisServer::durable();
     let child = slow_invalidation(&server, 30_000, &["--rate", "10000", "--timeout", "2s"]);
     std::thread::sleep(Duration::from_millis(800));
     server.kill();
@@ -129,7 +124,7 @@ fn sigterm_during_a_bulk_run_stops_cleanly_with_130_and_the_rerun_finishes() {
 
 #[test]
 fn a_server_killed_during_a_bulk_run_reports_each_dep_and_the_rerun_finishes() {
-    let mut server = durable();
+    let mut server = RedisServer::durable();
     let list = bulk_deps(&server);
     let mut args = bulk(&list, "4000");
     args.extend(["--timeout", "2s"]);

@@ -27,7 +27,7 @@ fn registry(dep: &str) -> String {
 /// means nothing to the new process: a run that exits 0 must have left no entry.
 #[test]
 fn a_restart_mid_run_never_ends_in_a_false_success() {
-    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut server = RedisServer::durable();
     fixture::write_many(
         &mut server.conn(),
         0,

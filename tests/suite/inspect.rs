@@ -368,12 +368,10 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
     assert_eq!(keys, 1_000, "every member of 20+ pages listed");
 
     fixture::members_without_entries(&mut conn, "cc:dep:keys:table:gone", 30_000);
-    let () = redis::cmd("CONFIG")
-        .arg("RESETSTAT")
-        .query(&mut conn)
-        .unwrap();
-    let mut child = cachecore_cmd(&server.url)
-        .args([
+    reset_command_stats(&mut conn);
+    let mut child = spawn(
+        &server,
+        &[
             "deps",
             "inspect",
             "table:gone",
@@ -381,11 +379,8 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
             "--json",
             "--batch-size",
             "100",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     let mut first = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
@@ -394,15 +389,7 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
     // The reader is dropped here, as `head -1` exits after its line.
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a closed pipe ends quietly");
-    let stats: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query(&mut conn)
-        .unwrap();
-    let sscans: u64 = stats
-        .lines()
-        .find_map(|l| l.strip_prefix("cmdstat_sscan:calls="))
-        .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().unwrap());
+    let sscans = command_calls(&mut conn, "sscan");
     assert!(
         (1..60).contains(&sscans),
         "{sscans} SSCAN pages of 300: the scan went on after its reader had gone"

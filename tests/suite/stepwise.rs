@@ -174,7 +174,7 @@ fn a_dry_run_of_a_resumable_run_deletes_nothing() {
 /// A durable server, and the run against it slow enough (10,000 keys/s in batches of 200,
 /// one in flight) for the test to kill the server part way.
 fn durable_and_slow(args: &[&str]) -> (RedisServer, Vec<String>) {
-    let server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let server = RedisServer::durable();
     let slow = [
         "--rate",
         "10000",

@@ -153,6 +153,29 @@ pub fn cachecore_cmd(url: &str) -> Command {
     cmd
 }
 
+/// Zeroes the server's command statistics (see [`command_calls`]).
+pub fn reset_command_stats(conn: &mut redis::Connection) {
+    let () = redis::cmd("CONFIG").arg("RESETSTAT").query(conn).unwrap();
+}
+
+/// How many `command` calls ran since the last reset (`INFO commandstats`: calls less
+/// failed calls; a NOSCRIPT answer to EVALSHA is a failed call). 0 if none did.
+pub fn command_calls(conn: &mut redis::Connection, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg("COMMANDSTATS").query(conn).unwrap();
+    let prefix = format!("cmdstat_{command}:");
+    let Some(line) = info.lines().find_map(|l| l.strip_prefix(prefix.as_str())) else {
+        return 0;
+    };
+    let field = |name: &str| -> u64 {
+        line.split(',')
+            .find_map(|f| f.strip_prefix(name))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    field("calls=") - field("failed_calls=")
+}
+
 /// The binary against `server`, started with `args` in the background, its output piped
 /// (for tests that act on the server while it runs).
 pub fn spawn(server: &RedisServer, args: &[&str]) -> std::process::Child {

@@ -51,6 +51,11 @@ impl RedisServer {
         Self::spawn(None, extra)
     }
 
+    /// A server whose data survives a crash and restart (AOF, fsync on every write).
+    pub fn durable() -> RedisServer {
+        Self::start_with(&["--appendonly", "yes", "--appendfsync", "always"])
+    }
+
     /// A server on a free TCP port of 127.0.0.1, with extra `redis-server` arguments.
     pub fn start_tcp(extra: &[&str]) -> RedisServer {
         Self::start_tcp_below(u16::MAX, extra)
