@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod docs;
 pub mod fixture;
 pub mod server;
 
