@@ -159,7 +159,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         }
         &'cachecore;deps;prune'= {
             cand --pattern 'Only dep ids matching this glob [default: *, every dep: off a terminal that needs --yes]'
-            cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION'
+            cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see docs/invalidation.md: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION'
             cand --batch-size 'Members per SSCAN round trip'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'

@@ -134,7 +134,7 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     }
     extra.control("SH", ["SEE ALSO"]);
     extra.text([roman(
-        "The README (install, walkthrough, how invalidation works, the ACL rule sets).",
+        "README.md (install, walkthrough) and the guides in docs/: invalidation.md (how invalidation works), connecting.md (the ACL rule sets), output.md (JSON schemas, exit status).",
     )]);
     extra
         .to_writer(&mut out)

@@ -420,8 +420,8 @@ pub struct PruneArgs {
 
     /// Also retire hash records of deps with no tracked entries and no unfinished
     /// invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION
-    /// must exceed the longest entry TTL plus the longest request time (see README:
-    /// retiring hash records). Refused, with nothing changed, when a live entry has no TTL
+    /// must exceed the longest entry TTL plus the longest request time (see
+    /// docs/invalidation.md: retiring hash records). Refused, with nothing changed, when a live entry has no TTL
     /// or a remaining TTL longer than DURATION.
     #[arg(long, value_name = "DURATION", value_parser = parse_retire_after)]
     pub retire_after: Option<Duration>,
