@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod docs;
 pub mod fixture;
+pub mod serve;
 pub mod server;
 
 use std::collections::BTreeMap;
