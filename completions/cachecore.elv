@@ -447,7 +447,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help'
         }
         &'cachecore;man'= {
-            cand --install-dir 'Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1. Without it the main page is printed on stdout'
+            cand --install-dir 'Install every page under the man root DIR (into DIR/man1, created if missing), e.g. ~/.local/share/man; a DIR that ends in man1 is used as it is. Without it the main page is printed on stdout'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
             cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'

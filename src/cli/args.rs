@@ -145,8 +145,9 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1.
-    /// Without it the main page is printed on stdout.
+    /// Install every page under the man root DIR (into DIR/man1, created if missing),
+    /// e.g. ~/.local/share/man; a DIR that ends in man1 is used as it is. Without it the
+    /// main page is printed on stdout.
     #[arg(long, value_name = "DIR")]
     pub install_dir: Option<PathBuf>,
 }
