@@ -13,7 +13,7 @@ mod args;
 mod help;
 mod serve;
 pub use args::*;
-pub use help::{EXAMPLES, command, examples_text};
+pub use help::{EXAMPLES, TOP_EXAMPLES, command, examples_text};
 pub use serve::{ServeArgs, TokenCommand, TokenCreateArgs, TokenNameArg};
 
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
@@ -21,7 +21,7 @@ pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// Administer the Cachecore LLM response cache in Redis: inspect and invalidate the
 /// entries that depend on a piece of data.
 #[derive(Debug, Parser)]
-#[command(name = "cachecore", version, after_help = EXIT_STATUS_HELP, after_long_help = long_after_help())]
+#[command(name = "cachecore", version, after_help = short_after_help(), after_long_help = long_after_help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -58,12 +58,37 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
-fn long_after_help() -> String {
-    let env: Vec<String> = ENVIRONMENT
-        .iter()
-        .map(|(var, meaning)| format!("  {var:<26}{meaning}"))
-        .collect();
-    format!("{EXIT_STATUS_HELP}\n\nEnvironment:\n{}", env.join("\n"))
+fn short_after_help() -> String {
+    format!(
+        "{}\n\n{EXIT_STATUS_HELP}",
+        help::format_examples(help::TOP_EXAMPLES)
+    )
+}
+
+/// Wrapped here, under 80 columns with a hanging indent: clap would wrap a longer line at
+/// the terminal's width without indenting its continuation.
+pub(crate) fn long_after_help() -> String {
+    const INDENT: usize = 28;
+    let mut out = String::new();
+    for (var, meaning) in ENVIRONMENT {
+        let mut line = format!("  {var:<26}");
+        for word in meaning.split(' ') {
+            if line.len() + word.len() > 79 && line.trim_end().len() > INDENT {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(INDENT);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    format!(
+        "{}\n\n{EXIT_STATUS_HELP}\n\nEnvironment:\n{}",
+        help::format_examples(help::TOP_EXAMPLES),
+        out.trim_end()
+    )
 }
 
 #[derive(Debug, Args)]

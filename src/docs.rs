@@ -126,9 +126,17 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
         write(&|o| man.render_subcommands_section(o), &mut out);
     }
     let mut extra = Roff::new();
-    if let Some((_, examples)) = crate::cli::EXAMPLES.iter().find(|(p, _)| *p == path) {
+    let examples = if path.is_empty() {
+        Some(crate::cli::TOP_EXAMPLES)
+    } else {
+        crate::cli::EXAMPLES
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, e)| *e)
+    };
+    if let Some(examples) = examples {
         extra.control("SH", ["EXAMPLES"]);
-        for (command, what) in *examples {
+        for (command, what) in examples {
             extra.control("TP", []);
             extra.text([clap_mangen::roff::bold(*command)]);
             extra.text([roman(*what)]);

@@ -70,8 +70,9 @@ pub struct ConsumeArgs {
     #[arg(long = "dep", value_name = "TEMPLATE")]
     pub deps: Vec<String>,
 
-    /// Debezium: the new hash as a template (e.g. '{source.lsn}') [default: a unique
-    /// generated hash per event].
+    /// The new hash as a template (e.g. '{after.version}') [default: a unique generated
+    /// hash per event]. Give it only for a version your application declares when it
+    /// caches: a hash from the change stream (such as '{source.lsn}') is never one.
     #[arg(long, value_name = "TEMPLATE")]
     pub hash: Option<String>,
 
