@@ -592,6 +592,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Write even if the namespace already holds entries')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Write even if the server holds keys that are not Cachecore''s (demo data belongs on a scratch server: on a terminal the question is asked instead)')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
             [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')

@@ -519,7 +519,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__demo)
-            opts="-n -q -h --entries --namespace --force --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-n -q -h --entries --namespace --force --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -557,6 +557,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
             cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
             cand --force 'Write even if the namespace already holds entries'
+            cand --yes 'Write even if the server holds keys that are not Cachecore''s (demo data belongs on a scratch server: on a terminal the question is asked instead)'
             cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
             cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
             cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'

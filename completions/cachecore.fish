@@ -496,6 +496,7 @@ always\t''
 never\t''"
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l force -d 'Write even if the namespace already holds entries'
+complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l yes -d 'Write even if the server holds keys that are not Cachecore\'s (demo data belongs on a scratch server: on a terminal the question is asked instead)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand demo" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'

@@ -142,6 +142,11 @@ pub struct DemoArgs {
     /// Write even if the namespace already holds entries.
     #[arg(long)]
     pub force: bool,
+
+    /// Write even if the server holds keys that are not Cachecore's (demo data belongs on
+    /// a scratch server: on a terminal the question is asked instead).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -391,6 +391,26 @@ impl Store {
     }
 
     /// Whether any key matches `pattern` (a full SCAN in the worst case, in small steps).
+    /// How many keys outside `prefixes` the first `max_pages` SCAN pages hold: enough to
+    /// tell a scratch server from one in use without reading all of a large keyspace.
+    pub async fn keys_outside(&mut self, prefixes: &[&str], max_pages: usize) -> Result<u64> {
+        let mut pages = ScanPages::new("*", None);
+        let mut foreign = 0;
+        for _ in 0..max_pages {
+            let Some(keys) = pages.next_page(self).await? else {
+                break;
+            };
+            foreign += keys
+                .iter()
+                .filter(|k| !prefixes.iter().any(|p| k.starts_with(p.as_bytes())))
+                .count() as u64;
+            if foreign > 0 {
+                break;
+            }
+        }
+        Ok(foreign)
+    }
+
     pub async fn any_key(&mut self, pattern: &str) -> Result<bool> {
         let mut pages = ScanPages::new(pattern, None);
         while let Some(keys) = pages.next_page(self).await? {
