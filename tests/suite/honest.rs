@@ -524,11 +524,13 @@ fn the_documented_ci_recipes_run_as_written() {
     let jsonl = crate::support::docs::recipe("ci-jsonl");
     let server = RedisServer::start();
     let mut conn = server.conn();
-    for (name, body, diff) in [
-        ("ci", &plain, true),
-        ("ci-jsonl", &jsonl, true),
-        ("ci", &plain, false),
-        ("ci-jsonl", &jsonl, false),
+    for (name, body, diff, shallow) in [
+        ("ci", &plain, true, false),
+        ("ci-jsonl", &jsonl, true, false),
+        ("ci", &plain, false, false),
+        ("ci-jsonl", &jsonl, false, false),
+        ("ci", &plain, true, true),
+        ("ci-jsonl", &jsonl, true, true),
     ] {
         let _: () = redis::cmd("FLUSHALL").query(&mut conn).unwrap();
         let repo = tempfile::tempdir().unwrap();
@@ -573,9 +575,24 @@ fn the_documented_ci_recipes_run_as_written() {
                 Some(600),
             );
         }
+        // A CI system's default clone of --depth 1: the recipe must fail, not pass green.
+        let shallow_dir = tempfile::tempdir().unwrap();
+        let workdir = if shallow {
+            let url = format!("file://{}", repo.path().display());
+            let cloned = std::process::Command::new("git")
+                .args(["clone", "-q", "--depth", "1", &url, "."])
+                .current_dir(shallow_dir.path())
+                .output()
+                .unwrap();
+            assert!(cloned.status.success(), "{cloned:?}");
+            shallow_dir.path()
+        } else {
+            repo.path()
+        };
+        // As written: the recipe sets its own shell options.
         let out = std::process::Command::new("bash")
-            .args(["-euo", "pipefail", "-c", body])
-            .current_dir(repo.path())
+            .args(["-c", body])
+            .current_dir(workdir)
             .env(
                 "PATH",
                 format!(
@@ -592,6 +609,12 @@ fn the_documented_ci_recipes_run_as_written() {
             .output()
             .unwrap();
         let r = finish(out);
+        if shallow {
+            assert_ne!(r.code, 0, "{name} in a shallow clone: {r:?}");
+            assert!(r.stdout.contains("no parent commit"), "{name}: {r:?}");
+            assert!(scan_keys(&mut conn, "cc:dep:hash:doc:*").is_empty(), "{name}");
+            continue;
+        }
         assert_eq!(r.code, 0, "{name}: {r:?}");
         let (changed, kept) = if diff { (2, 1) } else { (0, 3) };
         let hashed = scan_keys(&mut conn, "cc:dep:hash:doc:*").len();
