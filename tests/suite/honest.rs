@@ -612,7 +612,10 @@ fn the_documented_ci_recipes_run_as_written() {
         if shallow {
             assert_ne!(r.code, 0, "{name} in a shallow clone: {r:?}");
             assert!(r.stdout.contains("no parent commit"), "{name}: {r:?}");
-            assert!(scan_keys(&mut conn, "cc:dep:hash:doc:*").is_empty(), "{name}");
+            assert!(
+                scan_keys(&mut conn, "cc:dep:hash:doc:*").is_empty(),
+                "{name}"
+            );
             continue;
         }
         assert_eq!(r.code, 0, "{name}: {r:?}");

@@ -314,3 +314,62 @@ fn help_teaches_and_man_pages_install() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{out:?}");
 }
+
+/// On an 80-column terminal (COLUMNS, as a terminal sets it) no key, dep id or timestamp
+/// is split across lines: too wide a table becomes name/value blocks, and a key too long
+/// for the screen loses its middle; off a terminal the full key is printed.
+#[test]
+fn narrow_terminals_never_split_an_identifier() {
+    let server = RedisServer::start();
+    assert_eq!(run(&server, &["demo", "--entries", "20"]).code, 0);
+    let mut conn = server.conn();
+    let key = String::from_utf8(scan_keys(&mut conn, "cc:l1:demo:*")[0].clone()).unwrap();
+    let narrow = |args: &[&str]| {
+        cmd(&server)
+            .args(args)
+            .env("COLUMNS", "80")
+            .succeeds()
+            .stdout
+    };
+    let shown = narrow(&["entry", &key]);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("cc:l1:demo:"))
+        .expect("the key row");
+    assert!(line.contains('…') && line.chars().count() <= 80, "{shown}");
+    let (head, tail) = line.split_once('…').unwrap();
+    let head = head.rsplit(' ').next().unwrap();
+    let tail = tail.split(' ').next().unwrap();
+    assert!(
+        key.starts_with(head) && key.ends_with(tail) && head.len() > 20,
+        "{shown}"
+    );
+    for l in shown.lines() {
+        assert!(l.chars().count() <= 80, "{shown}");
+    }
+    assert_eq!(
+        run(
+            &server,
+            &["invalidate", "doc:contract-3", "--new-hash", "v2"]
+        )
+        .code,
+        0
+    );
+    let audit = narrow(&["audit"]);
+    let stamp = audit
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("20") && w.ends_with('Z'))
+        })
+        .unwrap_or_else(|| panic!("a whole timestamp on one line: {audit}"));
+    assert_eq!(stamp.len(), "2026-12-06T03:33:34Z".len(), "{audit}");
+    assert!(audit.contains("doc:contract-3"), "{audit}");
+    // Off a terminal (no COLUMNS) the value is printed whole.
+    let whole = cmd(&server)
+        .args(&["entry", &key])
+        .env_remove("COLUMNS")
+        .succeeds()
+        .stdout;
+    assert!(whole.contains(&key), "{whole}");
+}

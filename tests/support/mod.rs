@@ -104,6 +104,11 @@ impl CmdBuilder {
         self
     }
 
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.cmd.env_remove(key);
+        self
+    }
+
     /// Runs to completion, whatever the outcome.
     pub fn run(mut self) -> Run {
         finish(self.cmd.output().expect("run cachecore"))
