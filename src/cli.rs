@@ -177,6 +177,22 @@ fn parse_retire_after(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// `--max-clock-skew`: zero allowed (ids never ahead), at most an hour (beyond that a
+/// forged id would again hold a dep's events back for longer than an outage).
+fn parse_clock_skew(text: &str) -> Result<Duration, String> {
+    let d = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        _ => humantime::parse_duration(text).map_err(|e| format!("{e} (try 60s or 5m)"))?,
+    };
+    if d > MAX_CLOCK_SKEW {
+        return Err("at most 1h: an id further ahead would hold back every later event of its deps for that long".into());
+    }
+    Ok(d)
+}
+
+/// The largest `--max-clock-skew`.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(3600);
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = match text.parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
