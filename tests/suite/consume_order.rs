@@ -250,45 +250,114 @@ fn a_far_ahead_mark_left_by_an_older_version_is_not_trusted_even_without_an_inva
     assert_eq!(entries(&mut conn), 0);
 }
 
-#[test]
-fn an_event_older_than_a_cli_invalidation_is_superseded_and_the_cli_hash_stays() {
-    let server = RedisServer::start();
-    let mut conn = server.conn();
-    cached_at(&mut conn, "doc:f", "v0", 0, 3);
-    group_at_start(&mut conn, "cc:events");
-    let first = xadd_at(&mut conn, "cc:events", "*", "v1");
-    consume_all(&server, &["cc:events"]);
-    assert_eq!(get(&mut conn, "cc:dep:hash:doc:f").as_deref(), Some("v1"));
-    // The CLI invalidation lands strictly after the ms of the event XADDed next.
-    let first_ms: u64 = first.split('-').next().unwrap().parse().unwrap();
-    until_server_after(&mut conn, first_ms + 1);
-    cmd(&server)
-        .args(&["invalidate", "doc:f", "--new-hash", "cli"])
+/// The other paths that write a dep's hash.
+#[derive(Debug, Clone, Copy)]
+enum Path {
+    Invalidate,
+    InvalidateMany,
+    Serve,
+}
+
+/// Invalidates doc:f with `hash` by `path`.
+fn invalidate_by(server: &RedisServer, path: Path, hash: &str) {
+    match path {
+        Path::Invalidate => {
+            cmd(server)
+                .args(&["invalidate", "doc:f", "--new-hash", hash])
+                .succeeds();
+        }
+        Path::InvalidateMany => {
+            cmd(server)
+                .args(&["invalidate-many", "--dep-ids", "doc:f", "--new-hash", hash])
+                .succeeds();
+        }
+        Path::Serve => serve_invalidate(server, hash),
+    }
+}
+
+/// `POST /v1/invalidate` of doc:f to a `cachecore serve` started for it.
+fn serve_invalidate(server: &RedisServer, hash: &str) {
+    use std::io::{BufRead, BufReader};
+    let made = cmd(server)
+        .args(&["--json", "token", "create", "order", "--scope", "doc:*"])
         .succeeds();
-    let written = hash_time(&mut conn, "doc:f");
-    assert!(written > first_ms + 1, "{written}");
-    cached_at(&mut conn, "doc:f", "cli", 10, 3);
-    // Newer than the last event applied, older than the CLI's write.
-    let late = xadd_at(
-        &mut conn,
-        "cc:events",
-        &format!("{}-0", first_ms + 1),
-        "late",
-    );
-    let r = consume_all(&server, &["cc:events"]);
-    let e = event(&events_by_id(&r), &late).clone();
-    assert_eq!(e["status"], "superseded", "{e}");
-    let by = e["deps"][0]["superseded_by"].as_str().unwrap();
-    assert!(
-        by.starts_with("a write of the hash at ") && by.contains("another path"),
-        "{by}"
-    );
-    assert_eq!(get(&mut conn, "cc:dep:hash:doc:f").as_deref(), Some("cli"));
-    assert_eq!(
-        entries(&mut conn),
-        3,
-        "entries cached after the CLI run stay"
-    );
+    let token = made.json()["token"].as_str().unwrap().to_string();
+    let mut child = cachecore_cmd(&server.url)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("CACHECORE_LISTEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start cachecore serve");
+    let addr = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
+        .find(|v| v["event"] == "listening")
+        .and_then(|v| v["addr"].as_str().map(str::to_string))
+        .expect("serve logs its address");
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "--max-time",
+            "30",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+        ])
+        .args(["-X", "POST", &format!("http://{addr}/v1/invalidate")])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args([
+            "-d",
+            &format!(r#"{{"dep_id": "doc:f", "new_hash": "{hash}"}}"#),
+        ])
+        .output()
+        .expect("curl runs");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200", "{out:?}");
+}
+
+#[test]
+fn an_event_older_than_an_invalidation_by_any_path_is_superseded_and_its_hash_stays() {
+    for path in [Path::Invalidate, Path::InvalidateMany, Path::Serve] {
+        let server = RedisServer::start();
+        let mut conn = server.conn();
+        cached_at(&mut conn, "doc:f", "v0", 0, 3);
+        group_at_start(&mut conn, "cc:events");
+        let first = xadd_at(&mut conn, "cc:events", "*", "v1");
+        consume_all(&server, &["cc:events"]);
+        assert_eq!(get(&mut conn, "cc:dep:hash:doc:f").as_deref(), Some("v1"));
+        // The invalidation lands strictly after the ms of the event XADDed next.
+        let first_ms: u64 = first.split('-').next().unwrap().parse().unwrap();
+        until_server_after(&mut conn, first_ms + 1);
+        invalidate_by(&server, path, "other");
+        let written = hash_time(&mut conn, "doc:f");
+        assert!(written > first_ms + 1, "{path:?}: {written}");
+        cached_at(&mut conn, "doc:f", "other", 10, 3);
+        // Newer than the last event applied, older than the invalidation's write.
+        let late = xadd_at(
+            &mut conn,
+            "cc:events",
+            &format!("{}-0", first_ms + 1),
+            "late",
+        );
+        let r = consume_all(&server, &["cc:events"]);
+        let e = event(&events_by_id(&r), &late).clone();
+        assert_eq!(e["status"], "superseded", "{path:?}: {e}");
+        let by = e["deps"][0]["superseded_by"].as_str().unwrap();
+        assert!(
+            by.starts_with("a write of the hash at ") && by.contains("another path"),
+            "{by}"
+        );
+        assert_eq!(
+            get(&mut conn, "cc:dep:hash:doc:f").as_deref(),
+            Some("other"),
+            "{path:?}"
+        );
+        assert_eq!(entries(&mut conn), 3, "{path:?}: entries cached since stay");
+    }
 }
 
 #[test]
