@@ -159,7 +159,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         }
         &'cachecore;deps;prune'= {
             cand --pattern 'Only dep ids matching this glob [default: *, every dep: off a terminal that needs --yes]'
-            cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see README: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION'
+            cand --retire-after 'Also retire hash records of deps with no tracked entries and no unfinished invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION must exceed the longest entry TTL plus the longest request time (see docs/invalidation.md: retiring hash records). Refused, with nothing changed, when a live entry has no TTL or a remaining TTL longer than DURATION'
             cand --batch-size 'Members per SSCAN round trip'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
@@ -447,7 +447,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --help 'Print help'
         }
         &'cachecore;man'= {
-            cand --install-dir 'Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1. Without it the main page is printed on stdout'
+            cand --install-dir 'Install every page under the man root DIR (into DIR/man1, created if missing), e.g. ~/.local/share/man; a DIR that ends in man1 is used as it is. Without it the main page is printed on stdout'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
             cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
@@ -590,6 +590,10 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --listen-key 'The PEM private key of --listen-cert'
             cand --drain-budget 'How long POST /v1/invalidate waits for the drain before answering 202 with a job URL (the drain then goes on in the background)'
             cand --rate-limit 'Requests per second each token may make on this replica (a token bucket holding one second''s worth); more are answered 429'
+            cand --auth-failure-limit 'Failed authentications (401) per second each client address may make (a bucket holding one second''s worth); more are answered 429 before any Redis round trip'
+            cand --header-timeout 'How long a connection may wait for a complete request head: from accept (TLS handshake included), and between requests on a kept-alive connection. Then it is closed'
+            cand --body-timeout 'How long a request body may take to arrive once its head is in; then 408 and the connection is closed'
+            cand --max-connections 'Client connections open at once. At the limit the longest-idle connection is closed for a new one; with none idle, 32 more are let in for health checks only. Lowered at start to fit the open-file limit (which serve raises to its hard limit)'
             cand --batch-size 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command'
             cand --rate 'At most N keys deleted per second (a throttle for a busy production Redis)'
             cand --pipeline 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)'

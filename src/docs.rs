@@ -17,7 +17,9 @@ pub const SHELLS: [Shell; 5] = [
     Shell::PowerShell,
 ];
 
-/// `cachecore man`: every page into `dir` (created), or the main page on stdout.
+/// `cachecore man`: every page into `dir` (created), or the main page on stdout. `man`
+/// looks for pages in a root's `man1/`: a `dir` that is not itself a section directory
+/// is taken for the root, so `--install-dir ~/.local/share/man` works as `man` expects.
 pub fn install_man(
     dir: Option<&std::path::Path>,
     out: &crate::output::Output,
@@ -28,17 +30,33 @@ pub fn install_man(
         crate::output::write_stdout(&pages[0].1)?;
         return Ok(crate::error::Exit::Success);
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (section, root) = section_dir(dir);
+    std::fs::create_dir_all(&section)
+        .with_context(|| format!("cannot create {}", section.display()))?;
     for (name, text) in &pages {
-        let path = dir.join(name);
+        let path = section.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     out.note(&format!(
-        "wrote {} man pages to {}; try `man cachecore-invalidate` (add the directory's parent to MANPATH if man does not find them)",
+        "wrote {} man pages to {}; `man -w cachecore-invalidate` shows whether man finds them; if not, add the root to its path: export MANPATH=\"{}:$(manpath -q)\"",
         pages.len(),
-        dir.display()
+        section.display(),
+        root.display()
     ));
     Ok(crate::error::Exit::Success)
+}
+
+/// The section directory to write (`man1`) and the man root above it, for `dir` given
+/// either as the section directory itself or as the root.
+pub fn section_dir(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    if dir.file_name().is_some_and(|n| n == "man1") {
+        let root = dir
+            .parent()
+            .map_or_else(|| dir.to_path_buf(), |p| p.to_path_buf());
+        (dir.to_path_buf(), root)
+    } else {
+        (dir.join("man1"), dir.to_path_buf())
+    }
 }
 
 /// The completion script for `shell`.
@@ -134,7 +152,7 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     }
     extra.control("SH", ["SEE ALSO"]);
     extra.text([roman(
-        "The README (install, walkthrough, how invalidation works, the ACL rule sets).",
+        "README.md (install, walkthrough) and the guides in docs/: invalidation.md (how invalidation works), connecting.md (the ACL rule sets), output.md (JSON schemas, exit status).",
     )]);
     extra
         .to_writer(&mut out)

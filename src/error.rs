@@ -158,7 +158,7 @@ pub fn one_line(err: &anyhow::Error) -> String {
     let mut text = format!("{err:#}").replace(['\n', '\r'], " ");
     if text.to_ascii_lowercase().contains("noperm") {
         text.push_str(
-            "; the ACL user lacks this permission: grant it (the README lists the rule set each subcommand needs)",
+            "; the ACL user lacks this permission: grant it (docs/connecting.md lists the rule set each subcommand needs)",
         );
     }
     scrub(&text)

@@ -151,8 +151,9 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1.
-    /// Without it the main page is printed on stdout.
+    /// Install every page under the man root DIR (into DIR/man1, created if missing),
+    /// e.g. ~/.local/share/man; a DIR that ends in man1 is used as it is. Without it the
+    /// main page is printed on stdout.
     #[arg(long, value_name = "DIR")]
     pub install_dir: Option<PathBuf>,
 }
@@ -426,8 +427,8 @@ pub struct PruneArgs {
 
     /// Also retire hash records of deps with no tracked entries and no unfinished
     /// invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION
-    /// must exceed the longest entry TTL plus the longest request time (see README:
-    /// retiring hash records). Refused, with nothing changed, when a live entry has no TTL
+    /// must exceed the longest entry TTL plus the longest request time (see
+    /// docs/invalidation.md: retiring hash records). Refused, with nothing changed, when a live entry has no TTL
     /// or a remaining TTL longer than DURATION.
     #[arg(long, value_name = "DURATION", value_parser = parse_retire_after)]
     pub retire_after: Option<Duration>,

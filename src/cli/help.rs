@@ -167,8 +167,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "man",
         &[(
-            "cachecore man --install-dir ~/.local/share/man/man1 && man cachecore-invalidate",
-            "install every man page (the directory is created)",
+            "cachecore man --install-dir ~/.local/share/man && man cachecore-invalidate",
+            "install every man page into ~/.local/share/man/man1 (created)",
         )],
     ),
     (

@@ -430,6 +430,16 @@ fn split_by_key(cmd: &redis::Cmd) -> Option<Vec<redis::Cmd>> {
     })
 }
 
+impl ConnectOptions {
+    /// Checks everything that can be checked without contacting a server (each URL
+    /// parses, files are readable, TLS flags fit the URLs): a long-running command calls
+    /// it at start, so a URL that can never work is exit 2 there and not a retry loop.
+    pub fn validate(&self) -> Result<()> {
+        let endpoint = self.seeds().map(redact_urls).collect::<Vec<_>>().join(",");
+        clients(self, &endpoint).map(drop)
+    }
+}
+
 impl Store {
     /// Connects to the first seed that answers, then, if it is a cluster node (or
     /// `--cluster` forces it), to the whole cluster through all the seeds.

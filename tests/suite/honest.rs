@@ -516,26 +516,19 @@ fn refusals_give_advice_that_is_true() {
     );
 }
 
-/// Case 14: the README's CI recipe, run literally, with a plain and a JSON Lines deps file
-/// and with an empty diff.
+/// Case 14: the CI recipes of docs/bulk-and-ci.md, run literally, with a plain and a JSON
+/// Lines deps file and with an empty diff.
 #[test]
-fn the_readme_ci_recipe_runs_as_written() {
-    let recipe = |marker: &str| {
-        let readme = include_str!("../../README.md");
-        let start = readme
-            .find(marker)
-            .expect("the recipe is marked in the README");
-        let block = &readme[start..];
-        let body = &block[block.find("```sh\n").unwrap() + 6..];
-        body[..body.find("```").unwrap()].to_string()
-    };
+fn the_documented_ci_recipes_run_as_written() {
+    let plain = crate::support::docs::recipe("ci");
+    let jsonl = crate::support::docs::recipe("ci-jsonl");
     let server = RedisServer::start();
     let mut conn = server.conn();
-    for (name, diff) in [
-        ("<!-- ci-recipe -->", true),
-        ("<!-- ci-recipe-jsonl -->", true),
-        ("<!-- ci-recipe -->", false),
-        ("<!-- ci-recipe-jsonl -->", false),
+    for (name, body, diff) in [
+        ("ci", &plain, true),
+        ("ci-jsonl", &jsonl, true),
+        ("ci", &plain, false),
+        ("ci-jsonl", &jsonl, false),
     ] {
         let _: () = redis::cmd("FLUSHALL").query(&mut conn).unwrap();
         let repo = tempfile::tempdir().unwrap();
@@ -581,7 +574,7 @@ fn the_readme_ci_recipe_runs_as_written() {
             );
         }
         let out = std::process::Command::new("bash")
-            .args(["-euo", "pipefail", "-c", &recipe(name)])
+            .args(["-euo", "pipefail", "-c", body])
             .current_dir(repo.path())
             .env(
                 "PATH",

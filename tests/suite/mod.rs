@@ -27,6 +27,7 @@ mod reshard;
 mod sandbox;
 mod scripts;
 mod serve;
+mod serve_limits;
 mod stepwise;
 mod tag;
 mod terminal;

@@ -277,15 +277,36 @@ fn help_teaches_and_man_pages_install() {
             "{offline}: {h}"
         );
     }
+    // Given a man root, as `man` expects one: the pages go to its man1/, and man finds
+    // them with that root on its path. Given a man1 directory, they go there.
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("share/man/man1");
-    let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
-        .args(["man", "--install-dir", target.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let page = std::fs::read_to_string(target.join("cachecore-invalidate.1")).unwrap();
-    assert!(page.contains("EXAMPLES") && page.contains("EXIT STATUS"));
+    for (given, section) in [
+        ("share/man", "share/man/man1"),
+        ("other/man1", "other/man1"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
+            .args([
+                "man",
+                "--install-dir",
+                dir.path().join(given).to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let section = dir.path().join(section);
+        let page = std::fs::read_to_string(section.join("cachecore-invalidate.1")).unwrap();
+        assert!(page.contains("EXAMPLES") && page.contains("EXIT STATUS"));
+        let found = Command::new("man")
+            .args(["-w", "cachecore-invalidate"])
+            .env("MANPATH", section.parent().unwrap())
+            .output()
+            .expect("man runs (scripts/test installs man-db)");
+        assert_eq!(
+            String::from_utf8_lossy(&found.stdout).trim(),
+            section.join("cachecore-invalidate.1").to_str().unwrap(),
+            "{found:?}"
+        );
+    }
     // A failure that is not Redis's never exits 3.
     let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
         .args(["man", "--install-dir", "/proc/nope/man1"])

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod docs;
 pub mod fixture;
+pub mod serve;
 pub mod server;
 
 use std::collections::BTreeMap;
