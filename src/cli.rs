@@ -258,8 +258,10 @@ pub enum Command {
     /// new_hash v2`); Debezium change events give deps and hash through --dep and --hash
     /// templates. An entry is acked only once its invalidation is complete; entries left
     /// pending by a dead consumer are claimed after --claim-idle. Per dep, the hash
-    /// recorded last is always the newest event's (by stream entry id). Events that can
-    /// never be applied go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
+    /// recorded last is always the newest event's (by stream entry id), or an
+    /// invalidation's by another path that came later (by the Redis server's clock).
+    /// Events that can never be applied, or whose id is ahead of the server's clock by
+    /// more than --max-clock-skew, go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
     /// are finished and acked, nothing else; SIGTERM exits 0, Ctrl-C 130.
     Consume(ConsumeArgs),
 

@@ -140,14 +140,9 @@ fn a_future_entry_id_is_dead_lettered_never_recorded_and_the_documented_fix_work
     let r = consume_all(&server, &["cc:events"]);
     assert_eq!(event(&events_by_id(&r), &follower)["status"], "dead_letter");
 
-    // The fix the docs give, once nothing is left to consume: empty the stream, set its
-    // last id to the server's clock, and move the group there.
-    let out = shell(
-        &server,
-        "redis-cli XTRIM cc:events MAXLEN 0 && \
-         redis-cli XSETID cc:events \"$(redis-cli TIME | head -1)000-0\" && \
-         redis-cli XGROUP SETID cc:events cachecore '$'",
-    );
+    // The fix the docs give, run as written once nothing is left to consume: empty the
+    // stream, set its last id to the server's clock, and move the group there.
+    let out = shell(&server, &crate::support::docs::recipe("stream-reset"));
     assert!(!out.contains("ERR"), "{out}");
     let real: String = redis::cmd("XADD")
         .arg("cc:events")
