@@ -272,46 +272,14 @@ fn invalidate_by(server: &RedisServer, path: Path, hash: &str) {
 
 /// `POST /v1/invalidate` of doc:f to a `cachecore serve` started for it.
 fn serve_invalidate(server: &RedisServer, hash: &str) {
-    use std::io::{BufRead, BufReader};
     let made = cmd(server)
         .args(&["--json", "token", "create", "order", "--scope", "doc:*"])
         .succeeds();
     let token = made.json()["token"].as_str().unwrap().to_string();
-    let mut child = cachecore_cmd(&server.url)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("CACHECORE_LISTEN")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start cachecore serve");
-    let addr = BufReader::new(child.stderr.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
-        .find(|v| v["event"] == "listening")
-        .and_then(|v| v["addr"].as_str().map(str::to_string))
-        .expect("serve logs its address");
-    let out = std::process::Command::new("curl")
-        .args([
-            "-sS",
-            "--max-time",
-            "30",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-        ])
-        .args(["-X", "POST", &format!("http://{addr}/v1/invalidate")])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
-        .args([
-            "-d",
-            &format!(r#"{{"dep_id": "doc:f", "new_hash": "{hash}"}}"#),
-        ])
-        .output()
-        .expect("curl runs");
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "200", "{out:?}");
+    let serve = crate::support::serve::Serve::start(server, &[]);
+    let body = format!(r#"{{"dep_id": "doc:f", "new_hash": "{hash}"}}"#);
+    let (status, answer) = serve.post("/v1/invalidate", Some(&token), &body);
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[test]
