@@ -397,7 +397,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__consume)
-            opts="-q -h --stream --group --consumer --from --batch --concurrency --block --until-idle --claim-idle --max-attempts --dead-letter --format --dep --hash --null-marker --soft --max-outage --status --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --stream --group --consumer --from --batch --concurrency --block --until-idle --claim-idle --max-attempts --dead-letter --format --dep --hash --null-marker --soft --max-clock-skew --max-outage --status --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +456,10 @@ _cachecore() {
                     return 0
                     ;;
                 --null-marker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-clock-skew)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

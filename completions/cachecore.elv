@@ -500,6 +500,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --dep 'Debezium: a dep to invalidate per change event, as a template (repeatable): {row.COL} is the row after the change (before it for a delete), {key} or {key.COL} the event key, any other name a path into the payload ({source.table}, {ts_ms}); {{ and }} are literal braces'
             cand --hash 'The new hash as a template (e.g. ''{after.version}'') [default: a unique generated hash per event]. Give it only for a version your application declares when it caches: a hash from the change stream (such as ''{source.lsn}'') is never one'
             cand --null-marker 'Debezium: the text Debezium Server writes for a null key or value (its debezium.sink.redis.null.key and null.value); such a value is a tombstone'
+            cand --max-clock-skew 'How far an event''s entry id may be ahead of the Redis server''s clock (at most 1h). An event further ahead is dead-lettered and never becomes its deps'' order mark, which would make every later event of the dep look older'
             cand --max-outage 'Give up (exit 3) when Redis stays unreachable this long [default: never; 30s with --until-idle]. Until then an outage is retried with backoff, nothing dead-lettered'
             cand --batch-size 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command'
             cand --rate 'At most N keys deleted per second (a throttle for a busy production Redis)'

@@ -202,6 +202,22 @@ fn parse_retire_after(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// `--max-clock-skew`: zero allowed (ids never ahead), at most an hour (beyond that a
+/// forged id would again hold a dep's events back for longer than an outage).
+fn parse_clock_skew(text: &str) -> Result<Duration, String> {
+    let d = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        _ => humantime::parse_duration(text).map_err(|e| format!("{e} (try 60s or 5m)"))?,
+    };
+    if d > MAX_CLOCK_SKEW {
+        return Err("at most 1h: an id further ahead would hold back every later event of its deps for that long".into());
+    }
+    Ok(d)
+}
+
+/// The largest `--max-clock-skew`.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(3600);
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = match text.parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
@@ -267,8 +283,10 @@ pub enum Command {
     /// new_hash v2`); Debezium change events give deps and hash through --dep and --hash
     /// templates. An entry is acked only once its invalidation is complete; entries left
     /// pending by a dead consumer are claimed after --claim-idle. Per dep, the hash
-    /// recorded last is always the newest event's (by stream entry id). Events that can
-    /// never be applied go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
+    /// recorded last is always the newest event's (by stream entry id), or an
+    /// invalidation's by another path that came later (by the Redis server's clock).
+    /// Events that can never be applied, or whose id is ahead of the server's clock by
+    /// more than --max-clock-skew, go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
     /// are finished and acked, nothing else; SIGTERM exits 0, Ctrl-C 130.
     Consume(ConsumeArgs),
 

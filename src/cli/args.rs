@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::{parse_duration, parse_retire_after};
+use super::{parse_clock_skew, parse_duration, parse_retire_after};
 
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
@@ -84,6 +84,12 @@ pub struct ConsumeArgs {
     /// Record each event's hash only: entries become stale at once and expire by TTL.
     #[arg(long)]
     pub soft: bool,
+
+    /// How far an event's entry id may be ahead of the Redis server's clock (at most 1h).
+    /// An event further ahead is dead-lettered and never becomes its deps' order mark,
+    /// which would make every later event of the dep look older.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_clock_skew)]
+    pub max_clock_skew: Duration,
 
     /// Give up (exit 3) when Redis stays unreachable this long [default: never; 30s with
     /// --until-idle]. Until then an outage is retried with backoff, nothing dead-lettered.

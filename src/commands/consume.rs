@@ -171,6 +171,7 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
         max_outage: args
             .max_outage
             .or(args.until_idle.then_some(UNTIL_IDLE_MAX_OUTAGE)),
+        max_clock_skew: args.max_clock_skew,
         reason: ctx.reason.clone(),
         timeout: ctx.connect.timeout,
     })

@@ -5,6 +5,8 @@
 //! data set; then COMMAND (this binary run again) or a shell, pointed at it through
 //! CACHECORE_REDIS_URL alone. However the command ends, the server is killed and reaped
 //! and the directory removed before the sandbox exits with the command's status.
+//! If the sandbox itself is killed outright, on Linux the kernel ends the server and the
+//! command with it (a parent-death signal); only the directory is left then.
 //!
 //! Signals are the command's to act on (a cachecore command stops after its current batch
 //! and reports), so the first one is passed on and the sandbox waits; a second one kills
@@ -219,7 +221,7 @@ impl Sandbox {
             // Out of the terminal's process group: a Ctrl-C meant for the command must not
             // stop the server under it. The sandbox stops the server itself.
             .process_group(0);
-        die_with_this_process(&mut cmd);
+        die_with_this_process(&mut cmd, libc::SIGKILL)?;
         let server = cmd
             .spawn()
             .with_context(|| format!("cannot start {}", server_bin.display()))?;
@@ -341,17 +343,26 @@ fn private_dir() -> Result<TempDir> {
         .with_context(|| format!("cannot create a private directory in {}", base.display()))
 }
 
-/// On Linux the kernel kills the server if the sandbox dies without cleaning up (SIGKILL,
-/// the OOM killer), so not even that leaves a server running. The directory stays then.
+/// On Linux the kernel sends `sig` to the process spawned next if the sandbox dies without
+/// cleaning up (SIGKILL, the OOM killer), so neither the server nor the command outlives
+/// it. The directory stays then. Call it on the thread that spawns, just before.
 #[cfg(target_os = "linux")]
-fn die_with_this_process(cmd: &mut std::process::Command) {
+fn die_with_this_process(cmd: &mut std::process::Command, sig: libc::c_int) -> Result<()> {
+    // PR_SET_PDEATHSIG fires when the forking *thread* exits, not the process: a child
+    // forked on a thread of tokio's blocking pool would get it when that thread idles out
+    // (about 10 s). Only the main thread lives as long as the process; main.rs runs every
+    // command on it (block_on of a current-thread runtime), and spawning forks there.
+    // SAFETY: both calls only read the calling thread's ids.
+    if unsafe { libc::gettid() != libc::getpid() } {
+        return Err(anyhow::anyhow!(
+            "internal error: the sandbox must start its processes from the main thread (a parent-death signal is tied to the thread that forks): please report this"
+        ));
+    }
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: only async-signal-safe calls between fork and exec, and no allocation.
-    // PR_SET_PDEATHSIG fires when the forking *thread* exits: the runtime is
-    // single-threaded (main.rs), so that thread is the process's main thread.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, sig) == -1 {
                 return Err(std::io::Error::last_os_error());
             }
             // The sandbox may have died before the prctl: then no signal would come.
@@ -361,10 +372,13 @@ fn die_with_this_process(cmd: &mut std::process::Command) {
             Ok(())
         });
     }
+    Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn die_with_this_process(_cmd: &mut std::process::Command) {}
+fn die_with_this_process(_cmd: &mut std::process::Command, _sig: libc::c_int) -> Result<()> {
+    Ok(())
+}
 
 /// Runs COMMAND, or a shell when it is empty, against the sandbox, and returns its exit
 /// status (130 when interrupted and it died of the signal).
@@ -403,6 +417,13 @@ async fn run_inside(
     if own_group {
         cmd.process_group(0);
     }
+    // Killed with the sandbox too: its server is gone then, and a command left running
+    // would retry it forever. A shell is hung up (it ends its session and its jobs, as
+    // when its terminal closes); anything else is killed (nothing is left to finish).
+    die_with_this_process(
+        cmd.as_std_mut(),
+        if shell { libc::SIGHUP } else { libc::SIGKILL },
+    )?;
     let mut child = cmd.kill_on_drop(true).spawn().map_err(|e| {
         invalid(format!(
             "cannot run {}: {e}",

@@ -42,6 +42,12 @@ pub(super) fn parse_gate_reply(reply: Value) -> Result<GateOutcome> {
             hash: text()?.unwrap_or_default(),
         },
         3 => GateOutcome::Refused { current: text()? },
+        4 => GateOutcome::AheadOfClock {
+            server_ms: redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?,
+        },
+        5 => GateOutcome::Overwritten {
+            written_ms: redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?,
+        },
         _ => {
             let id = text()?.unwrap_or_default();
             GateOutcome::Superseded {

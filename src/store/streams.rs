@@ -59,6 +59,8 @@ pub struct Gate<'a> {
     pub if_hash: Option<&'a str>,
     /// How long the order record is kept after the dep's last applied event.
     pub keep_ms: u64,
+    /// How far (ms) an entry id may be ahead of the server's clock and still be applied.
+    pub max_skew_ms: u64,
     /// On a single node: also invalidate a small dep in the same step (see `GATE_BODY`):
     /// the dep set and registry of unfinished runs, and the largest set to do so.
     pub sweep: Option<GateSweep<'a>>,
@@ -85,6 +87,12 @@ pub enum GateOutcome {
     Redelivered { hash: String },
     /// A newer event was applied already: its stream and entry id.
     Superseded { stream: String, id: String },
+    /// Another path (a CLI or HTTP invalidation) wrote the hash after the event's id
+    /// time: when (server time, unix ms).
+    Overwritten { written_ms: u64 },
+    /// The entry id is ahead of the server's clock by more than the allowed skew: nothing
+    /// was written. The server's time then (unix ms).
+    AheadOfClock { server_ms: u64 },
     /// The event's `if_hash` does not match the current hash: nothing was written.
     Refused { current: Option<String> },
 }
@@ -413,7 +421,8 @@ impl Store {
                     .arg(expected)
                     .arg(g.keep_ms.max(1))
                     .arg(sweep.map_or(0, |sw| sw.limit))
-                    .arg(if sweep.is_some() { "1" } else { "0" });
+                    .arg(if sweep.is_some() { "1" } else { "0" })
+                    .arg(g.max_skew_ms);
             },
             |g, replies| {
                 let reply = replies.next().expect("one reply").with_context(|| {

@@ -3,6 +3,7 @@ mod audit;
 mod cluster;
 mod connection;
 mod consume;
+mod consume_order;
 mod contract_lua;
 mod demo;
 mod docs;
