@@ -522,7 +522,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('--stream', '--stream', [CompletionResultType]::ParameterName, 'A stream to consume (repeat the flag for several)')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'The consumer group; created (with the stream, if missing) at --from')
             [CompletionResult]::new('--consumer', '--consumer', [CompletionResultType]::ParameterName, 'This consumer''s name in the group [default: host name and process id]')
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where a group created now starts: 0 (every event the stream holds), $ (only new ones: the ones it holds are skipped) or an entry id. The start note says how many events that reads or skips. Ignored for a group that exists [default: 0]')
             [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)')
             [CompletionResult]::new('--block', '--block', [CompletionResultType]::ParameterName, 'How long one read waits for new entries (at most half of --timeout)')

@@ -489,7 +489,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand --stream 'A stream to consume (repeat the flag for several)'
             cand --group 'The consumer group; created (with the stream, if missing) at --from'
             cand --consumer 'This consumer''s name in the group [default: host name and process id]'
-            cand --from 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]'
+            cand --from 'Where a group created now starts: 0 (every event the stream holds), $ (only new ones: the ones it holds are skipped) or an entry id. The start note says how many events that reads or skips. Ignored for a group that exists [default: 0]'
             cand --batch 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave'
             cand --concurrency 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)'
             cand --block 'How long one read waits for new entries (at most half of --timeout)'

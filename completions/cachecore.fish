@@ -430,7 +430,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand audit" -s h -l help 
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l stream -d 'A stream to consume (repeat the flag for several)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l group -d 'The consumer group; created (with the stream, if missing) at --from' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l consumer -d 'This consumer\'s name in the group [default: host name and process id]' -r
-complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l from -d 'Where a group created now starts: $ (only new entries), 0 (the whole stream) or an entry id. Ignored for a group that exists [default: $]' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l from -d 'Where a group created now starts: 0 (every event the stream holds), $ (only new ones: the ones it holds are skipped) or an entry id. The start note says how many events that reads or skips. Ignored for a group that exists [default: 0]' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l batch -d 'Entries per read (XREADGROUP COUNT); one batch is invalidated as one wave' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l concurrency -d 'Batches in flight at once (each one pipeline per step; the default keeps Redis busy)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand consume" -l block -d 'How long one read waits for new entries (at most half of --timeout)' -r

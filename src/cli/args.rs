@@ -22,8 +22,9 @@ pub struct ConsumeArgs {
     #[arg(long, value_name = "NAME")]
     pub consumer: Option<String>,
 
-    /// Where a group created now starts: $ (only new entries), 0 (the whole stream) or
-    /// an entry id. Ignored for a group that exists [default: $].
+    /// Where a group created now starts: 0 (every event the stream holds), $ (only new
+    /// ones: the ones it holds are skipped) or an entry id. The start note says how many
+    /// events that reads or skips. Ignored for a group that exists [default: 0].
     #[arg(long, value_name = "ID")]
     pub from: Option<String>,
 

@@ -92,7 +92,9 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
     if consumer.is_empty() {
         return Err(invalid("--consumer may not be empty"));
     }
-    let from = args.from.clone().unwrap_or_else(|| "$".into());
+    // A new group reads what the stream already holds: skipping events silently would
+    // leave their entries fresh (a stale answer served), reading them again costs misses.
+    let from = args.from.clone().unwrap_or_else(|| "0".into());
     if from != "$" && from != "0" && EntryId::parse(&from).is_none() {
         return Err(invalid(format!(
             "--from {from:?} is not $, 0 or a stream entry id (<ms>-<seq>)"

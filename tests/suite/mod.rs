@@ -4,6 +4,7 @@ mod cluster;
 mod connection;
 mod consume;
 mod consume_order;
+mod consume_start;
 mod contract_lua;
 mod demo;
 mod docs;

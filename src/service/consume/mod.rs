@@ -299,18 +299,22 @@ pub async fn run(
     // A consumer that cannot connect at start is misconfigured: fail at once (exit 3).
     let mut store = Store::connect(connect).await?;
     for stream in &s.streams {
+        let name = crate::output::printable_str(stream);
         if store.create_group(stream, &s.group, &s.from).await? {
+            let held = store.stream_len(stream).await?;
+            let what = match s.from.as_str() {
+                "0" => format!("the {held} events it holds will be read"),
+                "$" => format!("the {held} events it holds are skipped (only new ones are read)"),
+                id => format!("events after {id} of the {held} it holds will be read"),
+            };
             obs.note(&format!(
-                "created consumer group {} on {} at {}",
-                s.group,
-                crate::output::printable_str(stream),
-                s.from
+                "created consumer group {} on {name} at {}: {what}",
+                s.group, s.from
             ));
         } else if s.from_given {
             obs.note(&format!(
-                "consumer group {} exists on {}: --from is ignored (the group continues where it is)",
-                s.group,
-                crate::output::printable_str(stream)
+                "consumer group {} exists on {name}: --from is ignored (the group continues where it is; XGROUP SETID moves it)",
+                s.group
             ));
         }
     }
