@@ -101,6 +101,74 @@ fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>, 
     }
 }
 
+/// SYNOPSIS: the command's own flags first, each with its value's name, then its
+/// positionals, then one placeholder per group of global flags (clap_mangen lists every
+/// flag in definition order, globals among them, and drops the value names).
+fn synopsis(cmd: &clap::Command, words: &str) -> Roff {
+    use clap_mangen::roff::{bold, italic};
+    let mut roff = Roff::new();
+    roff.control("SH", ["SYNOPSIS"]);
+    let mut line = vec![bold(words.to_string())];
+    let visible = || {
+        cmd.get_arguments()
+            .filter(|a| !a.is_hide_set() && !["help", "version"].contains(&a.get_id().as_str()))
+    };
+    for arg in visible().filter(|a| !a.is_global_set() && !a.is_positional()) {
+        let flag = arg
+            .get_long()
+            .map(|l| format!("--{l}"))
+            .or_else(|| arg.get_short().map(|c| format!("-{c}")))
+            .unwrap_or_default();
+        let required = arg.is_required_set();
+        line.push(roman(if required { " " } else { " [" }));
+        line.push(bold(flag));
+        let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+        if let Some(value) = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .filter(|_| takes_value)
+        {
+            line.push(roman(" "));
+            line.push(italic(value.to_string()));
+        }
+        if !required {
+            line.push(roman("]"));
+        }
+    }
+    for arg in visible().filter(|a| a.is_positional()) {
+        let value = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map_or_else(|| arg.get_id().to_string(), |v| v.to_string());
+        let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1);
+        let dots = if many { "..." } else { "" };
+        let (open, close) = if arg.is_required_set() {
+            ("<", ">")
+        } else {
+            ("[", "]")
+        };
+        line.push(roman(format!(" {open}")));
+        line.push(italic(value));
+        line.push(roman(format!("{close}{dots}")));
+    }
+    let mut groups: Vec<String> = Vec::new();
+    for arg in visible().filter(|a| a.is_global_set()) {
+        let group = arg.get_help_heading().unwrap_or("Options").to_lowercase();
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    for group in groups {
+        line.push(roman(format!(" [{group} options]")));
+    }
+    if cmd.has_subcommands() {
+        line.push(roman(" "));
+        line.push(italic("COMMAND".to_string()));
+    }
+    roff.text(line);
+    roff
+}
+
 /// `path` is the subcommand's words (`deps inspect`), for its examples.
 fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     let cmd = cmd
@@ -117,7 +185,11 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     };
     write(&|o| man.render_title(o), &mut out);
     write(&|o| man.render_name_section(o), &mut out);
-    write(&|o| man.render_synopsis_section(o), &mut out);
+    out.extend(
+        synopsis(&cmd, &name.replace('-', " "))
+            .render()
+            .into_bytes(),
+    );
     write(&|o| man.render_description_section(o), &mut out);
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         write(&|o| man.render_options_section(o), &mut out);

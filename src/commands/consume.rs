@@ -205,13 +205,13 @@ impl Observer for Printer {
             return print_json_line("event", o);
         }
         let entry = format!("{} {}", printable_str(&o.stream), o.id);
-        if o.deps.is_empty() || o.status == "dead_letter" && o.deps.is_empty() {
-            crate::outln!(
-                "{:<11} {:<34} {}",
-                o.status,
-                entry,
-                printable_str(o.error.as_deref().unwrap_or(""))
-            );
+        if o.deps.is_empty() {
+            // No dep column to fill (a dead letter, a tombstone): the reason goes on a
+            // line of its own, under the row, never into the dep column.
+            crate::outln!("{:<11} {:<34} (no dep)", o.status, entry);
+            if let Some(error) = o.error.as_deref() {
+                crate::outln!("{:<11} reason: {}", "", printable_str(error));
+            }
             return Ok(());
         }
         for d in &o.deps {

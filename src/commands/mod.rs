@@ -140,7 +140,7 @@ impl Context {
             return Ok(());
         }
         Err(crate::error::invalid(format!(
-            "{what} was not named and nobody can be asked (stdin is not a terminal); name it, or pass --yes to confirm; nothing was changed"
+            "{what} must be named when nobody can be asked (stdin is not a terminal): name it, or pass --yes to confirm; nothing was changed"
         )))
     }
 

@@ -35,7 +35,7 @@ fn the_documented_order_applies_events_written_before_the_first_start() {
         .args(&["consume", "--stream", "cc:events", "--until-idle"])
         .succeeds();
     assert!(
-        r.stderr.contains("the 1 events it holds will be read"),
+        r.stderr.contains("the 1 event it holds will be read"),
         "{}",
         r.stderr
     );

@@ -22,6 +22,7 @@ mod invalidate_many;
 mod key;
 mod output;
 mod policy;
+mod polish;
 mod races;
 mod refusal_advice;
 mod reshard;

@@ -229,6 +229,10 @@ async fn inspect_one(
         &format!("inspecting {}", printable_str(dep.as_str())),
         "members",
     );
+    if args.keys && !ctx.out.json {
+        // The key rows stream (no table: a huge set needs no memory), under one header.
+        crate::outln!("{}", key_row("verdict", "ttl", "tier", "key", ""));
+    }
     let mut cursor = 0;
     loop {
         let (next, members) = store.sscan(&set, cursor, args.batch_size as usize).await?;
@@ -262,6 +266,13 @@ fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
     })
 }
 
+/// One row of `--keys`, in fixed columns, without trailing spaces.
+fn key_row(verdict: &str, ttl: &str, tier: &str, key: &str, detail: &str) -> String {
+    format!("{verdict:<8} {ttl:>12} {tier:<4} {key}  {detail}")
+        .trim_end()
+        .to_string()
+}
+
 impl Line for KeyLine<'_> {
     fn kind(&self) -> &'static str {
         "key"
@@ -269,13 +280,11 @@ impl Line for KeyLine<'_> {
 
     fn render(&self) -> Result<()> {
         let tier = self.tier.map_or("--".to_string(), |t| t.to_string());
+        let ttl = self.pttl_ms.map_or_else(|| "--".to_string(), ttl_text);
+        let detail = self.verdict.detail();
         crate::outln!(
-            "{:<8} {:>10} {:<2} {}  {}",
-            self.verdict.name(),
-            self.pttl_ms.map_or_else(|| "--".to_string(), ttl_text),
-            tier,
-            self.key,
-            self.verdict.detail()
+            "{}",
+            key_row(self.verdict.name(), &ttl, &tier, &self.key, &detail)
         );
         Ok(())
     }

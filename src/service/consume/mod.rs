@@ -302,10 +302,11 @@ pub async fn run(
         let name = crate::output::printable_str(stream);
         if store.create_group(stream, &s.group, &s.from).await? {
             let held = store.stream_len(stream).await?;
+            let events = if held == 1 { "event" } else { "events" };
             let what = match s.from.as_str() {
-                "0" => format!("the {held} events it holds will be read"),
-                "$" => format!("the {held} events it holds are skipped (only new ones are read)"),
-                id => format!("events after {id} of the {held} it holds will be read"),
+                "0" => format!("the {held} {events} it holds will be read"),
+                "$" => format!("the {held} {events} it holds are skipped (only new ones are read)"),
+                id => format!("entries after {id} of the {held} {events} it holds will be read"),
             };
             obs.note(&format!(
                 "created consumer group {} on {name} at {}: {what}",
