@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::consume::{consume, events_by_id, field, pending, shell, xrange};
+use crate::support::consume::{consume, events_by_id, field, pending, shell, xrange};
 use crate::support::fixture::{self, with};
 use crate::support::*;
 

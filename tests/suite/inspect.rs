@@ -369,9 +369,8 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
 
     fixture::members_without_entries(&mut conn, "cc:dep:keys:table:gone", 30_000);
     reset_command_stats(&mut conn);
-    let mut child = spawn(
-        &server,
-        &[
+    let mut child = cmd(&server)
+        .args(&[
             "deps",
             "inspect",
             "table:gone",
@@ -379,8 +378,11 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
             "--json",
             "--batch-size",
             "100",
-        ],
-    );
+        ])
+        .into_command()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut first = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
