@@ -84,18 +84,11 @@ fn environment_variables_pick_the_server_in_order() {
 #[test]
 fn a_server_that_stops_answering_trips_the_timeout() {
     let server = RedisServer::start();
-    let stop = |sig: &str| {
-        std::process::Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(server.pid().to_string())
-            .status()
-            .unwrap()
-    };
-    assert!(stop("STOP").success());
+    server.signal("STOP");
     let started = Instant::now();
     let r = run(&server, &["invalidate", "doc:1", "--timeout", "500ms"]);
     let took = started.elapsed();
-    assert!(stop("CONT").success());
+    server.signal("CONT");
     r.expect_one_line_error(3);
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }

@@ -4,8 +4,7 @@
 //! EVALSHA. Lifting the pause and writing in one packet makes Redis run those writes
 //! before it replays the waiting script.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::housekeeping::{TWO_HOURS, age_record};
 use crate::support::*;
@@ -21,14 +20,8 @@ fn with_writes_before_first_script(
         .arg(&["PAUSE", "30000", "WRITE"])
         .query(&mut conn)
         .unwrap();
-    let mut child = cachecore_cmd(&server.url)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run cachecore");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let mut child = cmd(server).args(args).spawn();
+    child.wait_until(Duration::from_secs(20), "its first script held", || {
         let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut conn).unwrap();
         // Flags are letters, `U` for a unix socket client and `b` for a blocked one.
         let waits = |c: &str| {
@@ -36,26 +29,15 @@ fn with_writes_before_first_script(
                 .any(|f| f.strip_prefix("flags=").is_some_and(|f| f.contains('b')))
                 && c.contains(" cmd=evalsha ")
         };
-        if clients.lines().any(waits) {
-            break;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            let _: () = redis::cmd("CLIENT")
-                .arg("UNPAUSE")
-                .query(&mut conn)
-                .unwrap();
-            panic!("cachecore ended ({status}) before its first script");
-        }
-        assert!(Instant::now() < deadline, "no script waits: {clients}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+        clients.lines().any(waits)
+    });
     let mut pipe = redis::pipe();
     pipe.cmd("CLIENT").arg("UNPAUSE").ignore();
     for command in meanwhile {
         pipe.cmd(command[0]).arg(&command[1..]).ignore();
     }
     let () = pipe.query(&mut conn).unwrap();
-    finish(child.wait_with_output().unwrap())
+    child.finish()
 }
 
 #[test]
