@@ -325,8 +325,9 @@ fn a_lost_connection_counts_gone_and_foreign_members_as_done() {
     let err = r.expect_error_after_notes(3);
     let (done, members) = members_done(err);
     assert_eq!(members, 30_000, "{err}");
-    // About 3,000 members went by, half of each kind, less the batch whose reply was lost.
-    assert!((1_000..30_000).contains(&done), "{done}: {err}");
+    // At least 15 pages went by (about 2,900 members, half of each kind, less the batch
+    // whose reply was lost): counting only one kind as done would give about half.
+    assert!((2_000..30_000).contains(&done), "{done}: {err}");
     server.restart();
     let mut conn = server.conn();
     assert_eq!(get(&mut conn, "user:0").as_deref(), Some("keep"));
