@@ -141,11 +141,11 @@ fn the_documented_consumer_rules_are_enough() {
     );
     let url = format!("redis://127.0.0.1:{}", server.port.unwrap());
     let as_consumer = |args: &[&str]| {
-        let mut c = cachecore_cmd(&url);
-        c.env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
-            .args(["--user", "consumer", "consume"])
-            .args(args);
-        finish(c.output().unwrap())
+        cmd_url(&url)
+            .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+            .args(&["--user", "consumer", "consume"])
+            .args(args)
+            .run()
     };
     let r = as_consumer(&[
         "--stream",

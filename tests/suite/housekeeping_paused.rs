@@ -74,10 +74,9 @@ fn a_dep_set_gone_before_its_first_page_is_not_counted_as_emptied() {
 fn a_hash_record_rewritten_after_its_age_was_read_is_kept() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    assert_eq!(
-        run(&server, &["invalidate", "doc:old", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["invalidate", "doc:old", "--new-hash", "v2"])
+        .succeeds();
     age_record(&mut conn, "doc:old", TWO_HOURS);
     // No dep set to prune, so the first script the command runs is the retirement's.
     assert!(scan_keys(&mut conn, "cc:dep:keys:*").is_empty());

@@ -169,8 +169,9 @@ fn dry_run_reports_exactly_and_leaves_every_key_byte_identical() {
     assert_eq!(snapshot(&mut conn), before, "a dry run writes nothing");
 
     // The human report says it is a dry run.
-    let r = run(&server, &["invalidate", "doc:1", "--dry-run"]);
-    assert_eq!(r.code, 0);
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--dry-run"])
+        .succeeds();
     assert!(
         r.stdout.contains("dry run") && r.stdout.contains("would delete"),
         "{}",

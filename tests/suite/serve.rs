@@ -9,15 +9,16 @@ use serde_json::Value;
 use crate::support::fixture::{self, with};
 use crate::support::serve::{Serve, curl};
 use crate::support::server::TlsFiles;
-use crate::support::{Deletions, RedisServer, exists, get, run, scan_keys, snapshot, wait_until};
+use crate::support::{
+    Deletions, RedisServer, cmd, exists, get, run, scan_keys, snapshot, wait_until,
+};
 
 fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
     let mut args = vec!["--json", "token", "create", name];
     for s in scopes {
         args.extend(["--scope", s]);
     }
-    let r = run(server, &args);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cmd(server).args(&args).succeeds();
     let v = r.json();
     assert_eq!(v["name"], name);
     v["token"].as_str().unwrap().to_string()
@@ -497,8 +498,7 @@ fn serve_tokens_are_listed_without_secrets_and_revoked_at_once() {
         },
     );
     for args in [&["token", "list"][..], &["--json", "token", "list"][..]] {
-        let r = run(&server, args);
-        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = cmd(&server).args(args).succeeds();
         assert!(
             !r.stdout.contains(&tok[8..]),
             "a secret listed: {}",
@@ -512,8 +512,7 @@ fn serve_tokens_are_listed_without_secrets_and_revoked_at_once() {
     assert_eq!(row["scopes"], serde_json::json!(["table:*", "policy:shop"]));
     assert!(row["created_ms"].as_u64().unwrap() > 0);
     assert!(row["last_used_ms"].as_u64().is_some(), "{row}");
-    let r = run(&server, &["token", "revoke", "cms"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    cmd(&server).args(&["token", "revoke", "cms"]).succeeds();
     let revoked = Instant::now();
     let (s, v) = serve.post("/v1/invalidate", Some(&tok), body);
     assert_eq!((s, v["error"].as_str()), (401, Some("unknown_token")));

@@ -287,12 +287,10 @@ fn a_redis_url_that_cannot_work_is_exit_2_at_start() {
         "redis://127.0.0.1:99999",
         "127.0.0.1:6379",
     ] {
-        let out = cachecore_cmd(url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+        let r = cmd_url(url)
+            .args(&["serve", "--listen", "127.0.0.1:0"])
             .env_remove("CACHECORE_LISTEN")
-            .output()
-            .unwrap();
-        let r = finish(out);
+            .run();
         let err = r.expect_error_after_notes(2);
         assert!(err.contains("invalid Redis URL"), "{url}: {err}");
         assert!(

@@ -138,6 +138,13 @@ impl CmdBuilder {
         self
     }
 
+    /// In a process group of its own, as a shell's job is: a terminal's signals for the
+    /// test run do not reach it.
+    pub fn new_process_group(mut self) -> Self {
+        std::os::unix::process::CommandExt::process_group(&mut self.cmd, 0);
+        self
+    }
+
     /// `input` on stdin, then end of input.
     pub fn stdin(self, input: &[u8]) -> Self {
         let input = input.to_vec();
