@@ -22,14 +22,7 @@ fn with_writes_before_first_script(
         .unwrap();
     let mut child = cmd(server).args(args).spawn();
     child.wait_until(Duration::from_secs(20), "its first script held", || {
-        let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut conn).unwrap();
-        // Flags are letters, `U` for a unix socket client and `b` for a blocked one.
-        let waits = |c: &str| {
-            c.split(' ')
-                .any(|f| f.strip_prefix("flags=").is_some_and(|f| f.contains('b')))
-                && c.contains(" cmd=evalsha ")
-        };
-        clients.lines().any(waits)
+        blocked_commands(&mut conn).iter().any(|c| c == "evalsha")
     });
     let mut pipe = redis::pipe();
     pipe.cmd("CLIENT").arg("UNPAUSE").ignore();

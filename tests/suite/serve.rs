@@ -10,7 +10,8 @@ use crate::support::fixture::{self, with};
 use crate::support::serve::{Serve, curl};
 use crate::support::server::TlsFiles;
 use crate::support::{
-    Deletions, RedisServer, cmd, exists, get, run, scan_keys, snapshot, wait_until,
+    Deletions, RedisServer, blocked_commands, cmd, exists, get, run, scan_keys, snapshot,
+    wait_until,
 };
 
 fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
@@ -421,12 +422,7 @@ fn serve_sigterm_lets_the_request_in_flight_finish_and_exits_0() {
         ])
     });
     wait_until(Duration::from_secs(20), "the request held by Redis", || {
-        let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut conn).unwrap();
-        // `b`: a client whose command waits (here, for the pause to end).
-        clients.lines().any(|c| {
-            c.split(' ')
-                .any(|f| f.strip_prefix("flags=").is_some_and(|f| f.contains('b')))
-        })
+        !blocked_commands(&mut conn).is_empty()
     });
     crate::support::send_signal(serve.child.id(), "TERM");
     wait_until(Duration::from_secs(10), "serve's shutting_down log", || {

@@ -129,6 +129,26 @@ pub fn smembers(conn: &mut redis::Connection, key: &str) -> Vec<String> {
     m
 }
 
+/// The commands of the clients whose command waits in the server (CLIENT LIST flag `b`:
+/// blocked, as a write is under CLIENT PAUSE WRITE), by name (`evalsha`, `hget`, ...).
+pub fn blocked_commands(conn: &mut redis::Connection) -> Vec<String> {
+    let clients: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(conn)
+        .expect("CLIENT LIST");
+    let field = |c: &str, name: &str| {
+        c.split(' ')
+            .find_map(|f| f.strip_prefix(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    clients
+        .lines()
+        .filter(|c| field(c, "flags=").contains('b'))
+        .map(|c| field(c, "cmd="))
+        .collect()
+}
+
 /// Sends a signal by name (INT, TERM, STOP, CONT) to a process.
 pub fn send_signal(pid: u32, name: &str) {
     let ok = Command::new("kill")
