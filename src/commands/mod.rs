@@ -6,7 +6,6 @@ mod demo;
 mod deps;
 mod doctor;
 mod entry;
-mod input;
 mod invalidate;
 mod invalidate_many;
 mod key;
