@@ -27,6 +27,7 @@ pub mod layout;
 pub mod output;
 pub mod pace;
 pub mod printable;
+pub mod process;
 pub mod redact;
 pub mod service;
 pub mod slot;

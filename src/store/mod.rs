@@ -8,6 +8,7 @@ mod admin;
 mod connect;
 mod entries;
 mod invalidate;
+mod local_server;
 mod prune;
 mod scripts;
 mod stream_replies;
@@ -30,6 +31,7 @@ pub use invalidate::{
     DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
     SweepRequest,
 };
+pub use local_server::LocalServer;
 pub use prune::PrunePage;
 use scripts::Script;
 pub use streams::{ConsumerInfo, Fields, Gate, GateOutcome, GateSweep, GroupInfo, RawEntry};
