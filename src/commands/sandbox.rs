@@ -53,7 +53,6 @@ const CONNECTION_FLAGS: [(&str, &str); 8] = [
     ("tls_insecure", "--tls-insecure"),
 ];
 
-
 pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<Exit> {
     // Listening before anything exists to clean up: from here no signal ends the process
     // without the cleanup.
