@@ -34,7 +34,8 @@ pub use invalidate::{
 pub use local_server::LocalServer;
 pub use prune::PrunePage;
 use scripts::Script;
-pub use streams::{ConsumerInfo, Fields, Gate, GateOutcome, GateSweep, GroupInfo, RawEntry};
+pub use stream_replies::{Fields, GateOutcome, RawEntry};
+pub use streams::{ConsumerInfo, Gate, GateSweep, GroupInfo};
 pub use tokens::{StoredToken, TokenKeys};
 
 use crate::error::redis_failure;
