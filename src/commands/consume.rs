@@ -279,11 +279,11 @@ impl Observer for Printer {
     }
 
     fn note(&mut self, text: &str) {
-        crate::error::note(text);
+        crate::output::note(text);
     }
 
     fn warn(&mut self, text: &str) {
-        crate::error::warn(text);
+        crate::output::warn(text);
     }
 }
 

@@ -124,8 +124,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
             .collect();
         if wave.connection_lost {
             if !records.is_empty() {
-                ctx.out.note(&format!(
-                    "cachecore: warning: {} deps were done, but the connection was lost before their audit records could be written",
+                crate::output::warn(&format!(
+                    "{} deps were done, but the connection was lost before their audit records could be written",
                     records.len()
                 ));
             }

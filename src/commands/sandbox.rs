@@ -75,7 +75,7 @@ pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<Exit> {
         _ = signals.recv() => return Ok(Exit::Interrupted),
     };
     ctx.out.note(&format!(
-        "cachecore: note: sandbox: redis-server pid {} in {} ({} demo entries), stopped and removed on exit",
+        "sandbox: redis-server pid {} in {} ({} demo entries), stopped and removed on exit",
         sandbox.pid(),
         sandbox.dir().display(),
         args.entries
@@ -84,7 +84,7 @@ pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<Exit> {
     let stopped = sandbox.stop();
     let exit = outcome?;
     if let Err(err) = stopped {
-        crate::error::warn(&format!(
+        crate::output::warn(&format!(
             "the sandbox's server is stopped, but its directory could not be removed: {}",
             one_line(&err)
         ));
@@ -205,7 +205,7 @@ async fn run_inside(
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| OsString::from("/bin/sh"));
         ctx.out.note(&format!(
-            "cachecore: note: sandbox: a shell with CACHECORE_REDIS_URL={}; try {} deps list --top 5. Type exit or press Ctrl-D to leave: the sandbox server is stopped and its data removed",
+            "sandbox: a shell with CACHECORE_REDIS_URL={}; try {} deps list --top 5. Type exit or press Ctrl-D to leave: the sandbox server is stopped and its data removed",
             sandbox.url(),
             self_name()
         ));
@@ -254,7 +254,7 @@ async fn run_inside(
                 let Some(pid) = child.id() else { continue };
                 let target = if own_group { -(pid as libc::pid_t) } else { pid as libc::pid_t };
                 if passed_on {
-                    eprintln!("cachecore: sandbox: interrupted again, stopping the command now");
+                    crate::output::note("sandbox: interrupted again, stopping the command now");
                     send(target, libc::SIGKILL);
                     continue;
                 }

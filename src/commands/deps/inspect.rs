@@ -157,8 +157,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
         return Err(crate::error::failed(e));
     }
     if all.is_empty() && !interrupted {
-        ctx.out
-            .note("cachecore: note: the input names no deps; nothing was checked");
+        ctx.out.note("the input names no deps; nothing was checked");
     }
     for failure in &failures {
         crate::error::print_check_failed(failure);
