@@ -212,10 +212,35 @@ impl Output {
 
     /// A note for people on stderr (never with `--quiet`, never on stdout).
     pub fn note(&self, text: &str) {
-        if !self.quiet {
-            eprintln!("{text}");
-        }
+        note(text);
     }
+}
+
+/// The one channel for what is not a result: `cachecore: note: ...` and `cachecore:
+/// warning: ...` lines on stderr, with secrets scrubbed. A note is what the tool does on
+/// its own (a step sent again, a default chosen) and is never shown with `--quiet`; a
+/// warning is something that went wrong without failing the command (the work is done,
+/// its audit record is not) and is shown even then. Errors have their own printer
+/// (`crate::error::print_error`).
+pub fn note(text: &str) {
+    if !is_quiet() {
+        eprintln!("cachecore: note: {}", crate::redact::scrub(text));
+    }
+}
+
+/// See [`note`].
+pub fn warn(text: &str) {
+    eprintln!("cachecore: warning: {}", crate::redact::scrub(text));
+}
+
+/// Asks `question` on stderr and reads the answer from stdin (the caller checked that
+/// stdin is a terminal).
+pub fn ask(question: &str) -> anyhow::Result<String> {
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer)
 }
 
 /// One JSON document on stdout (also with `--quiet`: it is what was asked for).
@@ -254,6 +279,27 @@ impl Output {
         } else {
             line.render()
         }
+    }
+
+    /// A finished listing: JSON Lines of `kind`, one per row, or `render` for people
+    /// (one table of all the rows).
+    pub fn listing<T: Serialize>(
+        &self,
+        kind: &'static str,
+        rows: &[T],
+        render: impl FnOnce(&[T]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        if self.json {
+            rows.iter().try_for_each(|r| print_json_line(kind, r))
+        } else {
+            render(rows)
+        }
+    }
+
+    /// Text only people read (a listing's header or its count line): nothing with
+    /// `--json`, where every line on stdout is a JSON value.
+    pub fn for_people(&self, text: &str) -> anyhow::Result<()> {
+        if self.json { Ok(()) } else { print_line(text) }
     }
 
     /// The one way a command's result is printed: JSON or the report's own tables.

@@ -475,13 +475,24 @@ pub struct DepFileArgs {
     pub file: Option<String>,
 
     /// Input format; auto detects JSON Lines by a leading `{`.
-    #[arg(long, value_enum, default_value_t = crate::depfile::Format::Auto)]
-    pub format: crate::depfile::Format,
+    #[arg(long, value_enum, default_value_t = crate::input::depfile::Format::Auto)]
+    pub format: crate::input::depfile::Format,
 
     /// Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most
     /// 8 KiB each.
-    #[arg(long, value_name = "N", default_value_t = crate::depfile::DEFAULT_MAX_LINES, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = crate::input::depfile::DEFAULT_MAX_LINES, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_lines: u64,
+}
+
+impl DepFileArgs {
+    /// The flags as the reader takes them.
+    pub fn dep_file(&self) -> crate::input::DepFile {
+        crate::input::DepFile {
+            file: self.file.clone(),
+            format: self.format,
+            max_lines: self.max_lines,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -237,7 +237,7 @@ impl crate::output::Report for Report {
             crate::output::count(self.dangling_members),
         ]);
         print_table(&t)?;
-        crate::error::note(
+        crate::output::note(
             "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
         );
         Ok(())

@@ -19,8 +19,9 @@ use redis::{
 };
 
 use super::Store;
-use crate::error::{invalid, redis_failure, register_secret};
+use crate::error::{invalid, redis_failure};
 use crate::redact::redact_urls;
+use crate::redact::register_secret;
 
 /// Where and how to connect, resolved from the command line and environment.
 #[derive(Debug, Clone, Default)]

@@ -9,22 +9,11 @@ use anyhow::{Context, Result};
 use redis::Value;
 
 use super::stream_replies::{
-    entries_of, fields_of, int_field, parse_gate_reply, parse_read_reply, text_field,
+    Fields, GateOutcome, RawEntry, entries_of, fields_of, int_field, parse_gate_reply,
+    parse_read_reply, text_field,
 };
 use super::{READ, Repeat, Store};
 use crate::output::printable;
-
-/// One stream entry as Redis returned it. `fields` is `None` for an entry that was deleted
-/// from the stream (XDEL, XTRIM) while it was pending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawEntry {
-    pub stream: String,
-    pub id: String,
-    pub fields: Option<Fields>,
-}
-
-/// An entry's fields: (name, value) pairs, as bytes.
-pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// One consumer group of a stream (XINFO GROUPS).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,29 +61,6 @@ pub struct GateSweep<'a> {
     pub set_key: &'a str,
     pub registry_key: &'a str,
     pub limit: u64,
-}
-
-/// What the order gate decided for one event and dep.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateOutcome {
-    /// The event is the newest seen for the dep: its hash is recorded (the value before),
-    /// and, when asked and the dep qualified, the dep invalidated as well.
-    Applied {
-        previous: Option<String>,
-        swept: Option<super::Sweep>,
-    },
-    /// The event is the one last applied (a redelivery): its recorded hash.
-    Redelivered { hash: String },
-    /// A newer event was applied already: its stream and entry id.
-    Superseded { stream: String, id: String },
-    /// Another path (a CLI or HTTP invalidation) wrote the hash after the event's id
-    /// time: when (server time, unix ms).
-    Overwritten { written_ms: u64 },
-    /// The entry id is ahead of the server's clock by more than the allowed skew: nothing
-    /// was written. The server's time then (unix ms).
-    AheadOfClock { server_ms: u64 },
-    /// The event's `if_hash` does not match the current hash: nothing was written.
-    Refused { current: Option<String> },
 }
 
 // The order gate: see `scripts/gate.lua`.

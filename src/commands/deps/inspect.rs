@@ -6,9 +6,9 @@ use serde::Serialize;
 use crate::bookkeeping::{is_pending_key_of, registry_key};
 use crate::cli::InspectArgs;
 use crate::commands::Context;
-use crate::commands::input::DepStream;
 use crate::engine::verdict::{Judged, Verdict, judge_keys};
 use crate::error::Exit;
+use crate::input::DepStream;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
     Line, Output, Report, opt_text, print_json_line, print_table, printable, printable_str, table,
@@ -125,7 +125,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     if let Some(h) = &args.expect_hash {
         validate_hash(h)?;
     }
-    let mut input = DepStream::open(&args.input, &args.dep_ids, "nothing was checked")?;
+    let mut input = DepStream::open(&args.input.dep_file(), &args.dep_ids, "nothing was checked")?;
     let mut store = ctx.store().await?;
     let mut all = Vec::new();
     let mut interrupted = false;
@@ -157,8 +157,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
         return Err(crate::error::failed(e));
     }
     if all.is_empty() && !interrupted {
-        ctx.out
-            .note("cachecore: note: the input names no deps; nothing was checked");
+        ctx.out.note("the input names no deps; nothing was checked");
     }
     for failure in &failures {
         crate::error::print_check_failed(failure);
@@ -183,8 +182,8 @@ pub(crate) async fn document_for(
         dep_ids: Vec::new(),
         input: crate::cli::DepFileArgs {
             file: None,
-            format: crate::depfile::Format::Auto,
-            max_lines: crate::depfile::DEFAULT_MAX_LINES,
+            format: crate::input::depfile::Format::Auto,
+            max_lines: crate::input::depfile::DEFAULT_MAX_LINES,
         },
         keys: false,
         expect_hash: None,

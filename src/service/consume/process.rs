@@ -39,7 +39,32 @@ pub(super) async fn process(
     raw: &[RawEntry],
     deliveries: &HashMap<(String, String), u64>,
 ) -> BatchResult {
-    // 1. Decode.
+    let (mut outcomes, events) = decode(s, raw, deliveries);
+    let mut items = items_of(&events);
+    let early = supersede_within_batch(&mut items, raw);
+    // Deps the gate let through without invalidating them: the newest such item of each
+    // dep runs the dep's invalidation; older ones of the batch are superseded by it.
+    let mut runner: HashMap<String, usize> = HashMap::new();
+    gate_all(store, s, raw, &mut items, &early, &mut runner).await?;
+    assign_runners(&mut items, raw, &runner);
+    run_engine(store, s, &mut items).await?;
+    for it in items {
+        outcomes[it.entry]
+            .deps
+            .push(it.outcome.expect("every item decided"));
+    }
+    for o in outcomes.iter_mut().filter(|o| o.status == "applied") {
+        settle_event(s, o);
+    }
+    finish(store, s, raw, &events, outcomes).await
+}
+
+/// Step 1: decode every entry; poison and tombstones are decided here.
+fn decode(
+    s: &Settings,
+    raw: &[RawEntry],
+    deliveries: &HashMap<(String, String), u64>,
+) -> (Vec<EventOutcome>, Vec<(usize, EntryId, Event)>) {
     let mut outcomes: Vec<EventOutcome> = raw
         .iter()
         .map(|r| EventOutcome {
@@ -76,10 +101,16 @@ pub(super) async fn process(
             }
         }
     }
-    // 2. The order gate, oldest event first (the stream order, across streams by time).
+    (outcomes, events)
+}
+
+/// One item per event and dep, oldest event first (the stream order, across streams by
+/// time); an event's deps share its hash.
+fn items_of(events: &[(usize, EntryId, Event)]) -> Vec<Item> {
+    let mut events: Vec<&(usize, EntryId, Event)> = events.iter().collect();
     events.sort_by_key(|(_, id, _)| *id);
     let mut items: Vec<Item> = Vec::new();
-    for (i, _, e) in &events {
+    for (i, _, e) in events {
         // One hash per event, shared by its deps.
         let hash = e.new_hash.clone().unwrap_or_else(generated_hash);
         for dep in &e.deps {
@@ -95,7 +126,12 @@ pub(super) async fn process(
             });
         }
     }
-    // Per dep, the newest event of the batch settles it: older ones are superseded
+    items
+}
+
+/// Per dep, the newest event of the batch settles it: the others are superseded without a
+/// round trip, unless one is conditional. Returns (superseded item, by item).
+fn supersede_within_batch(items: &mut [Item], raw: &[RawEntry]) -> Vec<(usize, usize)> {
     // without a round trip, unless one of them is conditional (an if_hash may hold only
     // after an older event of the batch was applied: then all go through the gate, in
     // order).
@@ -120,10 +156,12 @@ pub(super) async fn process(
         ));
         items[n].outcome = Some(o);
     }
-    // Deps the gate let through without invalidating them: the newest such item of each
-    // dep runs the dep's invalidation; older ones of the batch are superseded by it.
-    let mut runner: HashMap<String, usize> = HashMap::new();
-    gate_all(store, s, raw, &mut items, &early, &mut runner).await?;
+    early
+}
+
+/// Items the gate let through: the newest of each dep runs its invalidation, the older
+/// ones are superseded by it.
+fn assign_runners(items: &mut [Item], raw: &[RawEntry], runner: &HashMap<String, usize>) {
     for n in 0..items.len() {
         if items[n].outcome.is_some() {
             continue;
@@ -141,8 +179,15 @@ pub(super) async fn process(
             items[n].outcome = Some(o);
         }
     }
-    // 3. Invalidate each dep once. The events in hand are finished even after Ctrl-C:
-    // the engine gets an interrupt flag of its own that is never set.
+}
+
+/// Step 3: invalidate each dep once. The events in hand are finished even after Ctrl-C:
+/// the engine gets an interrupt flag of its own that is never set.
+async fn run_engine(
+    store: &mut Store,
+    s: &Settings,
+    items: &mut [Item],
+) -> std::result::Result<(), Trouble> {
     let running: Vec<usize> = (0..items.len()).filter(|&n| items[n].runs).collect();
     let plans: Vec<Plan> = running
         .iter()
@@ -193,39 +238,46 @@ pub(super) async fn process(
         }
         it.outcome = Some(o);
     }
-    // Each event's status from its deps'.
-    for it in items {
-        let o = &mut outcomes[it.entry];
-        o.deps.push(it.outcome.expect("every item decided"));
-    }
-    for o in outcomes.iter_mut().filter(|o| o.status == "applied") {
-        let has = |st: &str| o.deps.iter().any(|d| d.outcome == st);
-        if let Some(ahead) = o.deps.iter().find(|d| d.outcome == "dead_letter") {
-            // Never retried: a redelivery has the same id.
-            o.error = ahead.failure.clone();
-            o.status = "dead_letter";
-        } else if let Some(failed) = o.deps.iter().find(|d| d.outcome == "failed") {
-            o.error = failed.failure.clone();
-            o.status = if o.deliveries >= s.max_attempts {
-                "dead_letter"
-            } else {
-                "failed"
-            };
-            if o.status == "dead_letter" {
-                o.error = Some(format!(
-                    "failed on {} deliveries (--max-attempts {}): {}",
-                    o.deliveries,
-                    s.max_attempts,
-                    o.error.take().unwrap_or_default()
-                ));
-            }
-        } else if has("refused") {
-            o.status = "refused";
-        } else if !has("applied") {
-            o.status = "superseded";
+    Ok(())
+}
+
+/// An event's status from its deps' outcomes.
+fn settle_event(s: &Settings, o: &mut EventOutcome) {
+    let has = |st: &str| o.deps.iter().any(|d| d.outcome == st);
+    if let Some(ahead) = o.deps.iter().find(|d| d.outcome == "dead_letter") {
+        // Never retried: a redelivery has the same id.
+        o.error = ahead.failure.clone();
+        o.status = "dead_letter";
+    } else if let Some(failed) = o.deps.iter().find(|d| d.outcome == "failed") {
+        o.error = failed.failure.clone();
+        o.status = if o.deliveries >= s.max_attempts {
+            "dead_letter"
+        } else {
+            "failed"
+        };
+        if o.status == "dead_letter" {
+            o.error = Some(format!(
+                "failed on {} deliveries (--max-attempts {}): {}",
+                o.deliveries,
+                s.max_attempts,
+                o.error.take().unwrap_or_default()
+            ));
         }
+    } else if has("refused") {
+        o.status = "refused";
+    } else if !has("applied") {
+        o.status = "superseded";
     }
-    // 4. Dead letters, audit records, then the acks.
+}
+
+/// Step 4: dead letters, audit records, then the acks.
+async fn finish(
+    store: &mut Store,
+    s: &Settings,
+    raw: &[RawEntry],
+    events: &[(usize, EntryId, Event)],
+    outcomes: Vec<EventOutcome>,
+) -> BatchResult {
     let dead: Vec<(String, Fields)> = outcomes
         .iter()
         .zip(raw)
@@ -236,7 +288,7 @@ pub(super) async fn process(
         store.dead_letter(&dead).await.map_err(whole)?;
     }
     let mut reasons: Vec<Option<&str>> = vec![s.reason.as_deref(); raw.len()];
-    for (i, _, e) in &events {
+    for (i, _, e) in events {
         if let Some(r) = &e.reason {
             reasons[*i] = Some(r);
         }
@@ -248,19 +300,11 @@ pub(super) async fn process(
         .flat_map(|((o, r), reason)| {
             o.deps.iter().filter_map(move |d| {
                 let report = d.report.as_ref()?;
-                let mut rec = AuditRecord::now("consume", reason);
-                rec.deps = report.dep_id.clone();
-                rec.old_hash = report.old_hash.clone().unwrap_or_default();
-                rec.new_hash = report.new_hash.clone();
-                rec.counts = crate::audit::counts(&[
-                    ("members", report.members),
-                    ("l1_deleted", report.l1_deleted),
-                    ("l2_deleted", report.l2_deleted),
-                    ("already_gone", report.already_gone),
-                ]);
-                rec.stream = r.stream.clone();
-                rec.entry_id = r.id.clone();
-                Some(rec)
+                Some(report.audit_record(AuditRecord {
+                    stream: r.stream.clone(),
+                    entry_id: r.id.clone(),
+                    ..AuditRecord::now("consume", reason)
+                }))
             })
         })
         .collect();

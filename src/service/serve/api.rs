@@ -62,7 +62,7 @@ impl ApiError {
             status,
             code,
             field: None,
-            message: crate::error::scrub(&message.into()),
+            message: crate::redact::scrub(&message.into()),
             retry_after_secs: None,
             close: false,
         }

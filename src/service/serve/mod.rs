@@ -72,6 +72,18 @@ pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
         .await
         .map_err(|e| invalid(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr()?;
+    // The store's own events are JSON log lines here, like everything else serve says.
+    crate::store::on_event(|e| match e {
+        crate::store::StoreEvent::Resend {
+            endpoint,
+            error,
+            attempt,
+            why,
+        } => log(
+            "redis_resend",
+            serde_json::json!({"endpoint": endpoint, "error": crate::redact::scrub(error), "attempt": attempt, "why": why}),
+        ),
+    });
     let stop = Interrupt::default();
     let app = Arc::new(App::new(connect, &settings, stop.clone()));
     let shutdown = shutdown_signal(Signals::register()?, stop);
