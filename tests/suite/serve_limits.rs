@@ -253,6 +253,7 @@ fn failed_authentications_are_limited_per_address_before_redis() {
     let mut conn = server.conn();
     reset_command_stats(&mut conn);
     let mut statuses = Vec::new();
+    let started = Instant::now();
     for _ in 0..30 {
         let (s, v) = serve.post(
             "/v1/invalidate",
@@ -266,12 +267,21 @@ fn failed_authentications_are_limited_per_address_before_redis() {
         .iter()
         .filter(|(s, e)| *s == 429 && e == "too_many_auth_failures")
         .count();
-    assert!((5..=6).contains(&unauthorized), "{statuses:?}");
+    // The burst of 5, then 5 a second: on a loaded machine the 30 requests take long
+    // enough for the bucket to refill a few times.
+    let refills = (started.elapsed().as_secs_f64() * 5.0).ceil() as usize;
+    assert!(
+        (5..=6 + refills).contains(&unauthorized),
+        "{refills} refills: {statuses:?}"
+    );
     assert_eq!(unauthorized + limited, 30, "{statuses:?}");
     // Only the 401s cost a token lookup.
     let lookups = command_calls(&mut conn, "hmget");
-    assert!(lookups <= 6, "{lookups} lookups for {statuses:?}");
-    assert!(metric(&serve, "cachecore_auth_failures_limited_total") >= 24);
+    assert!(
+        lookups <= unauthorized as u64,
+        "{lookups} lookups for {statuses:?}"
+    );
+    assert!(metric(&serve, "cachecore_auth_failures_limited_total") >= limited as u64);
 }
 
 #[test]
