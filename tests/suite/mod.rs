@@ -25,6 +25,7 @@ mod refusal_advice;
 mod reshard;
 mod sandbox;
 mod scripts;
+mod sdk;
 mod serve;
 mod serve_limits;
 mod stepwise;
