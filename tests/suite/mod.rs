@@ -27,6 +27,7 @@ mod sandbox;
 mod scripts;
 mod sdk;
 mod serve;
+mod serve_auth;
 mod serve_limits;
 mod stepwise;
 mod tag;

@@ -142,13 +142,14 @@ impl Run {
     }
 }
 
-/// The binary under test, with no ambient Redis configuration.
+/// The binary under test, with no ambient Redis configuration (nor a JWT secret).
 pub fn cachecore_cmd(url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachecore"));
     cmd.env_remove("CACHECORE_REDIS_URL")
         .env_remove("REDIS_URL")
         .env_remove("CACHECORE_REDIS_PASSWORD")
         .env_remove("CACHECORE_REDIS_USER")
+        .env_remove("CACHECORE_JWT_SECRET")
         .arg("--redis-url")
         .arg(url)
         .stdin(Stdio::null());
