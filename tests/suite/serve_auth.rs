@@ -31,14 +31,32 @@ fn metrics(serve: &Serve) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `serve` with `args` that must refuse to start: its exit code and stderr.
+/// `serve` with `args` that must refuse to start: its exit code and stderr. One that
+/// starts instead is killed after a while and reported, rather than waited for forever.
 fn refused_start(server: &RedisServer, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let mut cmd = cachecore_cmd(&server.url);
     cmd.arg("serve").args(args).env_remove("CACHECORE_LISTEN");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let r = finish(cmd.output().unwrap());
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "serve {args:?} started instead of refusing: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r = finish(child.wait_with_output().unwrap());
     (r.code, r.stderr)
 }
 
