@@ -309,7 +309,6 @@ fn a_policy_dep_on_invalidate_rolls_with_the_rules_of_the_roll_route() {
     let one = token(&server, "one", &["policy:shop", "doc:*"]);
     let two = token(&server, "two", &["policy:shop", "policy:blog"]);
     let glob = token(&server, "glob", &["policy:*"]);
-    let none = token(&server, "none", &["doc:*"]);
     let serve = Serve::start(&server, &[]);
     let key = |ns: &str| format!("cc:dep:hash:cc:policy-version:{ns}");
     // The bare form names the caller's one namespace.
@@ -345,6 +344,26 @@ fn a_policy_dep_on_invalidate_rolls_with_the_rules_of_the_roll_route() {
         r#"{"dep_id": "cc:policy-version:blog"}"#,
     );
     assert_eq!((s, v["new_version"].as_str()), (200, Some("4")), "{v}");
+    let audit = run(&server, &["--json", "audit", "--limit", "5"]).stdout;
+    assert!(audit.contains(r#""user":"token:one""#), "{audit}");
+    assert!(audit.contains("prompt change"), "{audit}");
+}
+
+#[test]
+fn a_policy_dep_on_invalidate_is_refused_as_the_roll_route_refuses() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let one = token(&server, "one", &["policy:shop", "doc:*"]);
+    let two = token(&server, "two", &["policy:shop", "policy:blog"]);
+    let glob = token(&server, "glob", &["policy:*"]);
+    let none = token(&server, "none", &["doc:*"]);
+    let serve = Serve::start(&server, &[]);
+    let (s, v) = serve.post(
+        "/v1/invalidate",
+        Some(&one),
+        r#"{"dep_id": "cc:policy-version:shop", "new_hash": "v2"}"#,
+    );
+    assert_eq!(s, 200, "{v}");
     let before = snapshot(&mut conn);
     for (tok, body, status, field) in [
         // Never back to an earlier version.
@@ -420,9 +439,6 @@ fn a_policy_dep_on_invalidate_rolls_with_the_rules_of_the_roll_route() {
         }
         assert_eq!(snapshot(&mut conn), before, "{body} changed Redis");
     }
-    let audit = run(&server, &["--json", "audit", "--limit", "5"]).stdout;
-    assert!(audit.contains(r#""user":"token:one""#), "{audit}");
-    assert!(audit.contains("prompt change"), "{audit}");
 }
 
 /// The fields of `serve --help`'s line for `route`: (name, optional).

@@ -28,7 +28,11 @@ const MAX_REASON: usize = 1024;
 /// Puts the request's log fields on the response, counts an anonymous request, and stamps
 /// a stored token's last use after a success (at most once a second per token and
 /// replica; never for a refused request, which must change nothing).
-fn finish(app: &Arc<App>, result: Result<Response, ApiError>, mut log: LogFields) -> Response {
+pub(super) fn finish(
+    app: &Arc<App>,
+    result: Result<Response, ApiError>,
+    mut log: LogFields,
+) -> Response {
     let mut resp = result.unwrap_or_else(IntoResponse::into_response);
     if let Some(set) = resp.extensions().get::<LogFields>() {
         log.error = set.error.or(log.error);
@@ -568,55 +572,4 @@ async fn job_inner(
             Err(ApiError::from_failure(&e, "id"))
         }
     }
-}
-
-pub async fn healthz() -> Response {
-    json_response(
-        StatusCode::OK,
-        &serde_json::json!({"version": crate::output::JSON_VERSION, "status": "alive"}),
-    )
-}
-
-pub async fn readyz(State(app): Shared) -> Response {
-    let mut log = LogFields::default();
-    let result = async {
-        let mut store = app.redis.store().await?;
-        let started = Instant::now();
-        let pinged = store.ping().await;
-        app.metrics.redis_round_trip("ping", started.elapsed());
-        match pinged {
-            Ok(()) => Ok(json_response(
-                StatusCode::OK,
-                &serde_json::json!({"version": crate::output::JSON_VERSION, "status": "ready"}),
-            )),
-            Err(e) => {
-                // A server that does not answer PING is not worth keeping a socket to.
-                app.redis.reset().await;
-                Err(ApiError::unavailable(crate::error::one_line(&e)))
-            }
-        }
-    }
-    .await;
-    log.token = None;
-    finish(&app, result, log)
-}
-
-pub async fn metrics(State(app): Shared) -> Response {
-    let mut text = app.metrics.render();
-    app.connections.render(&mut text, "cachecore_http");
-    let mut resp = Response::new(Body::from(text));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    resp
-}
-
-pub async fn not_found() -> Response {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint (see `cachecore serve --help`)",
-    )
-    .into_response()
 }

@@ -5,7 +5,7 @@
 //! - [`auth`]: who is calling (token, JWT or anonymous); [`tokens`]: API tokens and scopes
 //!   (hashed in Redis, shared by every replica); [`jwt`]: the product's HS256 JWTs.
 //! - [`jobs`]: drains that outlive their request, and finishing unfinished runs at start.
-//! - [`metrics`], [`limit`], [`state`] (connection, log), [`tls`], [`policy`].
+//! - [`metrics`], [`limit`], [`state`] (connection, log), [`tls`], [`policy`], [`probes`].
 //!
 //! Stateless by design: a replica keeps nothing that another needs. Tokens are read from
 //! Redis on every request; a job is the dep's record of unfinished runs; rate limits and
@@ -19,6 +19,7 @@ pub mod jwt;
 mod limit;
 mod metrics;
 mod policy;
+mod probes;
 mod state;
 mod tls;
 pub mod tokens;
@@ -171,11 +172,11 @@ fn router(app: Arc<App>) -> Router {
         // A dep id may hold `/`: the rest of the path is the id (percent-decoded).
         .route("/v1/deps/{*dep_id}", get(handlers::dep))
         .route("/v1/jobs/{id}", get(handlers::job))
-        .route("/healthz", get(handlers::healthz))
-        .route("/health", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/metrics", get(handlers::metrics))
-        .fallback(handlers::not_found)
+        .route("/healthz", get(probes::healthz))
+        .route("/health", get(probes::healthz))
+        .route("/readyz", get(probes::readyz))
+        .route("/metrics", get(probes::metrics))
+        .fallback(probes::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
