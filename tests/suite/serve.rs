@@ -194,12 +194,6 @@ fn serve_every_bad_request_has_its_status_and_changes_nothing() {
         ("{not json", 400, "invalid_body", None),
         (r#"{"new_hash": "v2"}"#, 400, "invalid_body", Some("dep_id")),
         (
-            r#"{"dep_id": "doc:1"}"#,
-            400,
-            "invalid_body",
-            Some("new_hash"),
-        ),
-        (
             r#"{"dep_id": "doc:1", "new_hash": 2}"#,
             400,
             "invalid_body",
@@ -223,10 +217,11 @@ fn serve_every_bad_request_has_its_status_and_changes_nothing() {
             "invalid_field",
             Some("dep_id"),
         ),
+        // A policy dep is a roll (issue 24), which a dep glob does not allow.
         (
             r#"{"dep_id": "cc:policy-version:default", "new_hash": "v2"}"#,
-            400,
-            "invalid_field",
+            403,
+            "forbidden",
             Some("dep_id"),
         ),
         (

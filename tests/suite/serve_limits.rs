@@ -259,7 +259,10 @@ fn failed_authentications_are_limited_per_address_before_redis() {
     for _ in 0..30 {
         args.push(&url);
     }
+    let started = Instant::now();
     let out = Command::new("curl").args(&args).output().unwrap();
+    // The burst of 5, then 5 a second: a loaded machine may let it refill a few times.
+    let refills = (started.elapsed().as_secs_f64() * 5.0).ceil() as u64;
     let statuses: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -267,7 +270,10 @@ fn failed_authentications_are_limited_per_address_before_redis() {
     let unauthorized = statuses.iter().filter(|s| *s == "401").count() as u64;
     let limited = statuses.iter().filter(|s| *s == "429").count() as u64;
     assert_eq!(unauthorized + limited, 30, "{statuses:?}");
-    assert!((5..=10).contains(&unauthorized), "{statuses:?}");
+    assert!(
+        (5..=6 + refills).contains(&unauthorized),
+        "{refills} refills: {statuses:?}"
+    );
     // Only the 401s cost a token lookup: the 429s are answered before Redis.
     assert_eq!(
         command_calls(&mut conn, "hmget"),

@@ -343,10 +343,12 @@ impl Drop for Background {
 }
 
 fn clear_redis_env(cmd: &mut Command) -> &mut Command {
+    // Nor a JWT secret: serve refuses to start with one and no --jwt-scope.
     cmd.env_remove("CACHECORE_REDIS_URL")
         .env_remove("REDIS_URL")
         .env_remove("CACHECORE_REDIS_PASSWORD")
         .env_remove("CACHECORE_REDIS_USER")
+        .env_remove("CACHECORE_JWT_SECRET")
 }
 
 /// The binary under test, with no ambient Redis configuration (under [`cmd`]; `serve`'s

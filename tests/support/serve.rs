@@ -99,9 +99,16 @@ impl Serve {
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+        let bearer = token.map(|t| format!("Authorization: Bearer {t}"));
+        let headers: Vec<&str> = bearer.iter().map(String::as_str).collect();
+        self.post_with(path, &headers, body)
+    }
+
+    /// A POST with these header lines (`Name: value`) and no others of ours.
+    pub fn post_with(&self, path: &str, headers: &[&str], body: &str) -> (u16, Value) {
         let mut args = vec!["-X".into(), "POST".into(), self.url(path)];
-        if let Some(t) = token {
-            args.extend(["-H".into(), format!("Authorization: Bearer {t}")]);
+        for h in headers {
+            args.extend(["-H".into(), h.to_string()]);
         }
         // A large body goes through a file: one argument may not exceed 128 KiB.
         let file = tempfile::NamedTempFile::new().unwrap();

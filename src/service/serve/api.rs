@@ -39,9 +39,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 /// What the request log records beside the route: set by handlers on their response.
 #[derive(Debug, Clone, Default)]
 pub struct LogFields {
+    /// The caller's name: a token's, `jwt:TENANT` or `anonymous`.
     pub token: Option<String>,
+    /// How the caller was admitted.
+    pub auth: Option<super::tokens::Kind>,
     pub dep: Option<String>,
     pub error: Option<&'static str>,
+    /// Why a credential was refused: the client is told only 401 `unknown_token`.
+    pub auth_failure: Option<&'static str>,
 }
 
 #[derive(Debug)]

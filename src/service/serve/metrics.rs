@@ -75,6 +75,8 @@ pub struct Metrics {
     drains: AtomicI64,
     /// Requests answered 429 because their address failed to authenticate too often.
     auth_failures_limited: AtomicU64,
+    /// Requests without a credential served under `--anonymous-scope`, by outcome.
+    anonymous: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// Label values come from our own route templates and fixed words, but are escaped
@@ -99,6 +101,24 @@ impl Metrics {
             .entry(route.to_string())
             .or_default()
             .observe(took);
+    }
+
+    /// An anonymous request answered `status`: counted as ok, rate_limited, forbidden,
+    /// refused (another 4xx) or failed (5xx).
+    pub fn anonymous(&self, status: u16) {
+        let outcome = match status {
+            200..=399 => "ok",
+            429 => "rate_limited",
+            403 => "forbidden",
+            400..=499 => "refused",
+            _ => "failed",
+        };
+        *self
+            .anonymous
+            .lock()
+            .expect("metrics poisoned")
+            .entry(outcome)
+            .or_default() += 1;
     }
 
     pub fn auth_failures_limited(&self) {
@@ -225,6 +245,18 @@ impl Metrics {
         );
         head(
             &mut out,
+            "cachecore_anonymous_requests_total",
+            "counter",
+            "Requests without a credential served under --anonymous-scope, by outcome (ok, rate_limited, forbidden, refused, failed).",
+        );
+        for (outcome, n) in self.anonymous.lock().expect("metrics poisoned").iter() {
+            let _ = writeln!(
+                out,
+                "cachecore_anonymous_requests_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        head(
+            &mut out,
             "cachecore_drains_in_progress",
             "gauge",
             "Invalidations running in this process (in a request or in the background).",
@@ -264,6 +296,9 @@ mod tests {
         m.invalidation("ok");
         m.deleted(10, 2);
         m.drain_started();
+        m.anonymous(200);
+        m.anonymous(202);
+        m.anonymous(429);
         let text = m.render();
         for line in [
             "cachecore_http_requests_total{route=\"/v1/invalidate\",method=\"POST\",status=\"200\"} 2",
@@ -274,6 +309,8 @@ mod tests {
             "cachecore_invalidations_total{outcome=\"ok\"} 1",
             "cachecore_keys_deleted_total{tier=\"l1\"} 10",
             "cachecore_drains_in_progress 1",
+            "cachecore_anonymous_requests_total{outcome=\"ok\"} 2",
+            "cachecore_anonymous_requests_total{outcome=\"rate_limited\"} 1",
             "# TYPE cachecore_redis_round_trip_seconds histogram",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
