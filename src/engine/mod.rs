@@ -11,10 +11,12 @@
 //! - [`prune`]: dep sets rid of dangling members, and hash records retired.
 //! - [`verdict`]: the freshness rule applied to the keys as they are now.
 //! - [`health`]: `doctor`'s checks of the server and its dep sets.
+//! - [`policy`]: the rules of a policy roll, and the roll.
 
 mod drain;
 pub mod health;
 pub mod invalidation;
+pub mod policy;
 pub mod prune;
 pub mod purge;
 mod stepwise;

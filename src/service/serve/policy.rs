@@ -15,11 +15,9 @@ use super::api::{ApiError, LogFields, document};
 use super::handlers::{InvalidateBody, check_reason, forbidden, hash_field};
 use super::state::App;
 use super::tokens::Principal;
-use crate::bookkeeping::{hash_time_key, policy_history_key};
-use crate::commands::{next_version, shown_version, used_before};
-use crate::error::refused;
-use crate::layout::{DEFAULT_POLICY_VERSION, DepId, Namespace, POLICY_DEP_PREFIX};
-use crate::store::{PolicyKeys, PolicyRoll, Store};
+use crate::engine::policy;
+use crate::layout::{DepId, Namespace, POLICY_DEP_PREFIX};
+use crate::store::Store;
 
 /// The product's global form: the policy dep without a namespace.
 pub const BARE_POLICY_DEP: &str = "cc:policy-version";
@@ -140,31 +138,9 @@ pub async fn roll(
     reason: Option<&str>,
 ) -> Result<Rolled> {
     let dep = DepId::policy(ns);
-    let keys = PolicyKeys {
-        record: dep.hash_key(),
-        record_time: hash_time_key(&dep),
-        history: policy_history_key(ns),
-    };
-    let state = store.policy_state(&keys).await?;
-    let old = state
-        .current
-        .clone()
-        .unwrap_or_else(|| DEFAULT_POLICY_VERSION.into());
-    let new = next_version(ns, &old, to, &state.history)?;
-    match store
-        .roll_policy(&keys, state.current.as_deref(), &new)
-        .await?
-    {
-        PolicyRoll::Rolled => {}
-        PolicyRoll::Changed(now) => {
-            let now = shown_version(now.as_deref());
-            return Err(refused(format!(
-                "the policy version of namespace {ns} changed from {} to {now} during this roll; nothing was changed; retry to roll from {now}",
-                shown_version(state.current.as_deref()),
-            )));
-        }
-        PolicyRoll::Used(history) => return Err(used_before(ns, &new, &history)),
-    }
+    let plan = policy::plan_roll(store, ns, to).await?;
+    policy::apply_roll(store, &plan).await?;
+    let (old, new) = (plan.old, plan.new);
     let mut record = crate::audit::AuditRecord::now("serve policy roll", reason);
     record.user = user.to_string();
     record.deps = dep.as_str().to_string();
