@@ -15,24 +15,13 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::api::{ApiError, ClientAddr, LogFields};
-use super::jwt::{JwtAuth, jwt_part};
+use super::jwt::jwt_part;
 use super::state::App;
-use super::tokens::{self, Kind, Principal, Scope};
+use super::tokens::{self, Kind, Principal};
 use crate::store::Store;
 
 /// The product's alternative to `Authorization: Bearer` (header names are case-insensitive).
 pub const TOKEN_HEADER: &str = "x-cachecore-token";
-
-/// How callers may authenticate, from the flags.
-#[derive(Debug, Clone, Default)]
-pub struct AuthSettings {
-    /// `--anonymous-scope`: what a request without any credential may do (empty: refused).
-    pub anonymous_scopes: Vec<Scope>,
-    /// `--anonymous-rate-limit`: anonymous requests per second per client address.
-    pub anonymous_rate_limit: u32,
-    /// `--jwt-secret-file` or `CACHECORE_JWT_SECRET`, with `--jwt-scope`.
-    pub jwt: Option<JwtAuth>,
-}
 
 /// The caller, then its rate limit. An address that keeps failing is answered 429 before
 /// any Redis round trip: a 401 would otherwise cost one lookup each, and cost nothing to

@@ -11,19 +11,21 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::api::{ApiError, ClientAddr, LogFields, document, json_response, parse_json, read_body};
+use super::api::{
+    ApiError, ClientAddr, InvalidateBody, LogFields, check_reason, document, forbidden, hash_field,
+    json_response, parse_json, read_body,
+};
 use super::auth::authenticate;
 use super::jobs::{self, Caller, Outcome};
 use super::state::App;
-use super::tokens::{self, Kind, Principal};
+use super::tokens::{self, Kind};
 use crate::engine::invalidation::{Plan, Report, generated_hash};
-use crate::layout::{DepId, Namespace, validate_hash};
+use crate::layout::{DepId, Namespace};
 use crate::store::HashCondition;
 
 type Shared = State<Arc<App>>;
 
 /// The reason recorded in the audit trail: bounded and printable.
-const MAX_REASON: usize = 1024;
 
 /// Puts the request's log fields on the response, counts an anonymous request, and stamps
 /// a stored token's last use after a success (at most once a second per token and
@@ -58,20 +60,6 @@ pub(super) fn finish(
     resp
 }
 
-pub(super) fn forbidden(p: &Principal, field: &str, what: String) -> ApiError {
-    let scopes: Vec<String> = p.scopes.iter().map(tokens::Scope::text).collect();
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        format!(
-            "{} may not {what} (its scopes: {}); nothing was changed",
-            p.describe(),
-            scopes.join(", ")
-        ),
-    )
-    .field(field)
-}
-
 /// A dep id of a request body. A policy dep in a list is refused with the forms that roll
 /// one (the layout's own message names the CLI, not the API).
 fn user_dep(id: &str, field: &str) -> Result<DepId, ApiError> {
@@ -86,22 +74,6 @@ fn user_dep(id: &str, field: &str) -> Result<DepId, ApiError> {
     DepId::parse_user(id).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }
 
-pub(super) fn check_reason(reason: &Option<String>) -> Result<(), ApiError> {
-    match reason {
-        Some(r) if r.len() > MAX_REASON || r.chars().any(char::is_control) => {
-            Err(ApiError::invalid(
-                "reason",
-                format!("reason must be at most {MAX_REASON} bytes without control characters"),
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
-pub(super) fn hash_field(field: &str, hash: &str) -> Result<(), ApiError> {
-    validate_hash(hash).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
-}
-
 fn plan(app: &App, dep: DepId, new_hash: String, condition: HashCondition, soft: bool) -> Plan {
     Plan {
         dep,
@@ -114,17 +86,6 @@ fn plan(app: &App, dep: DepId, new_hash: String, condition: HashCondition, soft:
         pipeline_depth: app.drains.pipeline_depth,
         pacer: app.drains.pacer.clone(),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct InvalidateBody {
-    pub dep_id: String,
-    /// Generated as the CLI does when omitted (the product's clients may omit it).
-    pub new_hash: Option<String>,
-    pub if_hash: Option<String>,
-    pub soft: Option<bool>,
-    pub reason: Option<String>,
 }
 
 /// The 200 answer: the `invalidate --json` fields, with the product's `ok` and

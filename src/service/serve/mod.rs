@@ -40,7 +40,6 @@ use crate::interrupt::Interrupt;
 use crate::service::http::{Limits, listener};
 use crate::store::ConnectOptions;
 use api::{ApiError, LogFields};
-pub use auth::AuthSettings;
 pub use state::DrainSettings;
 use state::{App, log};
 
@@ -57,6 +56,17 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// `--anonymous-on-public-listener`: anonymous callers on a non-loopback listener.
     pub anonymous_on_public_listener: bool,
+}
+
+/// How callers may authenticate, from the flags.
+#[derive(Debug, Clone, Default)]
+pub struct AuthSettings {
+    /// `--anonymous-scope`: what a request without any credential may do (empty: refused).
+    pub anonymous_scopes: Vec<tokens::Scope>,
+    /// `--anonymous-rate-limit`: anonymous requests per second per client address.
+    pub anonymous_rate_limit: u32,
+    /// `--jwt-secret-file` or `CACHECORE_JWT_SECRET`, with `--jwt-scope`.
+    pub jwt: Option<jwt::JwtAuth>,
 }
 
 /// How long shutdown waits for background drains to stop at a batch boundary.

@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::api::{ApiError, LogFields, document};
-use super::handlers::{InvalidateBody, check_reason, forbidden, hash_field};
+use super::api::{InvalidateBody, check_reason, forbidden, hash_field};
 use super::state::App;
 use super::tokens::Principal;
 use crate::engine::policy;

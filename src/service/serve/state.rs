@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::AuthSettings;
 use super::Settings;
 use super::api::ApiError;
-use super::auth::AuthSettings;
 use super::limit::RateLimiter;
 use super::metrics::Metrics;
 use crate::error::is_connection_error;
