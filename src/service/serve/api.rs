@@ -17,7 +17,8 @@ use super::tokens::{self, Principal};
 use crate::error::{Exit, exit_for, is_connection_error, one_line};
 use crate::layout::validate_hash;
 
-/// The longest `reason` a request may give (it goes to the audit trail).
+/// The longest `reason` a request may give: it is recorded in the audit trail, bounded
+/// and printable.
 const MAX_REASON: usize = 1024;
 use crate::output::JSON_VERSION;
 

@@ -25,8 +25,6 @@ use crate::store::HashCondition;
 
 type Shared = State<Arc<App>>;
 
-/// The reason recorded in the audit trail: bounded and printable.
-
 /// Puts the request's log fields on the response, counts an anonymous request, and stamps
 /// a stored token's last use after a success (at most once a second per token and
 /// replica; never for a refused request, which must change nothing).
