@@ -12,9 +12,11 @@
 //! - [`verdict`]: the freshness rule applied to the keys as they are now.
 //! - [`health`]: `doctor`'s checks of the server and its dep sets.
 //! - [`policy`]: the rules of a policy roll, and the roll.
+//! - [`inspect`]: a dep's members judged, and the CI gate's verdict.
 
 mod drain;
 pub mod health;
+pub mod inspect;
 pub mod invalidation;
 pub mod policy;
 pub mod prune;

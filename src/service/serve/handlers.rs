@@ -25,6 +25,9 @@ use crate::store::HashCondition;
 
 type Shared = State<Arc<App>>;
 
+/// Members per SSCAN page of `GET /v1/deps/{dep_id}` (the CLI's default).
+const INSPECT_PAGE: usize = 1000;
+
 /// Puts the request's log fields on the response, counts an anonymous request, and stamps
 /// a stored token's last use after a success (at most once a second per token and
 /// replica; never for a refused request, which must change nothing).
@@ -468,17 +471,29 @@ async fn dep_inner(
             format!("read {}", dep.as_str()),
         ));
     }
-    let ctx = crate::commands::Context {
-        connect: app.redis.options().clone(),
-        out: crate::output::Output {
-            json: true,
-            quiet: true,
-        },
-        interrupt: app.stop.clone(),
-        reason: None,
-    };
-    match crate::commands::inspect_document(&mut store, &ctx, &dep).await {
-        Ok(doc) => Ok(json_response(StatusCode::OK, &doc)),
+    let bar = indicatif::ProgressBar::hidden();
+    let read = crate::engine::inspect::inspect_dep(
+        &mut store,
+        &dep,
+        None,
+        INSPECT_PAGE,
+        &bar,
+        &app.stop,
+        |_| Ok(true),
+    )
+    .await;
+    match read {
+        Ok(stats) => {
+            let doc = crate::engine::inspect::Inspection {
+                deps: std::slice::from_ref(&stats),
+                ok: None,
+                interrupted: app.stop.is_set(),
+            };
+            Ok(json_response(
+                StatusCode::OK,
+                &crate::output::document("deps inspect", &doc),
+            ))
+        }
         Err(e) => {
             app.redis.failed(&e).await;
             Err(ApiError::from_failure(&e, "dep_id"))

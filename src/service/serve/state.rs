@@ -107,10 +107,6 @@ impl Redis {
         }
     }
 
-    pub fn options(&self) -> &ConnectOptions {
-        &self.options
-    }
-
     /// Called with every failure: a broken connection is dropped, to be dialled again.
     pub async fn failed(&self, err: &anyhow::Error) {
         if is_connection_error(err) {
