@@ -13,6 +13,7 @@
 //! - [`health`]: `doctor`'s checks of the server and its dep sets.
 //! - [`policy`]: the rules of a policy roll, and the roll.
 //! - [`inspect`]: a dep's members judged, and the CI gate's verdict.
+//! - [`retag`]: deps added to or removed from existing entries (`tag`, `untag`).
 
 mod drain;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod invalidation;
 pub mod policy;
 pub mod prune;
 pub mod purge;
+pub mod retag;
 mod stepwise;
 pub mod verdict;
 pub mod waves;
