@@ -397,7 +397,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__consume)
-            opts="-q -h --stream --group --consumer --from --batch --concurrency --block --until-idle --claim-idle --max-attempts --dead-letter --format --dep --hash --null-marker --soft --max-outage --status --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --stream --group --consumer --from --batch --concurrency --block --until-idle --claim-idle --max-attempts --dead-letter --format --dep --hash --null-marker --soft --max-clock-skew --max-outage --status --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -456,6 +456,10 @@ _cachecore() {
                     return 0
                     ;;
                 --null-marker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-clock-skew)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -519,7 +523,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__demo)
-            opts="-n -q -h --entries --namespace --force --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-n -q -h --entries --namespace --force --yes --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2109,7 +2113,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__serve)
-            opts="-q -h --listen --listen-cert --listen-key --drain-budget --rate-limit --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --listen --listen-cert --listen-key --drain-budget --rate-limit --auth-failure-limit --header-timeout --body-timeout --max-connections --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2132,6 +2136,22 @@ _cachecore() {
                     return 0
                     ;;
                 --rate-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-failure-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

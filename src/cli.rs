@@ -13,7 +13,7 @@ mod args;
 mod help;
 mod serve;
 pub use args::*;
-pub use help::{EXAMPLES, command, examples_text};
+pub use help::{EXAMPLES, TOP_EXAMPLES, command, examples_text};
 pub use serve::{ServeArgs, TokenCommand, TokenCreateArgs, TokenNameArg};
 
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
@@ -21,7 +21,7 @@ pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 /// Administer the Cachecore LLM response cache in Redis: inspect and invalidate the
 /// entries that depend on a piece of data.
 #[derive(Debug, Parser)]
-#[command(name = "cachecore", version, after_help = EXIT_STATUS_HELP, after_long_help = long_after_help())]
+#[command(name = "cachecore", version, after_help = short_after_help(), after_long_help = long_after_help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -58,12 +58,37 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
-fn long_after_help() -> String {
-    let env: Vec<String> = ENVIRONMENT
-        .iter()
-        .map(|(var, meaning)| format!("  {var:<26}{meaning}"))
-        .collect();
-    format!("{EXIT_STATUS_HELP}\n\nEnvironment:\n{}", env.join("\n"))
+fn short_after_help() -> String {
+    format!(
+        "{}\n\n{EXIT_STATUS_HELP}",
+        help::format_examples(help::TOP_EXAMPLES)
+    )
+}
+
+/// Wrapped here, under 80 columns with a hanging indent: clap would wrap a longer line at
+/// the terminal's width without indenting its continuation.
+pub(crate) fn long_after_help() -> String {
+    const INDENT: usize = 28;
+    let mut out = String::new();
+    for (var, meaning) in ENVIRONMENT {
+        let mut line = format!("  {var:<26}");
+        for word in meaning.split(' ') {
+            if line.len() + word.len() > 79 && line.trim_end().len() > INDENT {
+                out.push_str(line.trim_end());
+                out.push('\n');
+                line = " ".repeat(INDENT);
+            }
+            line.push_str(word);
+            line.push(' ');
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    format!(
+        "{}\n\n{EXIT_STATUS_HELP}\n\nEnvironment:\n{}",
+        help::format_examples(help::TOP_EXAMPLES),
+        out.trim_end()
+    )
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +202,22 @@ fn parse_retire_after(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// `--max-clock-skew`: zero allowed (ids never ahead), at most an hour (beyond that a
+/// forged id would again hold a dep's events back for longer than an outage).
+fn parse_clock_skew(text: &str) -> Result<Duration, String> {
+    let d = match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        _ => humantime::parse_duration(text).map_err(|e| format!("{e} (try 60s or 5m)"))?,
+    };
+    if d > MAX_CLOCK_SKEW {
+        return Err("at most 1h: an id further ahead would hold back every later event of its deps for that long".into());
+    }
+    Ok(d)
+}
+
+/// The largest `--max-clock-skew`.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(3600);
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = match text.parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
@@ -242,8 +283,10 @@ pub enum Command {
     /// new_hash v2`); Debezium change events give deps and hash through --dep and --hash
     /// templates. An entry is acked only once its invalidation is complete; entries left
     /// pending by a dead consumer are claimed after --claim-idle. Per dep, the hash
-    /// recorded last is always the newest event's (by stream entry id). Events that can
-    /// never be applied go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
+    /// recorded last is always the newest event's (by stream entry id), or an
+    /// invalidation's by another path that came later (by the Redis server's clock).
+    /// Events that can never be applied, or whose id is ahead of the server's clock by
+    /// more than --max-clock-skew, go to the dead-letter stream. Ctrl-C or SIGTERM: the events in hand
     /// are finished and acked, nothing else; SIGTERM exits 0, Ctrl-C 130.
     Consume(ConsumeArgs),
 

@@ -17,7 +17,9 @@ pub const SHELLS: [Shell; 5] = [
     Shell::PowerShell,
 ];
 
-/// `cachecore man`: every page into `dir` (created), or the main page on stdout.
+/// `cachecore man`: every page into `dir` (created), or the main page on stdout. `man`
+/// looks for pages in a root's `man1/`: a `dir` that is not itself a section directory
+/// is taken for the root, so `--install-dir ~/.local/share/man` works as `man` expects.
 pub fn install_man(
     dir: Option<&std::path::Path>,
     out: &crate::output::Output,
@@ -28,17 +30,33 @@ pub fn install_man(
         crate::output::write_stdout(&pages[0].1)?;
         return Ok(crate::error::Exit::Success);
     };
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (section, root) = section_dir(dir);
+    std::fs::create_dir_all(&section)
+        .with_context(|| format!("cannot create {}", section.display()))?;
     for (name, text) in &pages {
-        let path = dir.join(name);
+        let path = section.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     out.note(&format!(
-        "wrote {} man pages to {}; try `man cachecore-invalidate` (add the directory's parent to MANPATH if man does not find them)",
+        "wrote {} man pages to {}; `man -w cachecore-invalidate` shows whether man finds them; if not, add the root to its path: export MANPATH=\"{}:$(manpath -q)\"",
         pages.len(),
-        dir.display()
+        section.display(),
+        root.display()
     ));
     Ok(crate::error::Exit::Success)
+}
+
+/// The section directory to write (`man1`) and the man root above it, for `dir` given
+/// either as the section directory itself or as the root.
+pub fn section_dir(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    if dir.file_name().is_some_and(|n| n == "man1") {
+        let root = dir
+            .parent()
+            .map_or_else(|| dir.to_path_buf(), |p| p.to_path_buf());
+        (dir.to_path_buf(), root)
+    } else {
+        (dir.join("man1"), dir.to_path_buf())
+    }
 }
 
 /// The completion script for `shell`.
@@ -83,6 +101,74 @@ fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>, 
     }
 }
 
+/// SYNOPSIS: the command's own flags first, each with its value's name, then its
+/// positionals, then one placeholder per group of global flags (clap_mangen lists every
+/// flag in definition order, globals among them, and drops the value names).
+fn synopsis(cmd: &clap::Command, words: &str) -> Roff {
+    use clap_mangen::roff::{bold, italic};
+    let mut roff = Roff::new();
+    roff.control("SH", ["SYNOPSIS"]);
+    let mut line = vec![bold(words.to_string())];
+    let visible = || {
+        cmd.get_arguments()
+            .filter(|a| !a.is_hide_set() && !["help", "version"].contains(&a.get_id().as_str()))
+    };
+    for arg in visible().filter(|a| !a.is_global_set() && !a.is_positional()) {
+        let flag = arg
+            .get_long()
+            .map(|l| format!("--{l}"))
+            .or_else(|| arg.get_short().map(|c| format!("-{c}")))
+            .unwrap_or_default();
+        let required = arg.is_required_set();
+        line.push(roman(if required { " " } else { " [" }));
+        line.push(bold(flag));
+        let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values());
+        if let Some(value) = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .filter(|_| takes_value)
+        {
+            line.push(roman(" "));
+            line.push(italic(value.to_string()));
+        }
+        if !required {
+            line.push(roman("]"));
+        }
+    }
+    for arg in visible().filter(|a| a.is_positional()) {
+        let value = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map_or_else(|| arg.get_id().to_string(), |v| v.to_string());
+        let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1);
+        let dots = if many { "..." } else { "" };
+        let (open, close) = if arg.is_required_set() {
+            ("<", ">")
+        } else {
+            ("[", "]")
+        };
+        line.push(roman(format!(" {open}")));
+        line.push(italic(value));
+        line.push(roman(format!("{close}{dots}")));
+    }
+    let mut groups: Vec<String> = Vec::new();
+    for arg in visible().filter(|a| a.is_global_set()) {
+        let group = arg.get_help_heading().unwrap_or("Options").to_lowercase();
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    for group in groups {
+        line.push(roman(format!(" [{group} options]")));
+    }
+    if cmd.has_subcommands() {
+        line.push(roman(" "));
+        line.push(italic("COMMAND".to_string()));
+    }
+    roff.text(line);
+    roff
+}
+
 /// `path` is the subcommand's words (`deps inspect`), for its examples.
 fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     let cmd = cmd
@@ -99,7 +185,11 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     };
     write(&|o| man.render_title(o), &mut out);
     write(&|o| man.render_name_section(o), &mut out);
-    write(&|o| man.render_synopsis_section(o), &mut out);
+    out.extend(
+        synopsis(&cmd, &name.replace('-', " "))
+            .render()
+            .into_bytes(),
+    );
     write(&|o| man.render_description_section(o), &mut out);
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         write(&|o| man.render_options_section(o), &mut out);
@@ -108,9 +198,17 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
         write(&|o| man.render_subcommands_section(o), &mut out);
     }
     let mut extra = Roff::new();
-    if let Some((_, examples)) = crate::cli::EXAMPLES.iter().find(|(p, _)| *p == path) {
+    let examples = if path.is_empty() {
+        Some(crate::cli::TOP_EXAMPLES)
+    } else {
+        crate::cli::EXAMPLES
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, e)| *e)
+    };
+    if let Some(examples) = examples {
         extra.control("SH", ["EXAMPLES"]);
-        for (command, what) in *examples {
+        for (command, what) in examples {
             extra.control("TP", []);
             extra.text([clap_mangen::roff::bold(*command)]);
             extra.text([roman(*what)]);
@@ -134,7 +232,7 @@ fn page(cmd: &clap::Command, name: &str, path: &str) -> Vec<u8> {
     }
     extra.control("SH", ["SEE ALSO"]);
     extra.text([roman(
-        "The README (install, walkthrough, how invalidation works, the ACL rule sets).",
+        "README.md (install, walkthrough) and the guides in docs/: invalidation.md (how invalidation works), connecting.md (the ACL rule sets), output.md (JSON schemas, exit status).",
     )]);
     extra
         .to_writer(&mut out)

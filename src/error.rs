@@ -120,36 +120,10 @@ pub fn exit_for(err: &anyhow::Error) -> Exit {
     Exit::Failed
 }
 
-fn secrets() -> &'static Mutex<Vec<String>> {
-    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    SECRETS.get_or_init(Default::default)
-}
-
 /// Whether the error is a refusal or invalid input: nothing was changed, and a rerun of
 /// the same command would end the same way.
 pub fn is_refusal_or_invalid(err: &anyhow::Error) -> bool {
     matches!(exit_for(err), Exit::Negative | Exit::Usage)
-}
-
-/// Remembers a credential so that no printed message can ever contain it, whatever layer
-/// (ours or a library's) formatted it.
-pub fn register_secret(secret: &str) {
-    // Very short secrets would blank out ordinary words; they are redacted by URL shape.
-    if secret.len() >= 3 {
-        secrets()
-            .lock()
-            .expect("secret list poisoned")
-            .push(secret.to_string());
-    }
-}
-
-/// Replaces every registered secret and the userinfo of any URL in `text`.
-pub fn scrub(text: &str) -> String {
-    let mut out = crate::redact::redact_urls(text);
-    for secret in secrets().lock().expect("secret list poisoned").iter() {
-        out = out.replace(secret.as_str(), "***");
-    }
-    out
 }
 
 /// An error as one line with its context chain and no secrets: how errors are shown,
@@ -158,10 +132,10 @@ pub fn one_line(err: &anyhow::Error) -> String {
     let mut text = format!("{err:#}").replace(['\n', '\r'], " ");
     if text.to_ascii_lowercase().contains("noperm") {
         text.push_str(
-            "; the ACL user lacks this permission: grant it (the README lists the rule set each subcommand needs)",
+            "; the ACL user lacks this permission: grant it (docs/connecting.md lists the rule set each subcommand needs)",
         );
     }
-    scrub(&text)
+    crate::redact::scrub(&text)
 }
 
 fn details() -> &'static Mutex<Vec<String>> {
@@ -204,24 +178,10 @@ pub fn print_error(err: &anyhow::Error) {
     }
 }
 
-/// A note for people on stderr: what the tool does on its own (a step sent again after
-/// a dropped connection). Never with `--quiet`.
-pub fn note(text: &str) {
-    if !crate::output::is_quiet() {
-        eprintln!("cachecore: note: {}", scrub(text));
-    }
-}
-
-/// Something that went wrong without failing the command (the work is done, its audit
-/// record is not). Shown even with `--quiet`: it is not chatter.
-pub fn warn(text: &str) {
-    eprintln!("cachecore: warning: {}", scrub(text));
-}
-
 /// Why a check answered no (exit 1 without an error): one line each on stderr, also with
 /// `--json` (the JSON document on stdout carries the same reasons).
 pub fn print_check_failed(text: &str) {
-    eprintln!("cachecore: check failed: {}", scrub(text));
+    eprintln!("cachecore: check failed: {}", crate::redact::scrub(text));
 }
 
 /// One detail line before a final error (for example each bad line of an input file).
@@ -230,9 +190,9 @@ pub fn print_detail(text: &str) {
         details()
             .lock()
             .expect("details poisoned")
-            .push(scrub(text));
+            .push(crate::redact::scrub(text));
     } else {
-        eprintln!("cachecore: error: {}", scrub(text));
+        eprintln!("cachecore: error: {}", crate::redact::scrub(text));
     }
 }
 
@@ -261,15 +221,5 @@ mod tests {
         let r: anyhow::Error = redis::RedisError::from((redis::ErrorKind::Io, "boom")).into();
         assert_eq!(exit_for(&r.context("on key x")), Exit::Redis);
         assert_eq!(Exit::Interrupted.code(), 130);
-    }
-
-    #[test]
-    fn scrub_removes_registered_secrets_and_url_credentials() {
-        register_secret("hunter2-secret");
-        assert_eq!(scrub("auth hunter2-secret failed"), "auth *** failed");
-        assert_eq!(
-            scrub("cannot reach redis://bob:pw@host:6379/0"),
-            "cannot reach redis://bob:***@host:6379/0"
-        );
     }
 }

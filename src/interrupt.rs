@@ -28,10 +28,10 @@ impl Interrupt {
                     _ = term_recv => {}
                 }
                 if setter.0.swap(true, Ordering::SeqCst) {
-                    eprintln!("cachecore: interrupted again, exiting now");
+                    crate::output::warn("interrupted again, exiting now");
                     std::process::exit(crate::error::Exit::Interrupted.code());
                 }
-                eprintln!("cachecore: interrupt received, stopping after the current batch");
+                crate::output::note("interrupt received, stopping after the current batch");
             }
         });
         flag

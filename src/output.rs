@@ -70,9 +70,101 @@ macro_rules! outln {
     };
 }
 
-/// A table for people: through [`print_line`].
+/// A table for people: through [`print_line`]. On a terminal, a table too wide for the
+/// screen would have its cells wrapped mid-token (a key, a dep id, a timestamp split over
+/// two lines, so that neither line can be copied): it is printed as one name/value block
+/// per row instead, and a single token still too long for the screen loses its middle to
+/// `…`. Off a terminal tables are never wrapped, so every value is printed whole.
 pub fn print_table(t: &Table) -> anyhow::Result<()> {
-    print_line(&t.to_string())
+    match fit(t) {
+        None => print_line(&t.to_string()),
+        Some(blocks) => {
+            let text: Vec<String> = blocks.iter().map(Table::to_string).collect();
+            print_line(&text.join("\n"))
+        }
+    }
+}
+
+/// The table as name/value blocks that fit its width, or `None` when it fits as it is.
+fn fit(t: &Table) -> Option<Vec<Table>> {
+    if matches!(t.content_arrangement(), ContentArrangement::Disabled) {
+        return None;
+    }
+    let width = usize::from(t.width()?);
+    // UTF8_FULL_CONDENSED: a border and a space on each side of every cell.
+    let natural: usize = t
+        .column_max_content_widths()
+        .iter()
+        .map(|&w| usize::from(w) + 3)
+        .sum::<usize>()
+        + 1;
+    if natural <= width {
+        return None;
+    }
+    let cells =
+        |r: &comfy_table::Row| -> Vec<String> { r.cell_iter().map(Cell::content).collect() };
+    let names: Vec<String> = t
+        .header()
+        .map(|h| cells(h).iter().map(|n| n.replace('\n', " ")).collect())
+        .unwrap_or_default();
+    let records: Vec<Vec<(String, String)>> = if names.is_empty() {
+        // Already name/value rows: one block.
+        vec![
+            t.row_iter()
+                .map(|r| {
+                    let c = cells(r);
+                    let rest = c.get(1..).unwrap_or_default().join(" ");
+                    (c.first().cloned().unwrap_or_default(), rest)
+                })
+                .collect(),
+        ]
+    } else {
+        t.row_iter()
+            .map(|r| names.iter().cloned().zip(cells(r)).collect())
+            .collect()
+    };
+    let label = records
+        .iter()
+        .flatten()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
+    let room = width.saturating_sub(label + 7).max(12);
+    let blocks = records
+        .into_iter()
+        .map(|record| {
+            let mut block = table(&[]);
+            for (name, value) in record {
+                block.add_row(vec![name, elide_tokens(&value, room)]);
+            }
+            block
+        })
+        .collect();
+    Some(blocks)
+}
+
+/// `text` with every space-separated token longer than `room` characters shortened to
+/// `room` by taking out its middle: wrapping at spaces then never splits a token.
+fn elide_tokens(text: &str, room: usize) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let tokens: Vec<String> = line.split(' ').map(|tok| elide(tok, room)).collect();
+            tokens.join(" ")
+        })
+        .collect();
+    lines.join("\n")
+}
+
+fn elide(token: &str, room: usize) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() <= room {
+        return token.to_string();
+    }
+    let keep = room.saturating_sub(1);
+    let head: String = chars[..keep.div_ceil(2)].iter().collect();
+    let tail: String = chars[chars.len() - keep / 2..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// Whether `--quiet` was given: for the few writers (the store's retry notes) that have
@@ -120,10 +212,35 @@ impl Output {
 
     /// A note for people on stderr (never with `--quiet`, never on stdout).
     pub fn note(&self, text: &str) {
-        if !self.quiet {
-            eprintln!("{text}");
-        }
+        note(text);
     }
+}
+
+/// The one channel for what is not a result: `cachecore: note: ...` and `cachecore:
+/// warning: ...` lines on stderr, with secrets scrubbed. A note is what the tool does on
+/// its own (a step sent again, a default chosen) and is never shown with `--quiet`; a
+/// warning is something that went wrong without failing the command (the work is done,
+/// its audit record is not) and is shown even then. Errors have their own printer
+/// (`crate::error::print_error`).
+pub fn note(text: &str) {
+    if !is_quiet() {
+        eprintln!("cachecore: note: {}", crate::redact::scrub(text));
+    }
+}
+
+/// See [`note`].
+pub fn warn(text: &str) {
+    eprintln!("cachecore: warning: {}", crate::redact::scrub(text));
+}
+
+/// Asks `question` on stderr and reads the answer from stdin (the caller checked that
+/// stdin is a terminal).
+pub fn ask(question: &str) -> anyhow::Result<String> {
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(answer)
 }
 
 /// One JSON document on stdout (also with `--quiet`: it is what was asked for).
@@ -329,6 +446,17 @@ mod tests {
         assert_eq!(printable(b"x\ny\tz\\"), "x\\ny\\tz\\\\");
         assert_eq!(printable(b"bad\xff\xfe"), "bad\\xff\\xfe");
         assert_eq!(printable("\u{9b}csi".as_bytes()), "\\u{9b}csi");
+    }
+
+    #[test]
+    fn a_long_token_loses_its_middle_and_keeps_both_ends() {
+        let key = format!("cc:l1:demo:{}", "0123456789abcdef".repeat(4));
+        let short = elide(&key, 41);
+        assert_eq!(short.chars().count(), 41);
+        assert!(short.starts_with("cc:l1:demo:012345678") && short.ends_with("89abcdef"));
+        assert!(short.contains('…'));
+        assert_eq!(elide("doc:a", 5), "doc:a");
+        assert_eq!(elide_tokens("a b\nccc dddd", 3), "a b\nccc d…d");
     }
 
     #[test]

@@ -1,10 +1,38 @@
-//! Credentials out of every printed text. Pure, so that both the error printer and the
-//! connection code can use it without depending on each other.
+//! Credentials out of every printed text, below every printer (errors, notes, logs) and
+//! the connection code, so that none of them depends on another for it.
 //!
-//! Two nets, because either alone misses cases: URL-shaped text is redacted by shape
-//! (this module), and every password the process learns is registered and replaced
-//! verbatim wherever it shows up (`error::scrub`). The shape rules err on the side of
+//! Two nets, because either alone misses cases: URL-shaped text is redacted by shape, and
+//! every password the process learns is registered ([`register_secret`]) and replaced
+//! verbatim wherever it shows up ([`scrub`]). The shape rules err on the side of
 //! hiding too much: a URL that cannot be parsed still has its password hidden.
+
+use std::sync::{Mutex, OnceLock};
+
+fn secrets() -> &'static Mutex<Vec<String>> {
+    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    SECRETS.get_or_init(Default::default)
+}
+
+/// Remembers a credential so that no printed message can ever contain it, whatever layer
+/// (ours or a library's) formatted it.
+pub fn register_secret(secret: &str) {
+    // Very short secrets would blank out ordinary words; they are redacted by URL shape.
+    if secret.len() >= 3 {
+        secrets()
+            .lock()
+            .expect("secret list poisoned")
+            .push(secret.to_string());
+    }
+}
+
+/// Replaces every registered secret and the userinfo of any URL in `text`.
+pub fn scrub(text: &str) -> String {
+    let mut out = redact_urls(text);
+    for secret in secrets().lock().expect("secret list poisoned").iter() {
+        out = out.replace(secret.as_str(), "***");
+    }
+    out
+}
 
 /// Query parameters that carry a password in Redis URLs (`redis+unix:///s.sock?pass=x`).
 const PASSWORD_PARAMS: [&str; 2] = ["password=", "pass="];
@@ -90,6 +118,16 @@ pub fn url_has_password(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrub_removes_registered_secrets_and_url_credentials() {
+        register_secret("hunter2-secret");
+        assert_eq!(scrub("auth hunter2-secret failed"), "auth *** failed");
+        assert_eq!(
+            scrub("cannot reach redis://bob:pw@host:6379/0"),
+            "cannot reach redis://bob:***@host:6379/0"
+        );
+    }
 
     #[test]
     fn keeps_user_and_host_but_never_the_password() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::{parse_duration, parse_retire_after};
+use super::{parse_clock_skew, parse_duration, parse_retire_after};
 
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
@@ -22,8 +22,9 @@ pub struct ConsumeArgs {
     #[arg(long, value_name = "NAME")]
     pub consumer: Option<String>,
 
-    /// Where a group created now starts: $ (only new entries), 0 (the whole stream) or
-    /// an entry id. Ignored for a group that exists [default: $].
+    /// Where a group created now starts: 0 (every event the stream holds), $ (only new
+    /// ones: the ones it holds are skipped) or an entry id. The start note says how many
+    /// events that reads or skips. Ignored for a group that exists [default: 0].
     #[arg(long, value_name = "ID")]
     pub from: Option<String>,
 
@@ -70,8 +71,9 @@ pub struct ConsumeArgs {
     #[arg(long = "dep", value_name = "TEMPLATE")]
     pub deps: Vec<String>,
 
-    /// Debezium: the new hash as a template (e.g. '{source.lsn}') [default: a unique
-    /// generated hash per event].
+    /// The new hash as a template (e.g. '{after.version}') [default: a unique generated
+    /// hash per event]. Give it only for a version your application declares when it
+    /// caches: a hash from the change stream (such as '{source.lsn}') is never one.
     #[arg(long, value_name = "TEMPLATE")]
     pub hash: Option<String>,
 
@@ -83,6 +85,12 @@ pub struct ConsumeArgs {
     /// Record each event's hash only: entries become stale at once and expire by TTL.
     #[arg(long)]
     pub soft: bool,
+
+    /// How far an event's entry id may be ahead of the Redis server's clock (at most 1h).
+    /// An event further ahead is dead-lettered and never becomes its deps' order mark,
+    /// which would make every later event of the dep look older.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_clock_skew)]
+    pub max_clock_skew: Duration,
 
     /// Give up (exit 3) when Redis stays unreachable this long [default: never; 30s with
     /// --until-idle]. Until then an outage is retried with backoff, nothing dead-lettered.
@@ -141,12 +149,18 @@ pub struct DemoArgs {
     /// Write even if the namespace already holds entries.
     #[arg(long)]
     pub force: bool,
+
+    /// Write even if the server holds keys that are not Cachecore's (demo data belongs on
+    /// a scratch server: on a terminal the question is asked instead).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// Write every page into DIR (created if missing), e.g. ~/.local/share/man/man1.
-    /// Without it the main page is printed on stdout.
+    /// Install every page under the man root DIR (into DIR/man1, created if missing),
+    /// e.g. ~/.local/share/man; a DIR that ends in man1 is used as it is. Without it the
+    /// main page is printed on stdout.
     #[arg(long, value_name = "DIR")]
     pub install_dir: Option<PathBuf>,
 }
@@ -420,8 +434,8 @@ pub struct PruneArgs {
 
     /// Also retire hash records of deps with no tracked entries and no unfinished
     /// invalidation, last written longer ago than DURATION (with a unit: 8h, 8d). DURATION
-    /// must exceed the longest entry TTL plus the longest request time (see README:
-    /// retiring hash records). Refused, with nothing changed, when a live entry has no TTL
+    /// must exceed the longest entry TTL plus the longest request time (see
+    /// docs/invalidation.md: retiring hash records). Refused, with nothing changed, when a live entry has no TTL
     /// or a remaining TTL longer than DURATION.
     #[arg(long, value_name = "DURATION", value_parser = parse_retire_after)]
     pub retire_after: Option<Duration>,
@@ -461,13 +475,24 @@ pub struct DepFileArgs {
     pub file: Option<String>,
 
     /// Input format; auto detects JSON Lines by a leading `{`.
-    #[arg(long, value_enum, default_value_t = crate::depfile::Format::Auto)]
-    pub format: crate::depfile::Format,
+    #[arg(long, value_enum, default_value_t = crate::input::depfile::Format::Auto)]
+    pub format: crate::input::depfile::Format,
 
     /// Refuse an input of more than N lines (exit 2, nothing changed). Lines are at most
     /// 8 KiB each.
-    #[arg(long, value_name = "N", default_value_t = crate::depfile::DEFAULT_MAX_LINES, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = crate::input::depfile::DEFAULT_MAX_LINES, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_lines: u64,
+}
+
+impl DepFileArgs {
+    /// The flags as the reader takes them.
+    pub fn dep_file(&self) -> crate::input::DepFile {
+        crate::input::DepFile {
+            file: self.file.clone(),
+            format: self.format,
+            max_lines: self.max_lines,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -167,8 +167,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "man",
         &[(
-            "cachecore man --install-dir ~/.local/share/man/man1 && man cachecore-invalidate",
-            "install every man page (the directory is created)",
+            "cachecore man --install-dir ~/.local/share/man && man cachecore-invalidate",
+            "install every man page into ~/.local/share/man/man1 (created)",
         )],
     ),
     (
@@ -193,8 +193,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "a one-shot run over the whole stream: exit 0 once nothing new or pending is left",
             ),
             (
-                "cachecore consume --format debezium --stream shop.public.products --dep 'table:{source.table}' --dep 'row:{source.table}:{row.id}' --hash '{source.lsn}'",
-                "invalidate from Debezium change events (Debezium Server's Redis sink)",
+                "cachecore consume --format debezium --stream shop.public.products --dep 'table:{source.table}' --dep 'row:{source.table}:{row.id}'",
+                "invalidate from Debezium change events (Debezium Server's Redis sink); a unique hash per event (give --hash only for a version your application declares)",
             ),
             (
                 "cachecore consume --status --stream cc:events",
@@ -216,16 +216,101 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             "a synthetic data set to try every command on",
         )],
     ),
+    (
+        "sandbox",
+        &[
+            (
+                "cachecore sandbox -- invalidate doc:contract-123 --new-hash v2",
+                "one command on a private, throwaway Redis with the demo data; then all is removed",
+            ),
+            (
+                "cachecore sandbox -- deps list --top 5 --json",
+                "any subcommand, without `cachecore`, after --",
+            ),
+            (
+                "cachecore sandbox --entries 100000",
+                "a shell on a bigger sandbox (CACHECORE_REDIS_URL set); exit leaves and removes it",
+            ),
+        ],
+    ),
+    (
+        "serve",
+        &[
+            (
+                "cachecore token create cms --scope 'doc:*' && cachecore serve --listen 127.0.0.1:8080",
+                "a token for the CMS webhook, then the API on this host",
+            ),
+            (
+                "curl -X POST http://127.0.0.1:8080/v1/invalidate -H \"Authorization: Bearer $TOKEN\" -d '{\"dep_id\": \"doc:contract-123\", \"new_hash\": \"v2\"}'",
+                "what the webhook sends: 200 when every tagged entry is gone",
+            ),
+            (
+                "cachecore serve --listen 0.0.0.0:8443 --listen-cert cert.pem --listen-key key.pem",
+                "HTTPS for callers on other hosts",
+            ),
+        ],
+    ),
+    (
+        "token create",
+        &[
+            (
+                "cachecore token create cms --scope 'doc:*' --scope 'table:products'",
+                "prints the token once; it may invalidate those deps and nothing else",
+            ),
+            (
+                "cachecore token create ops --scope 'policy:shop' --json",
+                "a token that may only roll the shop namespace's policy",
+            ),
+        ],
+    ),
+    (
+        "token list",
+        &[(
+            "cachecore token list --json",
+            "name, scopes, created and last used of every token (never the secret)",
+        )],
+    ),
+    (
+        "token revoke",
+        &[(
+            "cachecore token revoke cms",
+            "every replica refuses it from its next request on",
+        )],
+    ),
+];
+
+/// Examples of the whole tool, at the end of `cachecore --help`.
+pub const TOP_EXAMPLES: &[(&str, &str)] = &[
+    (
+        "cachecore sandbox -- invalidate doc:contract-123 --new-hash v2",
+        "try it on a throwaway Redis first",
+    ),
+    (
+        "cachecore invalidate doc:contract-123 --new-hash v2",
+        "the data changed: record v2 and delete every entry built from it",
+    ),
+    (
+        "cachecore deps inspect doc:contract-123",
+        "what depends on a dep, and whether it is fresh",
+    ),
+    (
+        "cachecore invalidate-many --file deps.txt --new-hash \"$GIT_SHA\"",
+        "many deps from a file, in bounded batches",
+    ),
 ];
 
 /// The examples of a subcommand as help text.
 pub fn examples_text(path: &str) -> Option<String> {
     let (_, examples) = EXAMPLES.iter().find(|(p, _)| *p == path)?;
+    Some(format_examples(examples))
+}
+
+pub fn format_examples(examples: &[(&str, &str)]) -> String {
     let lines: Vec<String> = examples
         .iter()
         .map(|(cmd, what)| format!("  {cmd}\n      {what}"))
         .collect();
-    Some(format!("Examples:\n{}", lines.join("\n")))
+    format!("Examples:\n{}", lines.join("\n"))
 }
 
 /// The command line as parsed and documented: the derived definition plus what derive
@@ -265,6 +350,60 @@ pub fn command() -> clap::Command {
             sub
         });
     }
+    // `[env: NAME=value]` would print the caller's value (a password, a URL with
+    // credentials) and reads as "set to empty" when it is empty: only the name is shown.
+    root = root.mut_args(|a| a.hide_env_values(true));
     root.build();
     root
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every subcommand a user can run (leaves and commands without subcommands) ends its
+    /// help with examples, as the docs promise.
+    #[test]
+    fn every_subcommand_has_examples() {
+        let root = super::command();
+        let mut missing = Vec::new();
+        // clap's own `help` subcommands print other commands' help.
+        for sub in root.get_subcommands().filter(|s| s.get_name() != "help") {
+            let leaves: Vec<_> = sub
+                .get_subcommands()
+                .filter(|s| s.get_name() != "help")
+                .collect();
+            if leaves.is_empty()
+                && sub
+                    .get_after_help()
+                    .is_none_or(|h| !h.to_string().contains("Examples:"))
+            {
+                missing.push(sub.get_name().to_string());
+            }
+            for leaf in leaves {
+                if leaf
+                    .get_after_help()
+                    .is_none_or(|h| !h.to_string().contains("Examples:"))
+                {
+                    missing.push(format!("{} {}", sub.get_name(), leaf.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no examples in the help of {missing:?}");
+        let top = root
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert!(top.contains("Examples:"), "{top}");
+    }
+
+    #[test]
+    fn the_environment_section_fits_80_columns() {
+        let help = crate::cli::long_after_help();
+        let env = help
+            .split("Environment:")
+            .nth(1)
+            .expect("an Environment section");
+        for line in env.lines() {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+    }
 }

@@ -15,12 +15,12 @@ Endpoints (JSON in and out; every document carries \"version\": 1):
                                           200 the `invalidate --json` result when the drain ends
                                           within --drain-budget; else 202 with a job URL (the new
                                           hash is recorded before either answer)
-  POST /v1/invalidate_many                {\"dep_ids\": [...], \"new_hash\"?, \"reason\"?}: one result
-                                          per dep (dep_id, ok, error)
+  POST /v1/invalidate_many                {\"dep_ids\": [...], \"new_hash\", \"reason\"?}: one result
+                                          per dep (dep_id, ok, error); 200 only if every dep is done
   POST /v1/namespaces/{ns}/policy/roll    {\"to\"?}: the rules of `policy roll`
   GET  /v1/deps/{dep_id}                  the `deps inspect --json` document
   GET  /v1/jobs/{id}                      a 202's drain: draining or done (read from Redis)
-  GET  /healthz                           200 while the process runs
+  GET  /healthz, /health                  200 while the process runs
   GET  /readyz                            200 when Redis answers PING, else 503
   GET  /metrics                           Prometheus text format
 
@@ -32,8 +32,9 @@ Errors (a JSON body {\"version\", \"error\", \"field\"?, \"message\"}; nothing i
   400  malformed body, unknown field, or invalid dep id or hash (\"field\" names it)
   401  missing or unknown token          403  dep or namespace outside the token's scopes
   404  no such route or job               409  if_hash refused, or a refused policy roll
-  413  body over 1 MiB                    429  over --rate-limit (Retry-After given)
-  503  Redis unreachable
+  408  body slower than --body-timeout    413  body over 1 MiB
+  429  over --rate-limit, or this address over --auth-failure-limit (Retry-After given)
+  503  Redis unreachable, or over --max-connections (health checks only)
 
 Logs: one JSON line per request on stderr (route, status, dep, duration_ms, token name;
 never a token). SIGTERM or Ctrl-C: stop accepting, finish in-flight requests, exit 0;
@@ -68,6 +69,28 @@ pub struct ServeArgs {
     /// one second's worth); more are answered 429.
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
+
+    /// Failed authentications (401) per second each client address may make (a bucket
+    /// holding one second's worth); more are answered 429 before any Redis round trip.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failure_limit: u32,
+
+    /// How long a connection may wait for a complete request head: from accept (TLS
+    /// handshake included), and between requests on a kept-alive connection. Then it is
+    /// closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// How long a request body may take to arrive once its head is in; then 408 and the
+    /// connection is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
+    /// Client connections open at once. At the limit the longest-idle connection is closed
+    /// for a new one; with none idle, 32 more are let in for health checks only. Lowered at
+    /// start to fit the open-file limit (which serve raises to its hard limit).
+    #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 
     #[command(flatten)]
     pub pace: DeletePace,

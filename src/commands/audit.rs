@@ -8,7 +8,7 @@ use super::Context;
 use crate::audit::AuditRecord;
 use crate::cli::AuditArgs;
 use crate::error::Exit;
-use crate::output::{print_json_line, print_table, printable_str, table};
+use crate::output::{opt_text, print_json_line, print_table, printable_str, table};
 
 pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit> {
     let mut store = ctx.store().await?;
@@ -46,15 +46,9 @@ fn row(r: &AuditRecord) -> Vec<String> {
     let hash = if r.old_hash.is_empty() && r.new_hash.is_empty() {
         String::new()
     } else {
-        format!(
-            "{} -> {}",
-            printable_str(if r.old_hash.is_empty() {
-                "-"
-            } else {
-                &r.old_hash
-            }),
-            printable_str(&r.new_hash)
-        )
+        // An empty old hash is one that was absent: spelled as every table spells it.
+        let old = (!r.old_hash.is_empty()).then_some(r.old_hash.as_str());
+        format!("{} -> {}", opt_text(old), printable_str(&r.new_hash))
     };
     vec![
         humantime::format_rfc3339_seconds(UNIX_EPOCH + std::time::Duration::from_millis(r.time_ms))

@@ -92,7 +92,9 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
     if consumer.is_empty() {
         return Err(invalid("--consumer may not be empty"));
     }
-    let from = args.from.clone().unwrap_or_else(|| "$".into());
+    // A new group reads what the stream already holds: skipping events silently would
+    // leave their entries fresh (a stale answer served), reading them again costs misses.
+    let from = args.from.clone().unwrap_or_else(|| "0".into());
     if from != "$" && from != "0" && EntryId::parse(&from).is_none() {
         return Err(invalid(format!(
             "--from {from:?} is not $, 0 or a stream entry id (<ms>-<seq>)"
@@ -171,6 +173,7 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
         max_outage: args
             .max_outage
             .or(args.until_idle.then_some(UNTIL_IDLE_MAX_OUTAGE)),
+        max_clock_skew: args.max_clock_skew,
         reason: ctx.reason.clone(),
         timeout: ctx.connect.timeout,
     })
@@ -202,13 +205,13 @@ impl Observer for Printer {
             return print_json_line("event", o);
         }
         let entry = format!("{} {}", printable_str(&o.stream), o.id);
-        if o.deps.is_empty() || o.status == "dead_letter" && o.deps.is_empty() {
-            crate::outln!(
-                "{:<11} {:<34} {}",
-                o.status,
-                entry,
-                printable_str(o.error.as_deref().unwrap_or(""))
-            );
+        if o.deps.is_empty() {
+            // No dep column to fill (a dead letter, a tombstone): the reason goes on a
+            // line of its own, under the row, never into the dep column.
+            crate::outln!("{:<11} {:<34} (no dep)", o.status, entry);
+            if let Some(error) = o.error.as_deref() {
+                crate::outln!("{:<11} reason: {}", "", printable_str(error));
+            }
             return Ok(());
         }
         for d in &o.deps {
@@ -276,11 +279,11 @@ impl Observer for Printer {
     }
 
     fn note(&mut self, text: &str) {
-        crate::error::note(text);
+        crate::output::note(text);
     }
 
     fn warn(&mut self, text: &str) {
-        crate::error::warn(text);
+        crate::output::warn(text);
     }
 }
 

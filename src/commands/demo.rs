@@ -1,4 +1,4 @@
-//! `cachecore demo [--entries N] [--namespace NS] [--force]`
+//! `cachecore demo [--entries N] [--namespace NS] [--force] [--yes]`
 //!
 //! Fills a Redis with a realistic synthetic data set, written exactly as the proxy writes
 //! entries, so that a newcomer can try every command: L1 and L2 entries tagged with a few
@@ -7,6 +7,7 @@
 //! that "expired". Refuses a namespace that already holds entries unless `--force`.
 
 use std::collections::HashMap;
+use std::io::IsTerminal as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
@@ -15,7 +16,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::DemoArgs;
-use crate::error::{Exit, refused};
+use crate::error::{Exit, invalid, refused};
 use crate::layout::{DepId, DepRecord, Namespace, fingerprint, write_deps};
 use crate::output::{print_table, table};
 use crate::store::{NewEntry, Store};
@@ -81,6 +82,7 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
             }
         }
     }
+    scratch_or_confirmed(ctx, &mut store, &args).await?;
     let bar = ctx
         .out
         .progress(Some(args.entries), "writing demo entries", "entries");
@@ -89,6 +91,26 @@ pub async fn run(ctx: &Context, args: DemoArgs) -> Result<Exit> {
 
     ctx.out.emit(&report)?;
     Ok(Exit::Success)
+}
+
+/// Demo data is for scratch servers: one that holds keys outside `cc:` and `vec:` is in
+/// use for something else, so writing there is asked first (or needs `--yes` off a
+/// terminal, where nobody can be asked).
+async fn scratch_or_confirmed(ctx: &Context, store: &mut Store, args: &DemoArgs) -> Result<()> {
+    if args.yes || store.keys_outside(&["cc:", "vec:"], 100).await? == 0 {
+        return Ok(());
+    }
+    let what = format!(
+        "{} holds keys that are not Cachecore's (outside cc: and vec:); demo writes {} test entries there",
+        store.endpoint(),
+        args.entries
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(invalid(format!(
+            "{what}: it is meant for a scratch server (`cachecore sandbox` makes one); pass --yes to write anyway; nothing was written"
+        )));
+    }
+    ctx.confirm(false, &format!("{what}. Write them?"))
 }
 
 /// Writes `entries` demo entries into `ns` (and the dangling members), counting them on
@@ -215,7 +237,7 @@ impl crate::output::Report for Report {
             crate::output::count(self.dangling_members),
         ]);
         print_table(&t)?;
-        crate::error::note(
+        crate::output::note(
             "try: cachecore deps list --top 10, then cachecore invalidate table:products --dry-run",
         );
         Ok(())

@@ -145,7 +145,7 @@ fn print_entry(doc: &Document, pttl_ms: i64) -> anyhow::Result<()> {
     if doc.deps.is_empty() {
         return Ok(());
     }
-    let mut d = table(&["dep", "recorded", "current", ""]);
+    let mut d = table(&["dep", "recorded", "current", "verdict"]);
     for row in &doc.deps {
         let policy = row.id.starts_with(crate::layout::POLICY_DEP_PREFIX);
         let effective = row
@@ -163,9 +163,7 @@ fn print_entry(doc: &Document, pttl_ms: i64) -> anyhow::Result<()> {
         };
         d.add_row(vec![
             printable_str(&row.id),
-            row.recorded
-                .as_deref()
-                .map_or("null".to_string(), printable_str),
+            opt_text(row.recorded.as_deref()),
             current,
             status.to_string(),
         ]);

@@ -53,6 +53,13 @@ pub async fn run(ctx: &Context, args: InvalidateArgs) -> Result<Exit> {
             .await;
     }
     ctx.out.emit(&report)?;
+    if report.members == 0 && report.dep_id.contains(['*', '?', '[']) {
+        ctx.out.note(&format!(
+            "dep ids are literals: {} names only the dep whose id is exactly that, and it tagged no entry; to find dep sets by pattern: cachecore deps list --pattern '{}'",
+            printable_str(&report.dep_id),
+            printable_str(&report.dep_id)
+        ));
+    }
     if report.interrupted {
         if report.dry_run {
             ctx.out

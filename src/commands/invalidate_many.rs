@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::InvalidateManyArgs;
-use crate::depfile::Item;
 use crate::engine::invalidation::{Plan, Report};
 use crate::engine::waves::{self, Schedule, Wave};
 use crate::error::{Exit, one_line, refused};
+use crate::input::depfile::Item;
 use crate::layout::validate_hash;
 use crate::output::{Line, elapsed_text, opt_text, print_table, printable_str, table};
 use crate::pace::Pacer;
@@ -51,8 +51,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     if let Some(h) = &args.new_hash {
         validate_hash(h)?;
     }
-    let mut input = super::input::DepStream::open(
-        &args.input,
+    let mut input = crate::input::DepStream::open(
+        &args.input.dep_file(),
         args.dep_ids.as_deref().unwrap_or_default(),
         "nothing was invalidated",
     )?;
@@ -124,8 +124,8 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
             .collect();
         if wave.connection_lost {
             if !records.is_empty() {
-                ctx.out.note(&format!(
-                    "cachecore: warning: {} deps were done, but the connection was lost before their audit records could be written",
+                crate::output::warn(&format!(
+                    "{} deps were done, but the connection was lost before their audit records could be written",
                     records.len()
                 ));
             }
@@ -206,7 +206,7 @@ fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
 }
 
 /// The members of every dep set of the input, 1,000 SCARDs a round trip.
-async fn count_members(store: &mut Store, mut items: super::input::Items<'_>) -> Result<u64> {
+async fn count_members(store: &mut Store, mut items: crate::input::Items<'_>) -> Result<u64> {
     let mut total = 0;
     loop {
         let keys: Vec<String> = items

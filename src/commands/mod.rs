@@ -6,7 +6,6 @@ mod demo;
 mod deps;
 mod doctor;
 mod entry;
-mod input;
 mod invalidate;
 mod invalidate_many;
 mod key;
@@ -21,7 +20,7 @@ mod token;
 pub(crate) use deps::inspect::document_for as inspect_document;
 pub(crate) use policy::{next_version, shown_version, used_before};
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 use anyhow::Result;
 
@@ -65,7 +64,7 @@ impl Context {
         };
         let out = out.init();
         if password_in_argv(std::env::args_os()) {
-            crate::error::warn(
+            crate::output::warn(
                 "the password in --redis-url is visible to every user of this machine (ps, shell history); pass it in CACHECORE_REDIS_PASSWORD or --password-file instead",
             );
         }
@@ -140,7 +139,7 @@ impl Context {
             return Ok(());
         }
         Err(crate::error::invalid(format!(
-            "{what} was not named and nobody can be asked (stdin is not a terminal); name it, or pass --yes to confirm; nothing was changed"
+            "{what} must be named when nobody can be asked (stdin is not a terminal): name it, or pass --yes to confirm; nothing was changed"
         )))
     }
 
@@ -150,11 +149,7 @@ impl Context {
         if yes || !std::io::stdin().is_terminal() {
             return Ok(());
         }
-        eprint!("{question} [y/N] ");
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        match answer.trim() {
+        match crate::output::ask(question)?.trim() {
             "y" | "Y" | "yes" | "Yes" | "YES" => Ok(()),
             _ => Err(refused(
                 "not confirmed; nothing was changed (pass --yes to skip the question)",
@@ -179,6 +174,7 @@ fn password_in_argv(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
 
 pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
     let ctx = Context::new(&cli, interrupt);
+    crate::store::on_event(|e| crate::output::note(&e.to_string()));
     match cli.command {
         Command::Invalidate(args) => invalidate::run(&ctx, args).await,
         Command::InvalidateMany(args) => invalidate_many::run(&ctx, args).await,
@@ -202,8 +198,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Serve(args) => serve::run(&ctx, args).await,
         Command::Token(cmd) => token::run(&ctx, cmd).await,
         Command::Completions(args) => {
-            use std::io::Write as _;
-            std::io::stdout().write_all(&crate::docs::completion(args.shell))?;
+            crate::output::write_stdout(&crate::docs::completion(args.shell))?;
             Ok(Exit::Success)
         }
     }
@@ -212,7 +207,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
 /// The one way an audit append ends: a failure is a warning, the work being done.
 async fn append_audit(store: &mut Store, records: &[AuditRecord]) {
     if let Err(e) = store.audit_append(records).await {
-        crate::error::warn(&format!(
+        crate::output::warn(&format!(
             "the work is done, but its audit record could not be written: {}",
             crate::error::one_line(&e)
         ));

@@ -5,6 +5,8 @@
 //! data set; then COMMAND (this binary run again) or a shell, pointed at it through
 //! CACHECORE_REDIS_URL alone. However the command ends, the server is killed and reaped
 //! and the directory removed before the sandbox exits with the command's status.
+//! If the sandbox itself is killed outright, on Linux the kernel ends the server and the
+//! command with it (a parent-death signal); only the directory is left then.
 //!
 //! Signals are the command's to act on (a cachecore command stops after its current batch
 //! and reports), so the first one is passed on and the sandbox waits; a second one kills
@@ -12,25 +14,22 @@
 //! of [`crate::interrupt`].
 
 use std::ffi::OsString;
-use std::fs::{OpenOptions, Permissions};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::ExitStatus;
 
 use anyhow::{Context as _, Result};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
-use tempfile::TempDir;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::Context;
 use crate::cli::SandboxArgs;
-use crate::error::{Exit, invalid, one_line, redis_failure};
+use crate::error::{Exit, invalid, one_line};
 use crate::layout::Namespace;
-use crate::store::{ConnectOptions, Store};
+use crate::store::{ConnectOptions, LocalServer, Store};
 
 /// Every variable through which the command could reach another server. The command gets
 /// none of them except CACHECORE_REDIS_URL, set to the sandbox.
@@ -54,9 +53,6 @@ const CONNECTION_FLAGS: [(&str, &str); 8] = [
     ("tls_insecure", "--tls-insecure"),
 ];
 
-/// A healthy redis-server answers within milliseconds; this only bounds a broken one.
-const READY_DEADLINE: Duration = Duration::from_secs(10);
-
 pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<Exit> {
     // Listening before anything exists to clean up: from here no signal ends the process
     // without the cleanup.
@@ -73,13 +69,13 @@ pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<Exit> {
         ))
     })?;
     // A signal while starting drops the unfinished start, and with it the server and the
-    // directory (Sandbox's Drop).
+    // directory (LocalServer's Drop).
     let sandbox = tokio::select! {
-        sandbox = Sandbox::start(ctx, &server_bin, args.entries) => sandbox?,
+        sandbox = start(ctx, &server_bin, args.entries) => sandbox?,
         _ = signals.recv() => return Ok(Exit::Interrupted),
     };
     ctx.out.note(&format!(
-        "cachecore: note: sandbox: redis-server pid {} in {} ({} demo entries), stopped and removed on exit",
+        "sandbox: redis-server pid {} in {} ({} demo entries), stopped and removed on exit",
         sandbox.pid(),
         sandbox.dir().display(),
         args.entries
@@ -88,7 +84,7 @@ pub async fn run(ctx: &Context, args: SandboxArgs) -> Result<Exit> {
     let stopped = sandbox.stop();
     let exit = outcome?;
     if let Err(err) = stopped {
-        crate::error::warn(&format!(
+        crate::output::warn(&format!(
             "the sandbox's server is stopped, but its directory could not be removed: {}",
             one_line(&err)
         ));
@@ -177,200 +173,29 @@ fn install_hint() -> &'static str {
     }
 }
 
-/// A running sandbox server and its directory. Dropping it, on any path, kills and reaps
-/// the server, then removes the directory.
-struct Sandbox {
-    server: Child,
-    /// Taken by [`Sandbox::stop`] to report a failed removal; otherwise removed on drop.
-    dir: Option<TempDir>,
-    url: String,
+/// The sandbox: a private server, filled with the demo data set.
+async fn start(ctx: &Context, server_bin: &Path, entries: u64) -> Result<LocalServer> {
+    let server = LocalServer::start(server_bin, ctx.connect.timeout).await?;
+    let connect = ConnectOptions {
+        urls: vec![server.url().to_string()],
+        timeout: ctx.connect.timeout,
+        ..ConnectOptions::default()
+    };
+    let mut store = Store::connect(&connect).await?;
+    let bar = ctx
+        .out
+        .progress(Some(entries), "filling the sandbox", "entries");
+    let ns = Namespace::parse("demo").expect("a valid namespace");
+    super::demo::fill(&mut store, &ns, entries, &bar).await?;
+    bar.finish_and_clear();
+    Ok(server)
 }
-
-impl Sandbox {
-    async fn start(ctx: &Context, server_bin: &Path, entries: u64) -> Result<Sandbox> {
-        let dir = private_dir()?;
-        let socket = dir.path().join("redis.sock");
-        let log = dir.path().join("redis.log");
-        // The log file also takes what redis-server prints before it opens its log (a
-        // configuration error), so that a failed start can be explained.
-        let log_file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .with_context(|| format!("cannot create {}", log.display()))?;
-        let mut cmd = std::process::Command::new(server_bin);
-        cmd.args(["--port", "0", "--unixsocket"])
-            .arg(&socket)
-            .args([
-                "--unixsocketperm",
-                "700",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(["--daemonize", "no", "--dir"])
-            .arg(dir.path())
-            .arg("--logfile")
-            .arg(&log)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
-            // Out of the terminal's process group: a Ctrl-C meant for the command must not
-            // stop the server under it. The sandbox stops the server itself.
-            .process_group(0);
-        die_with_this_process(&mut cmd);
-        let server = cmd
-            .spawn()
-            .with_context(|| format!("cannot start {}", server_bin.display()))?;
-        let mut sandbox = Sandbox {
-            server,
-            dir: Some(dir),
-            url: format!("redis+unix://{}", socket.display()),
-        };
-        sandbox.wait_ready(&socket).await?;
-        let connect = ConnectOptions {
-            urls: vec![sandbox.url.clone()],
-            timeout: ctx.connect.timeout,
-            ..ConnectOptions::default()
-        };
-        let mut store = Store::connect(&connect).await?;
-        let bar = ctx
-            .out
-            .progress(Some(entries), "filling the sandbox", "entries");
-        let ns = Namespace::parse("demo").expect("a valid namespace");
-        super::demo::fill(&mut store, &ns, entries, &bar).await?;
-        bar.finish_and_clear();
-        Ok(sandbox)
-    }
-
-    /// Polls PING on the socket until the server answers, it exits, or the deadline.
-    async fn wait_ready(&mut self, socket: &Path) -> Result<()> {
-        let client = redis::Client::open(self.url.as_str())?;
-        let deadline = Instant::now() + READY_DEADLINE;
-        loop {
-            if let Some(status) = self.server.try_wait()? {
-                return Err(redis_failure(format!(
-                    "redis-server exited ({status}) before it answered; its log ends: {}",
-                    self.log_tail()
-                )));
-            }
-            if socket.exists() {
-                let ping = async {
-                    let mut conn = client.get_multiplexed_async_connection().await?;
-                    redis::cmd("PING").query_async::<String>(&mut conn).await
-                };
-                if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_secs(1), ping).await {
-                    return Ok(());
-                }
-            }
-            if Instant::now() >= deadline {
-                return Err(redis_failure(format!(
-                    "redis-server (pid {}) did not answer PING on {} within {}s; its log ends: {}",
-                    self.pid(),
-                    socket.display(),
-                    READY_DEADLINE.as_secs(),
-                    self.log_tail()
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.server.id()
-    }
-
-    fn dir(&self) -> &Path {
-        self.dir.as_ref().expect("present until stopped").path()
-    }
-
-    /// The last lines of the server's log, on one line.
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(self.dir().join("redis.log")).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        let tail = lines[lines.len().saturating_sub(5)..].join(" | ");
-        if tail.is_empty() {
-            "(empty)".into()
-        } else {
-            tail
-        }
-    }
-
-    /// Stops the server and removes the directory, reporting a removal that failed.
-    fn stop(mut self) -> Result<()> {
-        self.kill_server();
-        match self.dir.take() {
-            Some(dir) => {
-                let path = dir.path().to_path_buf();
-                dir.close()
-                    .with_context(|| format!("removing {}", path.display()))
-            }
-            None => Ok(()),
-        }
-    }
-
-    fn kill_server(&mut self) {
-        // SIGKILL: the server holds nothing worth saving, and a kill cannot be delayed or
-        // refused. The wait reaps it, so no zombie is left either. Both are no-ops on a
-        // server already reaped.
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.kill_server();
-        // Then `dir`'s own drop removes the directory, once nothing writes to it.
-    }
-}
-
-/// A new directory only this user can enter, for the socket and the log.
-fn private_dir() -> Result<TempDir> {
-    let mut base = std::env::temp_dir();
-    // A socket's path must fit in sun_path (104 bytes on macOS); a deep TMPDIR would not
-    // leave room for the directory and socket names (about 40 bytes).
-    if base.as_os_str().len() > 60 {
-        base = PathBuf::from("/tmp");
-    }
-    tempfile::Builder::new()
-        .prefix("cachecore-sandbox-")
-        .permissions(Permissions::from_mode(0o700))
-        .tempdir_in(&base)
-        .with_context(|| format!("cannot create a private directory in {}", base.display()))
-}
-
-/// On Linux the kernel kills the server if the sandbox dies without cleaning up (SIGKILL,
-/// the OOM killer), so not even that leaves a server running. The directory stays then.
-#[cfg(target_os = "linux")]
-fn die_with_this_process(cmd: &mut std::process::Command) {
-    let parent = std::process::id() as libc::pid_t;
-    // SAFETY: only async-signal-safe calls between fork and exec, and no allocation.
-    // PR_SET_PDEATHSIG fires when the forking *thread* exits: the runtime is
-    // single-threaded (main.rs), so that thread is the process's main thread.
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The sandbox may have died before the prctl: then no signal would come.
-            if libc::getppid() != parent {
-                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_this_process(_cmd: &mut std::process::Command) {}
 
 /// Runs COMMAND, or a shell when it is empty, against the sandbox, and returns its exit
 /// status (130 when interrupted and it died of the signal).
 async fn run_inside(
     ctx: &Context,
-    sandbox: &Sandbox,
+    sandbox: &LocalServer,
     command: &[String],
     signals: &mut Signals,
 ) -> Result<Exit> {
@@ -380,8 +205,8 @@ async fn run_inside(
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| OsString::from("/bin/sh"));
         ctx.out.note(&format!(
-            "cachecore: note: sandbox: a shell with CACHECORE_REDIS_URL={}; try {} deps list --top 5. Type exit or press Ctrl-D to leave: the sandbox server is stopped and its data removed",
-            sandbox.url,
+            "sandbox: a shell with CACHECORE_REDIS_URL={}; try {} deps list --top 5. Type exit or press Ctrl-D to leave: the sandbox server is stopped and its data removed",
+            sandbox.url(),
             self_name()
         ));
         tokio::process::Command::new(program)
@@ -394,7 +219,7 @@ async fn run_inside(
     for var in CONNECTION_ENV {
         cmd.env_remove(var);
     }
-    cmd.env("CACHECORE_REDIS_URL", &sandbox.url);
+    cmd.env("CACHECORE_REDIS_URL", sandbox.url());
     // In the terminal's foreground the command stays in our process group, so it can read
     // the terminal (prompts, an interactive shell) and gets Ctrl-C from it directly.
     // Otherwise it gets a group of its own, so that a signal passed on reaches everything
@@ -403,6 +228,13 @@ async fn run_inside(
     if own_group {
         cmd.process_group(0);
     }
+    // Killed with the sandbox too: its server is gone then, and a command left running
+    // would retry it forever. A shell is hung up (it ends its session and its jobs, as
+    // when its terminal closes); anything else is killed (nothing is left to finish).
+    crate::process::die_with_this_process(
+        cmd.as_std_mut(),
+        if shell { libc::SIGHUP } else { libc::SIGKILL },
+    )?;
     let mut child = cmd.kill_on_drop(true).spawn().map_err(|e| {
         invalid(format!(
             "cannot run {}: {e}",
@@ -422,7 +254,7 @@ async fn run_inside(
                 let Some(pid) = child.id() else { continue };
                 let target = if own_group { -(pid as libc::pid_t) } else { pid as libc::pid_t };
                 if passed_on {
-                    eprintln!("cachecore: sandbox: interrupted again, stopping the command now");
+                    crate::output::note("sandbox: interrupted again, stopping the command now");
                     send(target, libc::SIGKILL);
                     continue;
                 }

@@ -6,6 +6,7 @@ use super::Context;
 use crate::cli::ServeArgs;
 use crate::error::Exit;
 use crate::pace::Pacer;
+use crate::service::http::Limits;
 use crate::service::serve::{DrainSettings, Settings, run as serve};
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<Exit> {
@@ -22,6 +23,12 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<Exit> {
                 .map_or_else(Pacer::unlimited, Pacer::per_second),
         },
         rate_limit: args.rate_limit,
+        auth_failure_limit: args.auth_failure_limit,
+        limits: Limits {
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            max_connections: args.max_connections as usize,
+        },
     };
     serve(settings, ctx.connect.clone()).await
 }

@@ -65,7 +65,7 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
                 // The only place the secret is ever written: stdout, once.
                 crate::output::write_stdout(format!("{token}\n").as_bytes())?;
                 ctx.out.note(&format!(
-                    "cachecore: note: token {} created; it is shown only now (only its SHA-256 is stored): keep it in your webhook's secret store",
+                    "token {} created; it is shown only now (only its SHA-256 is stored): keep it in your webhook's secret store",
                     args.name.name
                 ));
             }

@@ -10,8 +10,10 @@
 //! - [`purge`]: deleting a namespace's entries written before its policy version.
 //! - [`prune`]: dep sets rid of dangling members, and hash records retired.
 //! - [`verdict`]: the freshness rule applied to the keys as they are now.
+//! - [`health`]: `doctor`'s checks of the server and its dep sets.
 
 mod drain;
+pub mod health;
 pub mod invalidation;
 pub mod prune;
 pub mod purge;

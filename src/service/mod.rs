@@ -3,4 +3,8 @@
 //! of their own that correctness depends on; everything durable lives in Redis.
 
 pub mod consume;
+pub mod http;
+mod log;
 pub mod serve;
+
+pub use log::log;

@@ -19,8 +19,9 @@ use redis::{
 };
 
 use super::Store;
-use crate::error::{invalid, redis_failure, register_secret};
+use crate::error::{invalid, redis_failure};
 use crate::redact::redact_urls;
+use crate::redact::register_secret;
 
 /// Where and how to connect, resolved from the command line and environment.
 #[derive(Debug, Clone, Default)]
@@ -428,6 +429,16 @@ fn split_by_key(cmd: &redis::Cmd) -> Option<Vec<redis::Cmd>> {
             })
             .collect()
     })
+}
+
+impl ConnectOptions {
+    /// Checks everything that can be checked without contacting a server (each URL
+    /// parses, files are readable, TLS flags fit the URLs): a long-running command calls
+    /// it at start, so a URL that can never work is exit 2 there and not a retry loop.
+    pub fn validate(&self) -> Result<()> {
+        let endpoint = self.seeds().map(redact_urls).collect::<Vec<_>>().join(",");
+        clients(self, &endpoint).map(drop)
+    }
 }
 
 impl Store {

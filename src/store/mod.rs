@@ -8,6 +8,7 @@ mod admin;
 mod connect;
 mod entries;
 mod invalidate;
+mod local_server;
 mod prune;
 mod scripts;
 mod stream_replies;
@@ -30,9 +31,11 @@ pub use invalidate::{
     DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
     SweepRequest, Unlinked,
 };
+pub use local_server::LocalServer;
 pub use prune::PrunePage;
 use scripts::Script;
-pub use streams::{ConsumerInfo, Fields, Gate, GateOutcome, GateSweep, GroupInfo, RawEntry};
+pub use stream_replies::{Fields, GateOutcome, RawEntry};
+pub use streams::{ConsumerInfo, Gate, GateSweep, GroupInfo};
 pub use tokens::{StoredToken, TokenKeys};
 
 use crate::error::redis_failure;
@@ -148,10 +151,12 @@ impl Store {
     /// The note on stderr, the pause and the new connection before a step is sent again.
     async fn before_repeat(&mut self, e: &redis::RedisError, attempt: u64, repeat: Repeat) {
         if let Repeat::Safe(why) = repeat {
-            crate::error::note(&format!(
-                "the connection to {} dropped ({e}); sending the step again, attempt {attempt} of 3 ({why})",
-                self.endpoint
-            ));
+            report(&StoreEvent::Resend {
+                endpoint: self.endpoint.clone(),
+                error: e.to_string(),
+                attempt,
+                why,
+            });
         }
         tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
         self.redial().await;
@@ -391,6 +396,26 @@ impl Store {
     }
 
     /// Whether any key matches `pattern` (a full SCAN in the worst case, in small steps).
+    /// How many keys outside `prefixes` the first `max_pages` SCAN pages hold: enough to
+    /// tell a scratch server from one in use without reading all of a large keyspace.
+    pub async fn keys_outside(&mut self, prefixes: &[&str], max_pages: usize) -> Result<u64> {
+        let mut pages = ScanPages::new("*", None);
+        let mut foreign = 0;
+        for _ in 0..max_pages {
+            let Some(keys) = pages.next_page(self).await? else {
+                break;
+            };
+            foreign += keys
+                .iter()
+                .filter(|k| !prefixes.iter().any(|p| k.starts_with(p.as_bytes())))
+                .count() as u64;
+            if foreign > 0 {
+                break;
+            }
+        }
+        Ok(foreign)
+    }
+
     pub async fn any_key(&mut self, pattern: &str) -> Result<bool> {
         let mut pages = ScanPages::new(pattern, None);
         while let Some(keys) = pages.next_page(self).await? {
@@ -399,6 +424,50 @@ impl Store {
             }
         }
         Ok(false)
+    }
+}
+
+/// What the store does on its own that people or a log should hear of. The store never
+/// prints: the surface registers how an event is shown ([`on_event`]): a note in the CLI,
+/// a JSON log line under `serve`; nothing until one is registered.
+#[derive(Debug, Clone)]
+pub enum StoreEvent {
+    /// A step sent again after a dropped connection (it is safe to repeat: `why`).
+    Resend {
+        endpoint: String,
+        error: String,
+        attempt: u64,
+        why: &'static str,
+    },
+}
+
+impl std::fmt::Display for StoreEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreEvent::Resend {
+                endpoint,
+                error,
+                attempt,
+                why,
+            } => write!(
+                f,
+                "the connection to {endpoint} dropped ({error}); sending the step again, attempt {attempt} of 3 ({why})"
+            ),
+        }
+    }
+}
+
+static OBSERVER: std::sync::RwLock<Option<fn(&StoreEvent)>> = std::sync::RwLock::new(None);
+
+/// Registers how store events are shown, replacing any earlier choice.
+pub fn on_event(show: fn(&StoreEvent)) {
+    *OBSERVER.write().expect("observer poisoned") = Some(show);
+}
+
+fn report(event: &StoreEvent) {
+    let show = *OBSERVER.read().expect("observer poisoned");
+    if let Some(show) = show {
+        show(event);
     }
 }
 

@@ -6,7 +6,40 @@ use std::collections::HashMap;
 use anyhow::Result;
 use redis::Value;
 
-use super::streams::{GateOutcome, RawEntry};
+/// One stream entry as Redis returned it. `fields` is `None` for an entry that was deleted
+/// from the stream (XDEL, XTRIM) while it was pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    pub stream: String,
+    pub id: String,
+    pub fields: Option<Fields>,
+}
+
+/// An entry's fields: (name, value) pairs, as bytes.
+pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// What the order gate decided for one event and dep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateOutcome {
+    /// The event is the newest seen for the dep: its hash is recorded (the value before),
+    /// and, when asked and the dep qualified, the dep invalidated as well.
+    Applied {
+        previous: Option<String>,
+        swept: Option<super::Sweep>,
+    },
+    /// The event is the one last applied (a redelivery): its recorded hash.
+    Redelivered { hash: String },
+    /// A newer event was applied already: its stream and entry id.
+    Superseded { stream: String, id: String },
+    /// Another path (a CLI or HTTP invalidation) wrote the hash after the event's id
+    /// time: when (server time, unix ms).
+    Overwritten { written_ms: u64 },
+    /// The entry id is ahead of the server's clock by more than the allowed skew: nothing
+    /// was written. The server's time then (unix ms).
+    AheadOfClock { server_ms: u64 },
+    /// The event's `if_hash` does not match the current hash: nothing was written.
+    Refused { current: Option<String> },
+}
 
 pub(super) fn parse_gate_reply(reply: Value) -> Result<GateOutcome> {
     let Value::Array(parts) = reply else {
@@ -42,6 +75,12 @@ pub(super) fn parse_gate_reply(reply: Value) -> Result<GateOutcome> {
             hash: text()?.unwrap_or_default(),
         },
         3 => GateOutcome::Refused { current: text()? },
+        4 => GateOutcome::AheadOfClock {
+            server_ms: redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?,
+        },
+        5 => GateOutcome::Overwritten {
+            written_ms: redis::from_redis_value(parts.next().unwrap_or(Value::Nil))?,
+        },
         _ => {
             let id = text()?.unwrap_or_default();
             GateOutcome::Superseded {

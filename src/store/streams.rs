@@ -9,22 +9,11 @@ use anyhow::{Context, Result};
 use redis::Value;
 
 use super::stream_replies::{
-    entries_of, fields_of, int_field, parse_gate_reply, parse_read_reply, text_field,
+    Fields, GateOutcome, RawEntry, entries_of, fields_of, int_field, parse_gate_reply,
+    parse_read_reply, text_field,
 };
 use super::{READ, Repeat, Store};
 use crate::output::printable;
-
-/// One stream entry as Redis returned it. `fields` is `None` for an entry that was deleted
-/// from the stream (XDEL, XTRIM) while it was pending.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawEntry {
-    pub stream: String,
-    pub id: String,
-    pub fields: Option<Fields>,
-}
-
-/// An entry's fields: (name, value) pairs, as bytes.
-pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// One consumer group of a stream (XINFO GROUPS).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +48,8 @@ pub struct Gate<'a> {
     pub if_hash: Option<&'a str>,
     /// How long the order record is kept after the dep's last applied event.
     pub keep_ms: u64,
+    /// How far (ms) an entry id may be ahead of the server's clock and still be applied.
+    pub max_skew_ms: u64,
     /// On a single node: also invalidate a small dep in the same step (see `GATE_BODY`):
     /// the dep set and registry of unfinished runs, and the largest set to do so.
     pub sweep: Option<GateSweep<'a>>,
@@ -70,23 +61,6 @@ pub struct GateSweep<'a> {
     pub set_key: &'a str,
     pub registry_key: &'a str,
     pub limit: u64,
-}
-
-/// What the order gate decided for one event and dep.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateOutcome {
-    /// The event is the newest seen for the dep: its hash is recorded (the value before),
-    /// and, when asked and the dep qualified, the dep invalidated as well.
-    Applied {
-        previous: Option<String>,
-        swept: Option<super::Sweep>,
-    },
-    /// The event is the one last applied (a redelivery): its recorded hash.
-    Redelivered { hash: String },
-    /// A newer event was applied already: its stream and entry id.
-    Superseded { stream: String, id: String },
-    /// The event's `if_hash` does not match the current hash: nothing was written.
-    Refused { current: Option<String> },
 }
 
 // The order gate: see `scripts/gate.lua`.
@@ -413,7 +387,8 @@ impl Store {
                     .arg(expected)
                     .arg(g.keep_ms.max(1))
                     .arg(sweep.map_or(0, |sw| sw.limit))
-                    .arg(if sweep.is_some() { "1" } else { "0" });
+                    .arg(if sweep.is_some() { "1" } else { "0" })
+                    .arg(g.max_skew_ms);
             },
             |g, replies| {
                 let reply = replies.next().expect("one reply").with_context(|| {

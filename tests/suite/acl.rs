@@ -1,10 +1,10 @@
-//! Least-privilege ACL users: the rule sets the README documents are exactly enough, and a
+//! Least-privilege ACL users: the rule sets docs/connecting.md documents are exactly enough, and a
 //! missing permission is a clear exit 3.
 
 use crate::support::fixture::{self, Tier, with};
 use crate::support::*;
 
-/// The README's "ACL rule sets" section, verbatim: the operator role runs every subcommand.
+/// docs/connecting.md's "ACL rule sets" section, verbatim: the operator role runs every subcommand.
 const OPERATOR: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +cluster|myid +time +type +exists +scan +get +set +mget +mset +pttl +hget +hset +hstrlen +scard +smembers +sscan +sadd +srem +unlink +del +rename +memory|usage +eval +evalsha +script|load +xadd +xrevrange";
 /// The read-only role: inspect, list, entry, policy show/list, invalidate --dry-run.
 const READ_ONLY: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +type +exists +scan +get +pttl +hget +hstrlen +scard +smembers +sscan +xrevrange";
@@ -64,14 +64,18 @@ fn data(conn: &mut redis::Connection) {
 
 #[test]
 fn the_documented_rule_sets_are_enough_and_a_missing_permission_is_exit_3() {
-    let readme = include_str!("../../README.md");
+    let guide = crate::support::docs::read("docs/connecting.md");
+    // Whole lines: the consumer's rules begin with the operator's, so a substring would
+    // still be found in them after the operator's own line lost a permission.
     assert!(
-        readme.contains(OPERATOR),
-        "README documents the operator rules"
+        guide.contains(&format!("ACL SETUSER cachecore on >PASSWORD {OPERATOR}\n")),
+        "docs/connecting.md documents the operator rules"
     );
     assert!(
-        readme.contains(READ_ONLY),
-        "README documents the read-only rules"
+        guide.contains(&format!(
+            "ACL SETUSER cachecore-ro on >PASSWORD {READ_ONLY}\n"
+        )),
+        "docs/connecting.md documents the read-only rules"
     );
 
     let server = RedisServer::start_tcp(&[]);

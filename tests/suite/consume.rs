@@ -31,7 +31,7 @@ fn cli_target(server: &RedisServer) -> [String; 2] {
 
 /// A shell command line run exactly as written, its `redis-cli` pointed at the server: a
 /// `redis-cli` first on PATH adds the server's socket, as a shell alias would.
-fn shell(server: &RedisServer, line: &str) -> String {
+pub(crate) fn shell(server: &RedisServer, line: &str) -> String {
     let real = Command::new("sh")
         .args(["-c", "command -v redis-cli"])
         .output()
@@ -64,7 +64,7 @@ fn shell(server: &RedisServer, line: &str) -> String {
 
 /// `redis-cli` on the server's socket with commands on stdin, one per line (its own
 /// quoting rules: "bad id" is one argument).
-fn redis_cli_script(server: &RedisServer, script: &str) -> String {
+pub(crate) fn redis_cli_script(server: &RedisServer, script: &str) -> String {
     use std::io::Write;
     let mut child = Command::new("redis-cli")
         .args(cli_target(server))
@@ -93,7 +93,7 @@ fn xadd(conn: &mut redis::Connection, stream: &str, fields: &[(&str, &str)]) -> 
     cmd.query(conn).expect("XADD")
 }
 
-fn pending(conn: &mut redis::Connection, stream: &str) -> u64 {
+pub(crate) fn pending(conn: &mut redis::Connection, stream: &str) -> u64 {
     let (n, _, _, _): (u64, Value2, Value2, Value2) = redis::cmd("XPENDING")
         .arg(stream)
         .arg("cachecore")
@@ -119,7 +119,10 @@ fn pending_of(conn: &mut redis::Connection, stream: &str, consumer: &str) -> Vec
 }
 
 /// Every entry of a stream: id and fields.
-fn xrange(conn: &mut redis::Connection, stream: &str) -> Vec<(String, Vec<(String, String)>)> {
+pub(crate) fn xrange(
+    conn: &mut redis::Connection,
+    stream: &str,
+) -> Vec<(String, Vec<(String, String)>)> {
     redis::cmd("XRANGE")
         .arg(stream)
         .arg("-")
@@ -128,7 +131,7 @@ fn xrange(conn: &mut redis::Connection, stream: &str) -> Vec<(String, Vec<(Strin
         .expect("XRANGE")
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -136,12 +139,12 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// `n` entries tagged `dep` at hash `v0`, numbered from `first`.
-fn tagged(conn: &mut redis::Connection, dep: &str, first: u64, n: u64) {
+pub(crate) fn tagged(conn: &mut redis::Connection, dep: &str, first: u64, n: u64) {
     fixture::write_many(conn, first, n, &[with(dep, "v0")], None, Some(3600));
 }
 
 /// The event lines of a JSON run, by entry id.
-fn events_by_id(r: &Run) -> HashMap<String, Value> {
+pub(crate) fn events_by_id(r: &Run) -> HashMap<String, Value> {
     r.json_lines()
         .into_iter()
         .filter(|l| l["type"] == "event")
@@ -149,14 +152,14 @@ fn events_by_id(r: &Run) -> HashMap<String, Value> {
         .collect()
 }
 
-fn summary(r: &Run) -> Value {
+pub(crate) fn summary(r: &Run) -> Value {
     r.json_lines()
         .into_iter()
         .rfind(|l| l["type"] == "summary")
         .unwrap_or_else(|| panic!("no summary: {r:?}"))
 }
 
-fn consume(server: &RedisServer, args: &[&str]) -> Run {
+pub(crate) fn consume(server: &RedisServer, args: &[&str]) -> Run {
     let mut all = vec!["consume"];
     all.extend_from_slice(args);
     cmd(server).args(&all).run()
@@ -989,16 +992,16 @@ fn bad_command_lines_are_usage_errors_before_redis_is_touched() {
     assert_eq!(dbsize(&mut conn), 0);
 }
 
-/// The README's rules for `consume`: the operator's, plus the stream commands.
+/// docs/connecting.md's rules for `consume`: the operator's, plus the stream commands.
 const CONSUMER_EXTRA: &str = "+xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|delconsumer +xinfo|groups +xinfo|consumers +xlen";
 const OPERATOR: &str = "~cc:* ~vec:* resetchannels -@all +ping +cluster|slots +time +type +exists +scan +get +set +pttl +hget +hset +hstrlen +scard +smembers +sscan +sadd +srem +unlink +del +rename +memory|usage +eval +evalsha +script|load +xadd +xrevrange";
 
 #[test]
 fn the_documented_consumer_rules_are_enough() {
-    let readme = include_str!("../../README.md");
+    let guide = crate::support::docs::read("docs/connecting.md");
     assert!(
-        readme.contains(CONSUMER_EXTRA),
-        "README documents the consumer's rules"
+        guide.contains(CONSUMER_EXTRA),
+        "docs/connecting.md documents the consumer's rules"
     );
     let server = RedisServer::start_tcp(&[]);
     let mut conn = server.conn();
@@ -1121,6 +1124,7 @@ fn an_older_event_whose_gate_passed_first_never_writes_its_hash_last() {
         new_hash: hash,
         if_hash: None,
         keep_ms: 60_000,
+        max_skew_ms: 60_000,
         sweep: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -55,3 +55,29 @@ fn demo_fills_a_namespace_that_every_command_can_use_and_refuses_a_second_time()
     );
     run(&server, &["demo", "-n", "bad:ns"]).expect_one_line_error(2);
 }
+
+/// Demo data is for scratch servers: a server that holds anyone else's keys is not written
+/// to unless that is confirmed (`--yes` off a terminal).
+#[test]
+fn demo_does_not_write_into_a_server_in_use_unless_confirmed() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    set(&mut conn, "session:42", "someone's data");
+    let before = snapshot(&mut conn);
+    let r = run(&server, &["demo", "--entries", "10"]);
+    let err = r.expect_one_line_error(2);
+    assert!(
+        err.contains("not Cachecore's") && err.contains("--yes") && err.contains("sandbox"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&mut conn), before, "nothing was written");
+    assert_eq!(run(&server, &["demo", "--entries", "10", "--yes"]).code, 0);
+    assert!(dbsize(&mut conn) > 10);
+    // A server with only Cachecore's keys is a scratch server: no question.
+    let scratch = RedisServer::start();
+    assert_eq!(run(&scratch, &["demo", "--entries", "10"]).code, 0);
+    assert_eq!(
+        run(&scratch, &["demo", "--entries", "10", "-n", "two"]).code,
+        0
+    );
+}

@@ -89,3 +89,88 @@ fn man_pages_have_exit_status_and_environment_sections() {
         assert!(text.contains("CACHECORE_REDIS_PASSWORD"), "{name}");
     }
 }
+
+/// Every shell block the docs mark as a recipe is run by a test: some test under `tests/`
+/// calls `docs::recipe` with its name (the runners find the blocks by name, so a recipe
+/// that is edited is run as edited).
+#[test]
+fn every_marked_recipe_is_run_by_a_test() {
+    let recipes = crate::support::docs::recipes();
+    assert!(recipes.len() >= 2, "the CI recipes are marked: {recipes:?}");
+    let mut run = std::collections::BTreeSet::new();
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    for dir in ["suite", "support"] {
+        for file in std::fs::read_dir(tests.join(dir)).unwrap() {
+            let path = file.unwrap().path();
+            if path.ends_with("support/docs.rs") || path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            let call = "recipe(\"";
+            for (at, _) in source.match_indices(call) {
+                let name = &source[at + call.len()..];
+                run.insert(name[..name.find('"').unwrap()].to_string());
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &recipes {
+        assert!(
+            seen.insert(&r.name),
+            "{}:{}: a second recipe named {}",
+            r.file.display(),
+            r.line,
+            r.name
+        );
+        assert!(
+            run.contains(&r.name),
+            "{}:{}: the recipe {} is run by no test (no `docs::recipe(\"{}\")` under tests/)",
+            r.file.display(),
+            r.line,
+            r.name,
+            r.name
+        );
+    }
+}
+
+/// Every relative link of the documentation points to a file that exists, and a
+/// `#fragment` to a heading of it.
+#[test]
+fn relative_links_in_the_docs_resolve() {
+    use crate::support::docs::{anchors, doc_files, link_targets, read, root};
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for file in doc_files() {
+        for target in link_targets(&read(&file)) {
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            checked += 1;
+            let (path, fragment) = match target.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (target.as_str(), None),
+            };
+            let resolved = if path.is_empty() {
+                file.clone()
+            } else {
+                file.parent().unwrap().join(path)
+            };
+            let full = root().join(&resolved);
+            if !full.exists() {
+                broken.push(format!("{}: {target} (no such file)", file.display()));
+                continue;
+            }
+            if let Some(fragment) = fragment {
+                let text = std::fs::read_to_string(&full).unwrap_or_default();
+                if !anchors(&text).iter().any(|a| a == fragment) {
+                    broken.push(format!("{}: {target} (no such heading)", file.display()));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+    assert!(
+        checked >= 20,
+        "the docs link to each other: {checked} links"
+    );
+}

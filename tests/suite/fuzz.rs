@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use cachecore::depfile::{Format, parse};
+use cachecore::input::depfile::{Format, parse};
 use cachecore::layout::{DepId, DepRecord, parse_deps, write_deps};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

@@ -516,26 +516,21 @@ fn refusals_give_advice_that_is_true() {
     );
 }
 
-/// Case 14: the README's CI recipe, run literally, with a plain and a JSON Lines deps file
-/// and with an empty diff.
+/// Case 14: the CI recipes of docs/bulk-and-ci.md, run literally, with a plain and a JSON
+/// Lines deps file and with an empty diff.
 #[test]
-fn the_readme_ci_recipe_runs_as_written() {
-    let recipe = |marker: &str| {
-        let readme = include_str!("../../README.md");
-        let start = readme
-            .find(marker)
-            .expect("the recipe is marked in the README");
-        let block = &readme[start..];
-        let body = &block[block.find("```sh\n").unwrap() + 6..];
-        body[..body.find("```").unwrap()].to_string()
-    };
+fn the_documented_ci_recipes_run_as_written() {
+    let plain = crate::support::docs::recipe("ci");
+    let jsonl = crate::support::docs::recipe("ci-jsonl");
     let server = RedisServer::start();
     let mut conn = server.conn();
-    for (name, diff) in [
-        ("<!-- ci-recipe -->", true),
-        ("<!-- ci-recipe-jsonl -->", true),
-        ("<!-- ci-recipe -->", false),
-        ("<!-- ci-recipe-jsonl -->", false),
+    for (name, body, diff, shallow) in [
+        ("ci", &plain, true, false),
+        ("ci-jsonl", &jsonl, true, false),
+        ("ci", &plain, false, false),
+        ("ci-jsonl", &jsonl, false, false),
+        ("ci", &plain, true, true),
+        ("ci-jsonl", &jsonl, true, true),
     ] {
         let _: () = redis::cmd("FLUSHALL").query(&mut conn).unwrap();
         let repo = tempfile::tempdir().unwrap();
@@ -580,9 +575,24 @@ fn the_readme_ci_recipe_runs_as_written() {
                 Some(600),
             );
         }
+        // A CI system's default clone of --depth 1: the recipe must fail, not pass green.
+        let shallow_dir = tempfile::tempdir().unwrap();
+        let workdir = if shallow {
+            let url = format!("file://{}", repo.path().display());
+            let cloned = std::process::Command::new("git")
+                .args(["clone", "-q", "--depth", "1", &url, "."])
+                .current_dir(shallow_dir.path())
+                .output()
+                .unwrap();
+            assert!(cloned.status.success(), "{cloned:?}");
+            shallow_dir.path()
+        } else {
+            repo.path()
+        };
+        // As written: the recipe sets its own shell options.
         let out = std::process::Command::new("bash")
-            .args(["-euo", "pipefail", "-c", &recipe(name)])
-            .current_dir(repo.path())
+            .args(["-c", body])
+            .current_dir(workdir)
             .env(
                 "PATH",
                 format!(
@@ -599,6 +609,15 @@ fn the_readme_ci_recipe_runs_as_written() {
             .output()
             .unwrap();
         let r = finish(out);
+        if shallow {
+            assert_ne!(r.code, 0, "{name} in a shallow clone: {r:?}");
+            assert!(r.stdout.contains("no parent commit"), "{name}: {r:?}");
+            assert!(
+                scan_keys(&mut conn, "cc:dep:hash:doc:*").is_empty(),
+                "{name}"
+            );
+            continue;
+        }
         assert_eq!(r.code, 0, "{name}: {r:?}");
         let (changed, kept) = if diff { (2, 1) } else { (0, 3) };
         let hashed = scan_keys(&mut conn, "cc:dep:hash:doc:*").len();

@@ -277,19 +277,99 @@ fn help_teaches_and_man_pages_install() {
             "{offline}: {h}"
         );
     }
+    // Given a man root, as `man` expects one: the pages go to its man1/, and man finds
+    // them with that root on its path. Given a man1 directory, they go there.
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("share/man/man1");
-    let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
-        .args(["man", "--install-dir", target.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let page = std::fs::read_to_string(target.join("cachecore-invalidate.1")).unwrap();
-    assert!(page.contains("EXAMPLES") && page.contains("EXIT STATUS"));
+    for (given, section) in [
+        ("share/man", "share/man/man1"),
+        ("other/man1", "other/man1"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
+            .args([
+                "man",
+                "--install-dir",
+                dir.path().join(given).to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let section = dir.path().join(section);
+        let page = std::fs::read_to_string(section.join("cachecore-invalidate.1")).unwrap();
+        assert!(page.contains("EXAMPLES") && page.contains("EXIT STATUS"));
+        let found = Command::new("man")
+            .args(["-w", "cachecore-invalidate"])
+            .env("MANPATH", section.parent().unwrap())
+            .output()
+            .expect("man runs (scripts/test installs man-db)");
+        assert_eq!(
+            String::from_utf8_lossy(&found.stdout).trim(),
+            section.join("cachecore-invalidate.1").to_str().unwrap(),
+            "{found:?}"
+        );
+    }
     // A failure that is not Redis's never exits 3.
     let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
         .args(["man", "--install-dir", "/proc/nope/man1"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{out:?}");
+}
+
+/// On an 80-column terminal (COLUMNS, as a terminal sets it) no key, dep id or timestamp
+/// is split across lines: too wide a table becomes name/value blocks, and a key too long
+/// for the screen loses its middle; off a terminal the full key is printed.
+#[test]
+fn narrow_terminals_never_split_an_identifier() {
+    let server = RedisServer::start();
+    assert_eq!(run(&server, &["demo", "--entries", "20"]).code, 0);
+    let mut conn = server.conn();
+    let key = String::from_utf8(scan_keys(&mut conn, "cc:l1:demo:*")[0].clone()).unwrap();
+    let narrow = |args: &[&str]| {
+        cmd(&server)
+            .args(args)
+            .env("COLUMNS", "80")
+            .succeeds()
+            .stdout
+    };
+    let shown = narrow(&["entry", &key]);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("cc:l1:demo:"))
+        .expect("the key row");
+    assert!(line.contains('…') && line.chars().count() <= 80, "{shown}");
+    let (head, tail) = line.split_once('…').unwrap();
+    let head = head.rsplit(' ').next().unwrap();
+    let tail = tail.split(' ').next().unwrap();
+    assert!(
+        key.starts_with(head) && key.ends_with(tail) && head.len() > 20,
+        "{shown}"
+    );
+    for l in shown.lines() {
+        assert!(l.chars().count() <= 80, "{shown}");
+    }
+    assert_eq!(
+        run(
+            &server,
+            &["invalidate", "doc:contract-3", "--new-hash", "v2"]
+        )
+        .code,
+        0
+    );
+    let audit = narrow(&["audit"]);
+    let stamp = audit
+        .lines()
+        .find_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("20") && w.ends_with('Z'))
+        })
+        .unwrap_or_else(|| panic!("a whole timestamp on one line: {audit}"));
+    assert_eq!(stamp.len(), "2026-12-06T03:33:34Z".len(), "{audit}");
+    assert!(audit.contains("doc:contract-3"), "{audit}");
+    // Off a terminal (no COLUMNS) the value is printed whole.
+    let whole = cmd(&server)
+        .args(&["entry", &key])
+        .env_remove("COLUMNS")
+        .succeeds()
+        .stdout;
+    assert!(whole.contains(&key), "{whole}");
 }

@@ -321,3 +321,120 @@ fn commands_that_would_reach_another_server_or_nest_are_refused_before_anything_
     }
     assert_tmp_empty(&tmp);
 }
+
+/// The pids whose parent is `pid` (from /proc; zombies included).
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&p| parent_of(p) == Some(pid))
+        .collect()
+}
+
+/// A process's parent and whether it still runs (not a zombie), from /proc/PID/stat.
+fn stat_of(pid: u32) -> Option<(u32, bool)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces: the fields follow the last ')'.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((ppid, state != "Z" && state != "X"))
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    stat_of(pid).map(|(ppid, _)| ppid)
+}
+
+fn runs(pid: u32) -> bool {
+    stat_of(pid).is_some_and(|(_, running)| running)
+}
+
+#[test]
+fn a_sandbox_killed_outright_takes_its_command_with_it_but_only_then() {
+    let tmp = private_tmp();
+    let mut child = sandbox(
+        &tmp,
+        &["--entries", "10", "--", "consume", "--stream", "cc:events"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // The consumer is running once it has created its group.
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("created consumer group"))
+    {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("the consumer did not start: {seen:?}"));
+        seen.push(line);
+    }
+    let (server, _) = server_of(&seen.join("\n"));
+    let command: Vec<u32> = children_of(child.id())
+        .into_iter()
+        .filter(|&p| p != server)
+        .collect();
+    assert_eq!(
+        command.len(),
+        1,
+        "one command besides the server: {command:?}"
+    );
+    let command = command[0];
+    // Past the runtime's idle-thread timeout (10 s): a parent-death signal tied to a
+    // thread that idles out would have fired by now.
+    let running_since = Instant::now();
+    while running_since.elapsed() < Duration::from_secs(15) {
+        if !(runs(command) && runs(server)) {
+            let _ = child.kill();
+            panic!(
+                "the command and the server run while the sandbox does; one ended after {:?}",
+                running_since.elapsed()
+            );
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the sandbox runs");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    send_signal(child.id(), "KILL");
+    let _ = child.wait();
+    let killed = Instant::now();
+    while runs(command) || runs(server) {
+        if killed.elapsed() > Duration::from_secs(5) {
+            let alive = (runs(command), runs(server));
+            for pid in [command, server].into_iter().filter(|&p| runs(p)) {
+                send_signal(pid, "KILL");
+            }
+            panic!(
+                "the command (pid {command}) and the server (pid {server}) die with the sandbox; still running: {alive:?}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_sandbox_killed_outright_hangs_up_its_shell() {
+    let tmp = private_tmp();
+    // `exec`: the shell's pid becomes the sleep's, which keeps the parent-death signal.
+    let (mut child, first, _stdout) = start_shell(&tmp, "echo $$; exec sleep 1000\n");
+    let shell: u32 = first.trim().parse().unwrap();
+    assert_eq!(parent_of(shell), Some(child.id()));
+    send_signal(child.id(), "KILL");
+    let _ = child.wait();
+    let killed = Instant::now();
+    while runs(shell) {
+        if killed.elapsed() > Duration::from_secs(5) {
+            send_signal(shell, "KILL");
+            panic!("the sandbox's shell (pid {shell}) outlived it");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -1,143 +1,15 @@
 //! `cachecore serve` (issue 14): the real binary on a free port over a private
 //! redis-server, driven by a real HTTP client (curl), with Redis read back directly.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::support::fixture::{self, with};
+use crate::support::serve::{Serve, curl};
 use crate::support::server::TlsFiles;
-use crate::support::{RedisServer, cachecore_cmd, exists, get, run, scan_keys, snapshot};
-
-/// A running `cachecore serve`, killed on drop, with its stderr collected line by line.
-struct Serve {
-    child: Child,
-    addr: String,
-    log: Arc<Mutex<Vec<String>>>,
-    /// Reads stderr into `log` until the pipe closes.
-    reader: Mutex<Option<std::thread::JoinHandle<()>>>,
-}
-
-impl Serve {
-    fn start(server: &RedisServer, extra: &[&str]) -> Serve {
-        let mut child = cachecore_cmd(&server.url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("CACHECORE_LISTEN")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start cachecore serve");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().expect("piped stderr");
-        let lines = log.clone();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && v["event"] == "listening"
-                {
-                    let addr = v["addr"].as_str().unwrap_or_default().to_string();
-                    let _ = tx.send((addr, v["tls"] == true));
-                }
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let (addr, tls) = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("serve did not log its address: {:?}", log.lock().unwrap()));
-        let serve = Serve {
-            child,
-            addr,
-            log,
-            reader: Mutex::new(Some(reader)),
-        };
-        if !tls {
-            let (status, _) = serve.get("/healthz", None);
-            assert_eq!(status, 200);
-        }
-        serve
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
-        let mut args = vec![self.url(path)];
-        if let Some(t) = token {
-            args.extend(["-H".into(), format!("Authorization: Bearer {t}")]);
-        }
-        curl(&args)
-    }
-
-    fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
-        let mut args = vec!["-X".into(), "POST".into(), self.url(path)];
-        if let Some(t) = token {
-            args.extend(["-H".into(), format!("Authorization: Bearer {t}")]);
-        }
-        // A large body goes through a file: one argument may not exceed 128 KiB.
-        let file = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(file.path(), body).unwrap();
-        args.extend([
-            "--data-binary".into(),
-            format!("@{}", file.path().display()),
-        ]);
-        curl(&args)
-    }
-
-    fn log_lines(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// The whole log of a process that has exited: the reader has reached the end of the
-    /// pipe, so the last lines are not still in flight.
-    fn final_log(&mut self) -> Vec<String> {
-        assert!(self.child.try_wait().unwrap().is_some(), "serve still runs");
-        if let Some(reader) = self.reader.lock().unwrap().take() {
-            reader.join().unwrap();
-        }
-        self.log_lines()
-    }
-
-    /// Waits for the process to exit and returns its code.
-    fn wait(&mut self, within: Duration) -> i32 {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "serve did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs curl with `args`; the status code and the body parsed as JSON (Null if not).
-fn curl(args: &[String]) -> (u16, Value) {
-    let out = Command::new("curl")
-        .args(["-sS", "--max-time", "60", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .expect("curl runs (the serve tests use a real HTTP client)");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').expect("curl wrote the status");
-    (
-        code.trim().parse().unwrap_or(0),
-        serde_json::from_str(body).unwrap_or(Value::Null),
-    )
-}
+use crate::support::{RedisServer, exists, get, run, scan_keys, snapshot};
 
 fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
     let mut args = vec!["--json", "token", "create", name];

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod docs;
 pub mod fixture;
+pub mod serve;
 pub mod server;
 
 use std::collections::BTreeMap;
@@ -99,6 +101,11 @@ impl CmdBuilder {
 
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.cmd.env(key, value);
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.cmd.env_remove(key);
         self
     }
 

@@ -6,9 +6,9 @@ use serde::Serialize;
 use crate::bookkeeping::{is_pending_key_of, registry_key};
 use crate::cli::InspectArgs;
 use crate::commands::Context;
-use crate::commands::input::DepStream;
 use crate::engine::verdict::{Judged, Verdict, judge_keys};
 use crate::error::Exit;
+use crate::input::DepStream;
 use crate::layout::{DepId, Tier, validate_hash};
 use crate::output::{
     Line, Output, Report, opt_text, print_json_line, print_table, printable, printable_str, table,
@@ -125,7 +125,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     if let Some(h) = &args.expect_hash {
         validate_hash(h)?;
     }
-    let mut input = DepStream::open(&args.input, &args.dep_ids, "nothing was checked")?;
+    let mut input = DepStream::open(&args.input.dep_file(), &args.dep_ids, "nothing was checked")?;
     let mut store = ctx.store().await?;
     let mut all = Vec::new();
     let mut interrupted = false;
@@ -157,8 +157,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
         return Err(crate::error::failed(e));
     }
     if all.is_empty() && !interrupted {
-        ctx.out
-            .note("cachecore: note: the input names no deps; nothing was checked");
+        ctx.out.note("the input names no deps; nothing was checked");
     }
     for failure in &failures {
         crate::error::print_check_failed(failure);
@@ -183,8 +182,8 @@ pub(crate) async fn document_for(
         dep_ids: Vec::new(),
         input: crate::cli::DepFileArgs {
             file: None,
-            format: crate::depfile::Format::Auto,
-            max_lines: crate::depfile::DEFAULT_MAX_LINES,
+            format: crate::input::depfile::Format::Auto,
+            max_lines: crate::input::depfile::DEFAULT_MAX_LINES,
         },
         keys: false,
         expect_hash: None,
@@ -229,6 +228,10 @@ async fn inspect_one(
         &format!("inspecting {}", printable_str(dep.as_str())),
         "members",
     );
+    if args.keys && !ctx.out.json {
+        // The key rows stream (no table: a huge set needs no memory), under one header.
+        crate::outln!("{}", key_row("verdict", "ttl", "tier", "key", ""));
+    }
     let mut cursor = 0;
     loop {
         let (next, members) = store.sscan(&set, cursor, args.batch_size as usize).await?;
@@ -262,6 +265,13 @@ fn print_key(out: &Output, dep: &DepId, j: &Judged) -> Result<()> {
     })
 }
 
+/// One row of `--keys`, in fixed columns, without trailing spaces.
+fn key_row(verdict: &str, ttl: &str, tier: &str, key: &str, detail: &str) -> String {
+    format!("{verdict:<8} {ttl:>12} {tier:<4} {key}  {detail}")
+        .trim_end()
+        .to_string()
+}
+
 impl Line for KeyLine<'_> {
     fn kind(&self) -> &'static str {
         "key"
@@ -269,13 +279,11 @@ impl Line for KeyLine<'_> {
 
     fn render(&self) -> Result<()> {
         let tier = self.tier.map_or("--".to_string(), |t| t.to_string());
+        let ttl = self.pttl_ms.map_or_else(|| "--".to_string(), ttl_text);
+        let detail = self.verdict.detail();
         crate::outln!(
-            "{:<8} {:>10} {:<2} {}  {}",
-            self.verdict.name(),
-            self.pttl_ms.map_or_else(|| "--".to_string(), ttl_text),
-            tier,
-            self.key,
-            self.verdict.detail()
+            "{}",
+            key_row(self.verdict.name(), &ttl, &tier, &self.key, &detail)
         );
         Ok(())
     }

@@ -23,7 +23,9 @@ struct Row {
 /// Keeps the first `n` rows by the chosen order, so `--top` needs memory for `n` rows.
 struct Top {
     n: usize,
-    by_members: BinaryHeap<Reverse<(u64, String, Row)>>,
+    /// Min-heap on (members, then the id reversed): among equal sizes the id that sorts
+    /// last is dropped first, so `--top 1` is the first row of `--top 10`.
+    by_members: BinaryHeap<Reverse<(u64, Reverse<String>, Row)>>,
     by_id: BinaryHeap<(String, Row)>,
     sort: ListSort,
 }
@@ -33,7 +35,7 @@ impl Top {
         match self.sort {
             ListSort::Members => {
                 self.by_members
-                    .push(Reverse((row.members, row.dep_id.clone(), row)));
+                    .push(Reverse((row.members, Reverse(row.dep_id.clone()), row)));
                 if self.by_members.len() > self.n {
                     self.by_members.pop();
                 }

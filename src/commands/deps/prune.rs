@@ -138,17 +138,19 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
             format!("hash records {verb}retired"),
             crate::output::count(x.retired),
         ]);
-        t.add_row(vec![
-            "kept: entries / unfinished / recent / unknown age / policy".to_string(),
-            format!(
-                "{} / {} / {} / {} / {}",
+        // One row per reason a record is kept, so each figure sits beside its name.
+        for (why, n) in [
+            (
+                "hash records kept: entries still tagged",
                 x.kept_has_entries,
-                x.kept_unfinished_runs,
-                x.kept_recent,
-                x.kept_unknown_age,
-                x.kept_reserved
             ),
-        ]);
+            ("hash records kept: unfinished runs", x.kept_unfinished_runs),
+            ("hash records kept: written recently", x.kept_recent),
+            ("hash records kept: unknown age", x.kept_unknown_age),
+            ("hash records kept: policy versions", x.kept_reserved),
+        ] {
+            t.add_row(vec![why.to_string(), crate::output::count(n)]);
+        }
     }
     t.add_row(vec![
         "elapsed".to_string(),

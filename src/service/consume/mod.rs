@@ -5,12 +5,15 @@
 //! 1. Decode. Entries that can never be applied (poison: an invalid dep id, a template
 //!    that does not resolve, malformed JSON) go to the dead-letter stream, with the reason
 //!    and the original fields, and are acked. Tombstones are acked and skipped.
-//! 2. The order gate (see `GATE_BODY` in the store): per event and dep, one script that
-//!    records the event's hash only if the event is newer (by stream entry id) than the
-//!    last one applied to the dep. So the hash recorded last is the newest event's,
-//!    whichever consumer processes which event when, and however often one is redelivered.
-//!    Within a batch only a dep's newest event goes to the gate (unless one has an
-//!    `if_hash`). On a single node the same script invalidates a small dep at once.
+//! 2. The order gate (see `scripts/gate.lua` in the store): per event and dep, one script
+//!    that records the event's hash only if the event is newer (by stream entry id) than
+//!    the last one applied to the dep, or, when another path (CLI, HTTP) wrote the hash
+//!    since, than that write. So the hash recorded last is the newest event's, whichever
+//!    consumer processes which event when, and however often one is redelivered. An id
+//!    ahead of the server's clock by more than `--max-clock-skew` is dead-lettered and
+//!    never recorded. Within a batch only a dep's newest event goes to the gate (unless
+//!    one has an `if_hash`; the older ones go too if the newest turns out to be ahead of
+//!    the clock). On a single node the same script invalidates a small dep at once.
 //! 3. Invalidate the other deps with the engine, once per dep: with `--if-hash` = the hash
 //!    the gate recorded, whose compare-and-set leaves the value unchanged. If a newer event
 //!    got in between, the run is refused and the event counts as superseded: the newer
@@ -103,6 +106,8 @@ pub struct Settings {
     pub pacer: Pacer,
     /// Give up (exit 3) when Redis stays unreachable longer than this; `None`: never.
     pub max_outage: Option<Duration>,
+    /// How far an entry id may be ahead of the Redis server's clock (`--max-clock-skew`).
+    pub max_clock_skew: Duration,
     /// `--reason`: the audit reason of events that carry none of their own.
     pub reason: Option<String>,
     /// The per-round-trip timeout (a blocking read must answer well within it).
@@ -122,17 +127,20 @@ impl Settings {
 pub struct DepOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     dep_id: Option<String>,
-    /// `applied`, `superseded` (a newer event was applied), `refused` (`if_hash`), `failed`.
+    /// `applied`, `superseded` (a newer event was applied, or another path wrote the hash
+    /// later), `refused` (`if_hash`), `dead_letter` (the entry id is ahead of the server's
+    /// clock), `failed`.
     pub outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     new_hash: Option<String>,
-    /// Superseded: the stream entry that was newer (`STREAM ID`).
+    /// Superseded: the stream entry that was newer (`STREAM ID`), or the later write of the
+    /// hash by another path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<String>,
     /// Refused: the hash found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_hash: Option<String>,
-    /// Failed: why.
+    /// Failed or dead-lettered: why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
     /// Applied: what the invalidation did.
@@ -291,18 +299,23 @@ pub async fn run(
     // A consumer that cannot connect at start is misconfigured: fail at once (exit 3).
     let mut store = Store::connect(connect).await?;
     for stream in &s.streams {
+        let name = crate::output::printable_str(stream);
         if store.create_group(stream, &s.group, &s.from).await? {
+            let held = store.stream_len(stream).await?;
+            let events = if held == 1 { "event" } else { "events" };
+            let what = match s.from.as_str() {
+                "0" => format!("the {held} {events} it holds will be read"),
+                "$" => format!("the {held} {events} it holds are skipped (only new ones are read)"),
+                id => format!("entries after {id} of the {held} {events} it holds will be read"),
+            };
             obs.note(&format!(
-                "created consumer group {} on {} at {}",
-                s.group,
-                crate::output::printable_str(stream),
-                s.from
+                "created consumer group {} on {name} at {}: {what}",
+                s.group, s.from
             ));
         } else if s.from_given {
             obs.note(&format!(
-                "consumer group {} exists on {}: --from is ignored (the group continues where it is)",
-                s.group,
-                crate::output::printable_str(stream)
+                "consumer group {} exists on {name}: --from is ignored (the group continues where it is; XGROUP SETID moves it)",
+                s.group
             ));
         }
     }

@@ -2,7 +2,12 @@
 //! fault, and reading a bounded JSON body. Every error is decided before anything is
 //! written, except 409 (a compare-and-set the engine refused, changing nothing) and 503.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
 use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -13,6 +18,23 @@ use crate::output::JSON_VERSION;
 
 /// Bodies above this are refused with 413 before they are read whole.
 pub const BODY_LIMIT: usize = 1 << 20;
+
+/// The client's address, as the listener saw it (an unspecified address when the router
+/// is driven without one, as in unit tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |c| c.0);
+        Ok(ClientAddr(addr))
+    }
+}
 
 /// What the request log records beside the route: set by handlers on their response.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +52,8 @@ pub struct ApiError {
     pub field: Option<String>,
     pub message: String,
     pub retry_after_secs: Option<u64>,
+    /// Close the connection after this answer (the rest of the request cannot be read).
+    pub close: bool,
 }
 
 impl ApiError {
@@ -38,8 +62,9 @@ impl ApiError {
             status,
             code,
             field: None,
-            message: crate::error::scrub(&message.into()),
+            message: crate::redact::scrub(&message.into()),
             retry_after_secs: None,
+            close: false,
         }
     }
 
@@ -106,6 +131,10 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        if self.close {
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         resp.extensions_mut().insert(LogFields {
             error: Some(self.code),
             ..LogFields::default()
@@ -147,7 +176,13 @@ pub fn document<T: Serialize>(status: StatusCode, command: &str, value: &T) -> R
 
 /// Reads the body whole, refusing more than [`BODY_LIMIT`] bytes (by the declared length
 /// first, so an oversized upload is refused without reading it).
-pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+/// Reads the whole body within `timeout` (the `--body-timeout` flag): a body trickled in a
+/// byte at a time would otherwise hold its connection for as long as the client likes.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    timeout: Duration,
+) -> Result<Vec<u8>, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -162,7 +197,20 @@ pub async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiEr
     if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, BODY_LIMIT).await {
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_LIMIT)).await
+    else {
+        let mut err = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "the request body did not arrive within {} (--body-timeout); nothing was changed",
+                humantime::format_duration(timeout)
+            ),
+        );
+        err.close = true;
+        return Err(err);
+    };
+    match read {
         Ok(bytes) => Ok(bytes.to_vec()),
         Err(e) => {
             let over = std::error::Error::source(&e)

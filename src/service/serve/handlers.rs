@@ -3,7 +3,7 @@
 //! (403); only then does it touch anything. Engine refusals answer 409, unchanged.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::api::{ApiError, LogFields, document, json_response, parse_json, read_body};
+use super::api::{ApiError, ClientAddr, LogFields, document, json_response, parse_json, read_body};
 use super::jobs::{self, Caller, Outcome};
 use super::state::App;
 use super::tokens::{self, Principal};
@@ -57,12 +57,60 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then_some(token.trim())
 }
 
-/// The caller, from `Authorization: Bearer`, then the rate limit.
+/// The caller, from `Authorization: Bearer`, then the rate limit. An address that keeps
+/// failing is answered 429 before any Redis round trip: a 401 would otherwise cost one
+/// lookup each, and cost nothing to send.
 async fn authenticate(
     app: &App,
+    client: ClientAddr,
     headers: &HeaderMap,
     log: &mut LogFields,
 ) -> Result<(Principal, Store), ApiError> {
+    let address = client.0.ip().to_string();
+    if let Err(wait) = app.auth_failures.check(&address, Instant::now()) {
+        app.metrics.auth_failures_limited();
+        return Err(retry_after(
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_auth_failures",
+                format!(
+                    "too many failed authentications from this address (over --auth-failure-limit); retry after {} ms with a valid token; nothing was changed",
+                    wait.as_millis()
+                ),
+            ),
+            wait,
+        ));
+    }
+    let found = lookup(app, headers).await;
+    if let Err(e) = &found
+        && e.status == StatusCode::UNAUTHORIZED
+    {
+        let _ = app.auth_failures.admit(&address, Instant::now());
+    }
+    let (principal, store) = found?;
+    log.token = Some(principal.name.clone());
+    if let Err(wait) = app.limiter.admit(&principal.name, Instant::now()) {
+        let err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "token {} is over its rate limit on this server; retry after {} ms; nothing was changed",
+                principal.name,
+                wait.as_millis()
+            ),
+        );
+        return Err(retry_after(err, wait));
+    }
+    Ok((principal, store))
+}
+
+fn retry_after(mut err: ApiError, wait: Duration) -> ApiError {
+    err.retry_after_secs = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+    err
+}
+
+/// The token of `Authorization: Bearer`, looked up in Redis.
+async fn lookup(app: &App, headers: &HeaderMap) -> Result<(Principal, Store), ApiError> {
     let Some(token) = bearer(headers) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -75,35 +123,18 @@ async fn authenticate(
     let found = tokens::verify(&mut store, token).await;
     app.metrics
         .redis_round_trip("token_lookup", started.elapsed());
-    let principal = match found {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unknown_token",
-                "the token is unknown or was revoked",
-            ));
-        }
+    match found {
+        Ok(Some(p)) => Ok((p, store)),
+        Ok(None) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_token",
+            "the token is unknown or was revoked",
+        )),
         Err(e) => {
             app.redis.failed(&e).await;
-            return Err(ApiError::from_failure(&e, "authorization"));
+            Err(ApiError::from_failure(&e, "authorization"))
         }
-    };
-    log.token = Some(principal.name.clone());
-    if let Err(wait) = app.limiter.admit(&principal.name, Instant::now()) {
-        let mut err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!(
-                "token {} is over its rate limit on this server; retry after {} ms; nothing was changed",
-                principal.name,
-                wait.as_millis()
-            ),
-        );
-        err.retry_after_secs = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
-        return Err(err);
     }
-    Ok((principal, store))
 }
 
 fn forbidden(p: &Principal, field: &str, what: String) -> ApiError {
@@ -171,20 +202,27 @@ struct Accepted<'a> {
     job_url: String,
 }
 
-pub async fn invalidate(State(app): Shared, headers: HeaderMap, body: Body) -> Response {
+pub async fn invalidate(
+    State(app): Shared,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let mut log = LogFields::default();
-    let result = invalidate_inner(&app, &headers, body, &mut log).await;
+    let result = invalidate_inner(&app, client, &headers, body, &mut log).await;
     finish(&app, result, log)
 }
 
 async fn invalidate_inner(
     app: &Arc<App>,
+    client: ClientAddr,
     headers: &HeaderMap,
     body: Body,
     log: &mut LogFields,
 ) -> Result<Response, ApiError> {
-    let (principal, store) = authenticate(app, headers, log).await?;
-    let body: InvalidateBody = parse_json(&read_body(headers, body).await?)?;
+    let (principal, store) = authenticate(app, client, headers, log).await?;
+    let body: InvalidateBody =
+        parse_json(&read_body(headers, body, app.limits.body_timeout).await?)?;
     let dep = DepId::parse_user(&body.dep_id)
         .map_err(|e| ApiError::invalid("dep_id", format!("dep_id: {e}")))?;
     log.dep = Some(dep.as_str().to_string());
@@ -285,20 +323,26 @@ struct ManyDoc<'a> {
     results: Vec<DepResult<'a>>,
 }
 
-pub async fn invalidate_many(State(app): Shared, headers: HeaderMap, body: Body) -> Response {
+pub async fn invalidate_many(
+    State(app): Shared,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let mut log = LogFields::default();
-    let result = invalidate_many_inner(&app, &headers, body, &mut log).await;
+    let result = invalidate_many_inner(&app, client, &headers, body, &mut log).await;
     finish(&app, result, log)
 }
 
 async fn invalidate_many_inner(
     app: &Arc<App>,
+    client: ClientAddr,
     headers: &HeaderMap,
     body: Body,
     log: &mut LogFields,
 ) -> Result<Response, ApiError> {
-    let (principal, store) = authenticate(app, headers, log).await?;
-    let body: ManyBody = parse_json(&read_body(headers, body).await?)?;
+    let (principal, store) = authenticate(app, client, headers, log).await?;
+    let body: ManyBody = parse_json(&read_body(headers, body, app.limits.body_timeout).await?)?;
     if body.dep_ids.is_empty() || body.dep_ids.len() > MAX_MANY {
         return Err(ApiError::invalid(
             "dep_ids",
@@ -374,7 +418,17 @@ async fn invalidate_many_inner(
             report,
         });
     }
-    Ok(document(StatusCode::OK, "invalidate_many", &doc))
+    // 200 only when every dep is done: a caller that reads the status alone is never told
+    // "done" for a failed dep. Otherwise the highest status of the failed ones, with the
+    // same document.
+    let status = doc
+        .results
+        .iter()
+        .filter_map(|r| r.status)
+        .max()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    Ok(document(status, "invalidate_many", &doc))
 }
 
 #[derive(Deserialize, Default)]
@@ -385,24 +439,26 @@ struct RollBody {
 
 pub async fn policy_roll(
     State(app): Shared,
+    client: ClientAddr,
     Path(ns): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let mut log = LogFields::default();
-    let result = policy_roll_inner(&app, ns, &headers, body, &mut log).await;
+    let result = policy_roll_inner(&app, client, ns, &headers, body, &mut log).await;
     finish(&app, result, log)
 }
 
 async fn policy_roll_inner(
     app: &Arc<App>,
+    client: ClientAddr,
     ns: String,
     headers: &HeaderMap,
     body: Body,
     log: &mut LogFields,
 ) -> Result<Response, ApiError> {
-    let (principal, mut store) = authenticate(app, headers, log).await?;
-    let bytes = read_body(headers, body).await?;
+    let (principal, mut store) = authenticate(app, client, headers, log).await?;
+    let bytes = read_body(headers, body, app.limits.body_timeout).await?;
     // An empty body is `{}`: `curl -X POST .../policy/roll` rolls to the next number.
     let body: RollBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         RollBody::default()
@@ -441,19 +497,25 @@ async fn policy_roll_inner(
     Ok(document(StatusCode::OK, "policy roll", &doc))
 }
 
-pub async fn dep(State(app): Shared, Path(dep_id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn dep(
+    State(app): Shared,
+    client: ClientAddr,
+    Path(dep_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut log = LogFields::default();
-    let result = dep_inner(&app, dep_id, &headers, &mut log).await;
+    let result = dep_inner(&app, client, dep_id, &headers, &mut log).await;
     finish(&app, result, log)
 }
 
 async fn dep_inner(
     app: &Arc<App>,
+    client: ClientAddr,
     dep_id: String,
     headers: &HeaderMap,
     log: &mut LogFields,
 ) -> Result<Response, ApiError> {
-    let (principal, mut store) = authenticate(app, headers, log).await?;
+    let (principal, mut store) = authenticate(app, client, headers, log).await?;
     let dep =
         DepId::parse(&dep_id).map_err(|e| ApiError::invalid("dep_id", format!("dep_id: {e}")))?;
     log.dep = Some(dep.as_str().to_string());
@@ -482,19 +544,25 @@ async fn dep_inner(
     }
 }
 
-pub async fn job(State(app): Shared, Path(id): Path<String>, headers: HeaderMap) -> Response {
+pub async fn job(
+    State(app): Shared,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut log = LogFields::default();
-    let result = job_inner(&app, id, &headers, &mut log).await;
+    let result = job_inner(&app, client, id, &headers, &mut log).await;
     finish(&app, result, log)
 }
 
 async fn job_inner(
     app: &Arc<App>,
+    client: ClientAddr,
     id: String,
     headers: &HeaderMap,
     log: &mut LogFields,
 ) -> Result<Response, ApiError> {
-    let (principal, mut store) = authenticate(app, headers, log).await?;
+    let (principal, mut store) = authenticate(app, client, headers, log).await?;
     let Some((dep, new_hash)) = jobs::parse_job_id(&id) else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -555,7 +623,9 @@ pub async fn readyz(State(app): Shared) -> Response {
 }
 
 pub async fn metrics(State(app): Shared) -> Response {
-    let mut resp = Response::new(Body::from(app.metrics.render()));
+    let mut text = app.metrics.render();
+    app.connections.render(&mut text, "cachecore_http");
+    let mut resp = Response::new(Body::from(text));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Buckets kept before full ones are dropped.
+const MAX_BUCKETS: usize = 10_000;
+
 #[derive(Debug)]
 pub struct RateLimiter {
     per_second: f64,
@@ -30,8 +33,25 @@ impl RateLimiter {
 
     /// Takes one request from `name`'s bucket, or says how long until one is available.
     pub fn admit(&self, name: &str, now: Instant) -> Result<(), Duration> {
+        self.take(name, now, 1.0)
+    }
+
+    /// Whether `name` has a request left, without taking it (for limits charged only
+    /// when a request fails).
+    pub fn check(&self, name: &str, now: Instant) -> Result<(), Duration> {
+        self.take(name, now, 0.0)
+    }
+
+    fn take(&self, name: &str, now: Instant, cost: f64) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().expect("limiter poisoned");
         let capacity = self.per_second;
+        if buckets.len() >= MAX_BUCKETS {
+            // Keyed by client address, the map would grow with every address seen:
+            // a full bucket carries no information, so those go.
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * capacity < capacity
+            });
+        }
         let b = buckets.entry(name.to_string()).or_insert(Bucket {
             tokens: capacity,
             at: now,
@@ -40,7 +60,7 @@ impl RateLimiter {
         b.tokens = (b.tokens + refill).min(capacity);
         b.at = now;
         if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+            b.tokens -= cost;
             Ok(())
         } else {
             Err(Duration::from_secs_f64((1.0 - b.tokens) / self.per_second))
@@ -67,5 +87,30 @@ mod tests {
         let t1 = t0 + Duration::from_millis(100);
         assert!(l.admit("a", t1).is_ok());
         assert!(l.admit("a", t1).is_err());
+    }
+
+    #[test]
+    fn check_takes_nothing() {
+        let l = RateLimiter::new(2);
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            assert!(l.check("a", t0).is_ok());
+        }
+        assert!(l.admit("a", t0).is_ok());
+        assert!(l.admit("a", t0).is_ok());
+        assert!(l.check("a", t0).is_err());
+    }
+
+    #[test]
+    fn full_buckets_are_dropped_when_the_map_is_large() {
+        let l = RateLimiter::new(1);
+        let t0 = Instant::now();
+        for i in 0..MAX_BUCKETS {
+            l.check(&i.to_string(), t0).unwrap();
+        }
+        l.admit("spent", t0).unwrap();
+        assert!(l.buckets.lock().unwrap().len() <= 2);
+        // The spent one is remembered.
+        assert!(l.admit("spent", t0).is_err());
     }
 }

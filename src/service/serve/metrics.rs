@@ -73,6 +73,8 @@ pub struct Metrics {
     l2_deleted: AtomicU64,
     resumed_runs: AtomicU64,
     drains: AtomicI64,
+    /// Requests answered 429 because their address failed to authenticate too often.
+    auth_failures_limited: AtomicU64,
 }
 
 /// Label values come from our own route templates and fixed words, but are escaped
@@ -97,6 +99,10 @@ impl Metrics {
             .entry(route.to_string())
             .or_default()
             .observe(took);
+    }
+
+    pub fn auth_failures_limited(&self) {
+        self.auth_failures_limited.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn redis_round_trip(&self, op: &'static str, took: Duration) {
@@ -205,6 +211,17 @@ impl Metrics {
             out,
             "cachecore_resumed_runs_total {}",
             self.resumed_runs.load(Ordering::Relaxed)
+        );
+        head(
+            &mut out,
+            "cachecore_auth_failures_limited_total",
+            "counter",
+            "Requests answered 429 because their client address failed to authenticate too often.",
+        );
+        let _ = writeln!(
+            out,
+            "cachecore_auth_failures_limited_total {}",
+            self.auth_failures_limited.load(Ordering::Relaxed)
         );
         head(
             &mut out,

@@ -33,6 +33,7 @@ use axum::routing::{get, post};
 
 use crate::error::{Exit, invalid};
 use crate::interrupt::Interrupt;
+use crate::service::http::{Limits, listener};
 use crate::store::ConnectOptions;
 use api::{ApiError, LogFields};
 pub use state::DrainSettings;
@@ -45,6 +46,9 @@ pub struct Settings {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub drains: DrainSettings,
     pub rate_limit: u32,
+    /// Failed authentications per second per client address before 429.
+    pub auth_failure_limit: u32,
+    pub limits: Limits,
 }
 
 /// How long shutdown waits for background drains to stop at a batch boundary.
@@ -54,21 +58,34 @@ const DRAIN_STOP_WAIT: Duration = Duration::from_secs(30);
 /// stops background drains between two batches (their runs stay in Redis for the next
 /// start) and returns success.
 pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
+    // A URL that cannot work is a usage error now, not an "unreachable" forever.
+    connect.validate()?;
     let tls = match &settings.tls {
         Some((cert, key)) => Some(tls::server_config(cert, key)?),
         None => None,
     };
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
+    let open_files = listener::raise_open_file_limit();
+    let mut limits = settings.limits.clone();
+    limits.max_connections =
+        listener::effective_max_connections(limits.max_connections, open_files);
+    let listener = listener::bind(&settings.listen)
         .await
         .map_err(|e| invalid(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr()?;
+    // The store's own events are JSON log lines here, like everything else serve says.
+    crate::store::on_event(|e| match e {
+        crate::store::StoreEvent::Resend {
+            endpoint,
+            error,
+            attempt,
+            why,
+        } => log(
+            "redis_resend",
+            serde_json::json!({"endpoint": endpoint, "error": crate::redact::scrub(error), "attempt": attempt, "why": why}),
+        ),
+    });
     let stop = Interrupt::default();
-    let app = Arc::new(App::new(
-        connect,
-        settings.drains.clone(),
-        settings.rate_limit,
-        stop.clone(),
-    ));
+    let app = Arc::new(App::new(connect, &settings, stop.clone()));
     let shutdown = shutdown_signal(Signals::register()?, stop);
     let redis_ok = app.redis.store().await.is_ok();
     log(
@@ -78,22 +95,24 @@ pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
             "tls": tls.is_some(),
             "redis": if redis_ok { "ready" } else { "unreachable" },
             "version": env!("CARGO_PKG_VERSION"),
+            "max_connections": limits.max_connections,
+            "open_files_limit": open_files,
+            "header_timeout_ms": limits.header_timeout.as_millis() as u64,
+            "body_timeout_ms": limits.body_timeout.as_millis() as u64,
         }),
     );
     tokio::spawn(jobs::resume_unfinished(app.clone()));
     let router = router(app.clone());
-    match tls {
-        None => {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await?
-        }
-        Some(config) => {
-            axum::serve(tls::TlsListener::new(listener, config)?, router)
-                .with_graceful_shutdown(shutdown)
-                .await?
-        }
-    }
+    listener::serve(
+        listener,
+        tls,
+        router,
+        limits,
+        app.connections.clone(),
+        shutdown,
+        DRAIN_STOP_WAIT,
+    )
+    .await;
     let deadline = Instant::now() + DRAIN_STOP_WAIT;
     while app.metrics.drains_in_progress() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -117,6 +136,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/v1/deps/{*dep_id}", get(handlers::dep))
         .route("/v1/jobs/{id}", get(handlers::job))
         .route("/healthz", get(handlers::healthz))
+        .route("/health", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
         .route("/metrics", get(handlers::metrics))
         .fallback(handlers::not_found)

@@ -3,19 +3,20 @@
 //! for correctness across replicas: tokens, jobs and unfinished runs live in Redis.
 
 use std::collections::HashMap;
-use std::io::Write as _;
-use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
-
+use super::Settings;
 use super::api::ApiError;
 use super::limit::RateLimiter;
 use super::metrics::Metrics;
 use crate::error::is_connection_error;
 use crate::interrupt::Interrupt;
 use crate::pace::Pacer;
+use crate::service::http::{ConnCounters, Limits};
 use crate::store::{ConnectOptions, Store};
+
+pub use crate::service::log;
 
 /// How a drain runs (the `invalidate` pace flags).
 #[derive(Debug, Clone)]
@@ -32,6 +33,11 @@ pub struct App {
     pub drains: DrainSettings,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
+    /// Failed authentications per client address: over it, 429 before any Redis work.
+    pub auth_failures: RateLimiter,
+    pub limits: Limits,
+    /// What the listener's limits did (rendered with the metrics).
+    pub connections: Arc<ConnCounters>,
     /// Set at shutdown: drains stop between two batches, their runs left in Redis for the
     /// next start of any replica.
     pub stop: Interrupt,
@@ -40,20 +46,18 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(
-        connect: ConnectOptions,
-        drains: DrainSettings,
-        rate_limit: u32,
-        stop: Interrupt,
-    ) -> App {
+    pub fn new(connect: ConnectOptions, settings: &Settings, stop: Interrupt) -> App {
         App {
             redis: Redis {
                 options: connect,
                 current: tokio::sync::Mutex::new(None),
             },
-            drains,
+            drains: settings.drains.clone(),
             metrics: Metrics::default(),
-            limiter: RateLimiter::new(rate_limit),
+            limiter: RateLimiter::new(settings.rate_limit),
+            auth_failures: RateLimiter::new(settings.auth_failure_limit),
+            limits: settings.limits.clone(),
+            connections: Arc::default(),
             stop,
             touched: Mutex::default(),
         }
@@ -111,26 +115,4 @@ impl Redis {
     pub async fn reset(&self) {
         *self.current.lock().await = None;
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-/// Writes one JSON line to stderr: `{"ts_ms": ..., "event": ..., <fields>}`. Values are
-/// ours or escaped by JSON; no token ever reaches this function (only token names).
-pub fn log(event: &str, fields: Value) {
-    let mut line = Map::new();
-    line.insert("ts_ms".into(), now_ms().into());
-    line.insert("event".into(), event.into());
-    if let Value::Object(fields) = fields {
-        line.extend(fields.into_iter().filter(|(_, v)| !v.is_null()));
-    }
-    let mut text = serde_json::to_vec(&Value::Object(line)).expect("a log line serializes");
-    text.push(b'\n');
-    // One write per line, so lines of concurrent requests never interleave.
-    let _ = std::io::stderr().lock().write_all(&text);
 }

@@ -202,7 +202,7 @@ pub async fn create(store: &mut Store, name: &str, scopes: &[Scope]) -> Result<S
     validate_name(name)?;
     let token = new_secret()?;
     let digest = sha256_hex(&token);
-    crate::error::register_secret(&token);
+    crate::redact::register_secret(&token);
     if !store
         .token_create(
             &keys(name, &digest),

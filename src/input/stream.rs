@@ -17,13 +17,20 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
 
-use crate::cli::DepFileArgs;
-use crate::depfile::{self, BadLine, Format, Item, Line, Rejected};
+use super::depfile::{self, BadLine, Format, Item, Line, Rejected};
 use crate::error::invalid;
 use crate::output::printable_str;
 
 /// Records sorted in memory at once before a run is spilled: 64 Ki × 40 bytes = 2.5 MiB.
 const RUN_RECORDS: usize = 64 * 1024;
+
+/// Where the deps come from: `file` (`-` for stdin), in `format`, at most `max_lines`.
+#[derive(Debug, Clone)]
+pub struct DepFile {
+    pub file: Option<String>,
+    pub format: Format,
+    pub max_lines: u64,
+}
 
 /// A validated input, ready to be read again item by item.
 pub struct DepStream {
@@ -49,7 +56,7 @@ impl DepStream {
     /// Validates `--file` (stdin for `-`) and `extra` ids given on the command line. Every
     /// bad line is reported on stderr before the one error that says nothing was done
     /// (`undone`: "nothing was invalidated").
-    pub fn open(input: &DepFileArgs, extra: &[String], undone: &str) -> Result<DepStream> {
+    pub fn open(input: &DepFile, extra: &[String], undone: &str) -> Result<DepStream> {
         let mut stream = DepStream {
             source: Source::None,
             format: input.format,
@@ -518,7 +525,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deps.txt");
         std::fs::write(&path, "\u{feff}doc:b\ndoc:a\ndoc:b\ndoc:c\n").unwrap();
-        let args = DepFileArgs {
+        let args = DepFile {
             file: Some(path.display().to_string()),
             format: Format::Auto,
             max_lines: 100,
