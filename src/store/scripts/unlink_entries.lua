@@ -13,18 +13,18 @@
 -- unlink_entry(key, may_refuse), the checked delete, is prepended by the loader.
 local n1 = tonumber(ARGV[1])
 local deleted, kept, refused, why = {0, 0}, 0, {}, ''
-local function take(place, k)
+local declared = #KEYS
+for place = 1, declared + #ARGV - 1 do
+  local k = place <= declared and KEYS[place] or ARGV[place - declared + 1]
   local s = unlink_entry(k, true)
-  if type(s) == 'table' then
-    refused[#refused + 1] = place
-    if why == '' then why = s.err end
-  elseif s == -1 then
-    kept = kept + 1
-  elseif s == 1 then
+  if s == 1 then
     local tier = place <= n1 and 1 or 2
     deleted[tier] = deleted[tier] + 1
+  elseif s == -1 then
+    kept = kept + 1
+  elseif s ~= 0 then
+    refused[#refused + 1] = place
+    if why == '' then why = s.err end
   end
 end
-for place = 1, #KEYS do take(place, KEYS[place]) end
-for i = 2, #ARGV do take(#KEYS + i - 1, ARGV[i]) end
 return {deleted[1], deleted[2], kept, refused, why}

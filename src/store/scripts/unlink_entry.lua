@@ -18,15 +18,16 @@ local function acl_named(r, cmd)
   return r
 end
 
+local rpcall = redis.pcall
 local function unlink_entry(k, may_refuse)
-  local r = redis.pcall('HSTRLEN', k, 'deps')
+  local r = rpcall('HSTRLEN', k, 'deps')
   if type(r) == 'number' then
     if r > 0 then
-      r = redis.pcall('UNLINK', k)
+      r = rpcall('UNLINK', k)
       if type(r) == 'table' then error(acl_named(r, 'unlink')) end
       return r
     end
-    r = redis.pcall('EXISTS', k)
+    r = rpcall('EXISTS', k)
     if type(r) == 'table' then error(acl_named(r, 'exists')) end
     return -r
   end
