@@ -331,6 +331,11 @@ def bench_one_big(server, n, repeat, tools, title):
         "Lua bound (SET+SMEMBERS+UNLINK)": (["redis-cli", "-p", str(server.port), "--eval",
                                              os.path.join(HERE, "lua_bound.lua"), "cc:dep:hash:table:products",
                                              "cc:dep:keys:table:products", ",", "v2"], False),
+        # The bound plus the entry check cachecore makes before each delete (issue 22).
+        "Lua bound + entry check (HSTRLEN)": (["redis-cli", "-p", str(server.port), "--eval",
+                                               os.path.join(HERE, "lua_bound_hstrlen.lua"),
+                                               "cc:dep:hash:table:products", "cc:dep:keys:table:products",
+                                               ",", "v2"], False),
         "cachecore invalidate": ([CACHECORE, "--redis-url", url, "invalidate", "table:products",
                                   "--new-hash", "v2", "--quiet"], False),
         "cachecore before (CACHECORE_BEFORE)": ([CACHECORE_BEFORE or "", "--redis-url", url, "invalidate",
@@ -543,8 +548,8 @@ def main():
           f"repeat {args.repeat}, medians")
     server = Server()
     try:
-        all_tools = ["Lua bound (SET+SMEMBERS+UNLINK)", "cachecore invalidate", "redis-py SSCAN+UNLINK x1000",
-                     "redis-cli SMEMBERS | xargs UNLINK"]
+        all_tools = ["Lua bound (SET+SMEMBERS+UNLINK)", "Lua bound + entry check (HSTRLEN)", "cachecore invalidate",
+                     "redis-py SSCAN+UNLINK x1000", "redis-cli SMEMBERS | xargs UNLINK"]
         if "one-big" in only:
             bench_one_big(server, args.entries, args.repeat, all_tools,
                           f"one-big: {args.entries:,} entries tagged table:products (20% L2)")

@@ -138,7 +138,7 @@ fn print_report(r: &Report) -> anyhow::Result<()> {
     t.add_row(vec!["already gone", &crate::output::count(r.already_gone)]);
     if r.skipped_not_entries > 0 {
         t.add_row(vec![
-            "skipped (not entry keys)",
+            "skipped (not entries)",
             &crate::output::count(r.skipped_not_entries),
         ]);
     }

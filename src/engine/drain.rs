@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 use super::invalidation::{Plan, Report};
 use crate::interrupt::Interrupt;
 use crate::layout::{Tier, parse_entry_key};
-use crate::store::{FinalBatch, Store};
+use crate::store::{EntryState, FinalBatch, Store, Unlinked};
 
 /// Keys shown as a sample by a dry run.
 const SAMPLE_SIZE: usize = 10;
@@ -20,7 +20,7 @@ const SAMPLE_SIZE: usize = 10;
 /// The scan runs ahead while up to `depth` UNLINK batches are in flight on the shared
 /// connection, so Redis always has the next batch queued and never waits for a round
 /// trip; each command still touches at most one batch, so other clients are served
-/// between them. The last batch shares its round trip with the cleanup.
+/// between them. The last batch is followed by the cleanup.
 pub(super) async fn drain(
     store: &mut Store,
     (set, size): (&str, u64),
@@ -35,7 +35,7 @@ pub(super) async fn drain(
     let mut restarted = false;
     'pass: loop {
         let pass = store.reconnects();
-        let mut in_flight: JoinSet<Result<(u64, u64, u64)>> = JoinSet::new();
+        let mut in_flight: JoinSet<Result<(u64, Unlinked)>> = JoinSet::new();
         let mut cursor = 0;
         let mut first_node = None;
         loop {
@@ -66,12 +66,12 @@ pub(super) async fn drain(
                     l1,
                     l2,
                 };
-                let (d1, d2) = store
+                let done = store
                     .finish_many(&[last])
                     .await?
                     .pop()
                     .expect("one result")?;
-                account(report, bar, (attempted, d1, d2));
+                account(report, bar, (attempted, done));
                 if restarted {
                     // A rescan meets the keys the first pass deleted as "gone": count the
                     // set's members once instead.
@@ -86,10 +86,7 @@ pub(super) async fn drain(
                 account(report, bar, done??);
             }
             let mut conn = store.clone();
-            in_flight.spawn(async move {
-                let (d1, d2) = conn.unlink_tiers(&l1, &l2).await?;
-                Ok((attempted, d1, d2))
-            });
+            in_flight.spawn(async move { Ok((attempted, conn.unlink_entries(&l1, &l2).await?)) });
             cursor = next;
             if interrupt.is_set() {
                 drain_in_flight(&mut in_flight, report, bar).await?;
@@ -100,7 +97,7 @@ pub(super) async fn drain(
 }
 
 async fn drain_in_flight(
-    in_flight: &mut JoinSet<Result<(u64, u64, u64)>>,
+    in_flight: &mut JoinSet<Result<(u64, Unlinked)>>,
     report: &mut Report,
     bar: &ProgressBar,
 ) -> Result<()> {
@@ -117,8 +114,8 @@ fn restart_counts(report: &mut Report, gone_before: u64, skipped_before: u64) {
     report.skipped_not_entries = skipped_before;
 }
 
-/// Splits dep-set members into L1 and L2 entry keys; anything else is counted and never
-/// deleted.
+/// Splits dep-set members into L1 and L2 entry keys by name; anything else is counted and
+/// never deleted (nor is a key so named that is not an entry: the delete checks that).
 pub(super) fn split_tiers(
     members: Vec<Vec<u8>>,
     report: &mut Report,
@@ -138,19 +135,16 @@ pub(super) fn split_tiers(
     (l1, l2)
 }
 
-/// Adds one UNLINK batch's outcome: (keys attempted, L1 deleted, L2 deleted).
-pub(super) fn account(
-    report: &mut Report,
-    bar: &ProgressBar,
-    (attempted, l1, l2): (u64, u64, u64),
-) {
-    report.l1_deleted += l1;
-    report.l2_deleted += l2;
-    report.already_gone += attempted - l1 - l2;
+/// Adds one delete batch's outcome: keys attempted, and what the checked delete did.
+pub(super) fn account(report: &mut Report, bar: &ProgressBar, (attempted, done): (u64, Unlinked)) {
+    report.l1_deleted += done.l1;
+    report.l2_deleted += done.l2;
+    report.skipped_not_entries += done.not_entries;
+    report.already_gone += attempted - done.l1 - done.l2 - done.not_entries;
     bar.inc(attempted);
 }
 
-/// Dry run: counts what `drain` would delete, reading only.
+/// Dry run: counts what `drain` would delete, reading only, with the check its deletes make.
 pub(super) async fn survey(
     store: &mut Store,
     set: &str,
@@ -174,11 +168,18 @@ pub(super) async fn survey(
             })
             .collect();
         let keys: Vec<Vec<u8>> = entries.iter().map(|(_, k)| k.clone()).collect();
-        let live = store.exists_each(&keys).await?;
-        for ((tier, key), live) in entries.into_iter().zip(live) {
-            if !live {
-                report.already_gone += 1;
-                continue;
+        let states = store.entry_states(&keys).await?;
+        for ((tier, key), state) in entries.into_iter().zip(states) {
+            match state {
+                EntryState::Entry => {}
+                EntryState::Gone => {
+                    report.already_gone += 1;
+                    continue;
+                }
+                EntryState::NotEntry => {
+                    report.skipped_not_entries += 1;
+                    continue;
+                }
             }
             match tier {
                 Tier::L1 => report.l1_deleted += 1,

@@ -10,12 +10,15 @@
 //!    in a small per-dep registry. Writers that tag entries afterwards create a fresh dep
 //!    set, so every entry that exists after the run is still tracked, without an SREM per
 //!    member (which would cost the server a third more CPU).
-//! 4. Delete. A small pending set (up to 256 members) is read whole and its entries,
-//!    the set and its registry entry go in one more round trip. A larger one is streamed:
-//!    SSCAN runs ahead while up to `--pipeline` UNLINK batches are in flight, so Redis
-//!    always has the next batch queued; every command touches at most one batch. Nothing
-//!    else writes a pending set, so the scan returns every member.
-//! 5. Drop the pending set and its registry entry (with the last batch). An interrupted
+//! 4. Delete. A small pending set (up to 256 members) is read whole and its entries go in
+//!    one more round trip. A larger one is streamed: SSCAN runs ahead while up to
+//!    `--pipeline` delete batches are in flight, so Redis always has the next batch
+//!    queued; every command touches at most one batch. Nothing else writes a pending set,
+//!    so the scan returns every member. A member is deleted only if it is an entry: its
+//!    name is checked here, and what it holds (a HASH with a `deps` field) by the script
+//!    that deletes it, in the same step (`Store::unlink_entries`); any other is kept and
+//!    counted as skipped.
+//! 5. Drop the pending set and its registry entry (after the last batch). An interrupted
 //!    run leaves both behind; the next run for the dep finds them in the registry and
 //!    finishes them first.
 //!
@@ -78,7 +81,8 @@ pub struct Report {
     pub l2_deleted: u64,
     /// Members whose entry had already expired or been deleted.
     pub already_gone: u64,
-    /// Members that are not entry keys; never deleted.
+    /// Members that are not entries, by their name or by what they hold (not a HASH with a
+    /// `deps` field); never deleted.
     pub skipped_not_entries: u64,
     /// Unfinished earlier runs for this dep that this run completed.
     pub resumed_runs: u64,

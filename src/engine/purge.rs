@@ -5,8 +5,9 @@
 //! purge honours the command's rate and survives a dropped connection like an
 //! invalidation does.
 //!
-//! An entry rewritten between the read and the UNLINK is deleted too: a cache miss, never
-//! a stale answer.
+//! An entry rewritten between the read and the delete is deleted too: a cache miss, never
+//! a stale answer. A key that is no longer an entry by then (no `deps`, another type) is
+//! kept: the delete checks it in the same step.
 
 use anyhow::Result;
 use indicatif::ProgressBar;
@@ -84,9 +85,11 @@ pub async fn purge(
                 p.l1_deleted += l1.len() as u64;
                 p.l2_deleted += l2.len() as u64;
             } else {
-                let (d1, d2) = store.unlink_tiers(&l1, &l2).await?;
-                p.l1_deleted += d1;
-                p.l2_deleted += d2;
+                let done = store.unlink_entries(&l1, &l2).await?;
+                p.l1_deleted += done.l1;
+                p.l2_deleted += done.l2;
+                // Replaced since the read by a key that is not an entry: kept, as unreadable.
+                p.skipped_corrupt += done.not_entries;
             }
             if interrupt.is_set() {
                 break;

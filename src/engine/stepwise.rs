@@ -1,5 +1,5 @@
 //! The stepwise protocol of [`super::invalidation`] for a wave of deps: read-only checks,
-//! the hash compare-and-set, the detach, then the deletes (small sets in two round trips
+//! the hash compare-and-set, the detach, then the deletes (small sets in three round trips
 //! for the whole wave, large ones streamed by [`super::drain`]), and after a reconnection
 //! the check that the new hashes survived.
 
@@ -108,7 +108,7 @@ pub(super) async fn stepwise_wave(
         }
     }
 
-    // 4. Delete: small pending sets of the whole wave in two round trips, large ones streamed.
+    // 4. Delete: small pending sets of the whole wave in three round trips, large ones streamed.
     // Resumed runs only have their pending sets to finish.
     let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && (j.resume || !j.plan.soft));
     let total: u64 = detaching
@@ -294,8 +294,8 @@ async fn survey_job(
     Ok(())
 }
 
-/// Reads every small pending set of the wave in one round trip and deletes their entries,
-/// the sets and their registry entries in a second.
+/// Reads every small pending set of the wave in one round trip, deletes their entries in a
+/// second and the sets and their registry entries in a third (see `Store::finish_many`).
 async fn finish_small_sets(
     store: &mut Store,
     jobs: &mut [Result<Job<'_>>],
@@ -341,7 +341,7 @@ async fn finish_small_sets(
     for ((i, attempted), done) in owners.into_iter().zip(store.finish_many(&batches).await?) {
         let Ok(job) = jobs[i].as_mut() else { continue };
         match done {
-            Ok((d1, d2)) => account(&mut job.report, bar, (attempted, d1, d2)),
+            Ok(done) => account(&mut job.report, bar, (attempted, done)),
             Err(e) => jobs[i] = Err(e),
         }
     }

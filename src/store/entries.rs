@@ -22,6 +22,15 @@ impl MemberProbe {
     }
 }
 
+/// What a key named as an entry turned out to be (see [`Store::entry_states`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryState {
+    Entry,
+    Gone,
+    /// Not a HASH with a `deps` field: never deleted.
+    NotEntry,
+}
+
 /// Everything `cachecore entry` shows about one key.
 #[derive(Debug, Clone)]
 pub struct EntryFields {
@@ -169,6 +178,46 @@ impl Store {
         }
         self.send_each(&pipe, READ, || format!("{command} of {} keys", keys.len()))
             .await
+    }
+
+    /// Per key named as an entry: whether it is one (a HASH with a `deps` field), gone, or
+    /// neither; the read-only form of the check every delete makes (see
+    /// `scripts/unlink_entry.lua`), so a dry run counts what a run would. One pipelined
+    /// round trip.
+    pub async fn entry_states(&mut self, keys: &[Vec<u8>]) -> Result<Vec<EntryState>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for key in keys {
+            pipe.cmd("HSTRLEN").arg(key).arg(crate::layout::FIELD_DEPS);
+            pipe.cmd("EXISTS").arg(key);
+        }
+        let replies = self
+            .send(&pipe, READ)
+            .await
+            .with_context(|| format!("checking {} entries", keys.len()))?;
+        let mut it = replies.into_iter();
+        keys.iter()
+            .map(|key| {
+                let deps = it.next().expect("reply");
+                let exists = it.next().expect("reply");
+                let context = || format!("checking {}", printable(key));
+                let deps_len: u64 = match deps {
+                    Err(e) if e.code() == Some("WRONGTYPE") => return Ok(EntryState::NotEntry),
+                    Err(e) => return Err(e).with_context(context),
+                    Ok(len) => redis::from_redis_value(len)?,
+                };
+                Ok(if deps_len > 0 {
+                    EntryState::Entry
+                } else if redis::from_redis_value(exists.with_context(context)?)? {
+                    EntryState::NotEntry
+                } else {
+                    EntryState::Gone
+                })
+            })
+            .collect()
     }
 
     /// TTL and `deps` of each key, one pipelined round trip. Per-key errors (a key of the

@@ -128,129 +128,164 @@ pub const SWEEP_BUDGET: u64 = 1024;
 /// so a call holds Redis for about a millisecond even when their sets are empty.
 pub const SWEEP_MAX_DEPS: usize = 250;
 
+/// What a checked delete of a batch did (see `scripts/unlink_entries.lua`): members
+/// named as entries that were not one are kept and counted, never deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unlinked {
+    pub l1: u64,
+    pub l2: u64,
+    pub not_entries: u64,
+}
+
+impl Unlinked {
+    fn add(&mut self, (l1, l2, not_entries): (u64, u64, u64)) {
+        self.l1 += l1;
+        self.l2 += l2;
+        self.not_entries += not_entries;
+    }
+}
+
+/// A checked delete's reply: L1 and L2 deleted, kept, the refused places (1-based) and
+/// the first refusal's error.
+type UnlinkReply = (u64, u64, u64, Vec<usize>, String);
+
+const UNLINK_REPEAT: Repeat = Repeat::Safe(
+    "a repeat finds the entries it deleted gone and keeps what it kept; a lost first reply only loses its counts",
+);
+
+/// Appends a checked delete of `l1` then `l2` to `pipe`, the first key declared when
+/// `route` (it routes the call to its node on a cluster), the others as arguments.
+fn call_unlink_entries(pipe: &mut redis::Pipeline, l1: &[&[u8]], l2: &[&[u8]], route: bool) {
+    let mut keys = l1.iter().chain(l2).copied();
+    let declared = if route { keys.next() } else { None };
+    let call = scripts::UNLINK_ENTRIES.call(pipe, usize::from(declared.is_some()));
+    if let Some(first) = declared {
+        call.arg(first);
+    }
+    call.arg(l1.len());
+    for key in keys {
+        call.arg(key);
+    }
+}
+
+fn as_slices(keys: &[Vec<u8>]) -> Vec<&[u8]> {
+    keys.iter().map(Vec::as_slice).collect()
+}
+
 impl Store {
-    /// UNLINKs a batch of L1 keys and a batch of L2 keys in one round trip, returning how
-    /// many of each existed.
-    pub async fn unlink_tiers(&mut self, l1: &[Vec<u8>], l2: &[Vec<u8>]) -> Result<(u64, u64)> {
+    /// Deletes a batch of L1 keys and a batch of L2 keys in one round trip, each only if it
+    /// is an entry (checked in the same script step as its delete); returns how many of
+    /// each were deleted and how many were kept as not entries (the rest were gone).
+    pub async fn unlink_entries(&mut self, l1: &[Vec<u8>], l2: &[Vec<u8>]) -> Result<Unlinked> {
+        if l1.is_empty() && l2.is_empty() {
+            return Ok(Unlinked::default());
+        }
         if let Some(counts) = self.unlink_by_node(l1, l2).await? {
             return Ok(counts);
         }
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
-        for keys in [l1, l2] {
-            if !keys.is_empty() {
-                pipe.cmd("UNLINK").arg(keys);
-            }
-        }
-        if pipe.is_empty() {
-            return Ok((0, 0));
-        }
-        let context = || format!("UNLINK of {} entries", l1.len() + l2.len());
-        let counts = self
-            .send(
-                &pipe,
-                Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
-            )
+        let (l1, l2) = (as_slices(l1), as_slices(l2));
+        call_unlink_entries(&mut pipe, &l1, &l2, false);
+        let context = || format!("deleting {} entries", l1.len() + l2.len());
+        let reply = self
+            .send(&pipe, UNLINK_REPEAT)
             .await
             .with_context(context)?
-            .into_iter()
-            .map(|r| Ok(redis::from_redis_value::<u64>(r.with_context(context)?)?))
-            .collect::<Result<Vec<u64>>>()?;
-        let mut counts = counts.into_iter();
-        let d1 = if l1.is_empty() {
-            0
-        } else {
-            counts.next().unwrap_or(0)
-        };
-        let d2 = if l2.is_empty() {
-            0
-        } else {
-            counts.next().unwrap_or(0)
-        };
-        Ok((d1, d2))
+            .pop()
+            .expect("one reply")
+            .with_context(context)?;
+        let (d1, d2, kept, _, _): UnlinkReply = redis::from_redis_value(reply)?;
+        Ok(Unlinked {
+            l1: d1,
+            l2: d2,
+            not_entries: kept,
+        })
     }
 
-    /// On a cluster: each tier's keys grouped by the node serving them, one script call
-    /// per group (a few round trips where one command per key would be a thousand).
+    /// On a cluster: the batch's keys grouped by the node serving them, one checked delete
+    /// per node (a few round trips where one command per key would be a thousand).
     /// `None` on a single node (or a slot the map does not know). Keys a node refused
-    /// because their slot moved (see `unlink_local.lua`), and every key of a call that
-    /// failed as a whole (it did not run), are deleted one routed UNLINK each after the
-    /// slot map is read again, so each key is counted once and the counts stay exact.
-    async fn unlink_by_node(
-        &mut self,
-        l1: &[Vec<u8>],
-        l2: &[Vec<u8>],
-    ) -> Result<Option<(u64, u64)>> {
+    /// because their slot moved (see `unlink_entries.lua`), and every key of a call that
+    /// failed as a whole (it did not run, or a permission stopped it, which the routed
+    /// calls then report), are deleted one routed call each after the slot map is read
+    /// again, so each key is counted once and the counts stay exact.
+    async fn unlink_by_node(&mut self, l1: &[Vec<u8>], l2: &[Vec<u8>]) -> Result<Option<Unlinked>> {
         let Some(slots) = self.slot_map() else {
             return Ok(None);
         };
-        let mut groups: Vec<(usize, Vec<&[u8]>)> = Vec::new();
+        // Per node, its L1 keys then its L2 keys.
+        let mut by_node: std::collections::BTreeMap<usize, [Vec<&[u8]>; 2]> = Default::default();
         for (tier, keys) in [l1, l2].into_iter().enumerate() {
-            let mut by_node: std::collections::BTreeMap<usize, Vec<&[u8]>> = Default::default();
             for key in keys {
                 let Some(node) = slots.node(crate::slot::key_slot(key)) else {
                     return Ok(None);
                 };
-                by_node.entry(node).or_default().push(key);
+                by_node.entry(node).or_default()[tier].push(key);
             }
-            groups.extend(by_node.into_values().map(|g| (tier, g)));
         }
-        if groups.is_empty() {
-            return Ok(Some((0, 0)));
-        }
+        let groups: Vec<[Vec<&[u8]>; 2]> = by_node.into_values().collect();
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
-        for (_, keys) in &groups {
-            // The first key is declared (it routes the call), the rest are arguments.
-            let call = scripts::UNLINK_LOCAL.call(&mut pipe, 1);
-            for key in keys {
-                call.arg(*key);
-            }
+        for [g1, g2] in &groups {
+            call_unlink_entries(&mut pipe, g1, g2, true);
         }
-        let context = || format!("UNLINK of {} entries", l1.len() + l2.len());
+        let context = || format!("deleting {} entries", l1.len() + l2.len());
         let replies = self
-            .send(
-                &pipe,
-                Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
-            )
+            .send(&pipe, UNLINK_REPEAT)
             .await
             .with_context(context)?;
-        let mut counts = [0u64; 2];
-        let mut retry: Vec<(usize, &[u8])> = Vec::new();
-        for ((tier, keys), reply) in groups.iter().zip(replies) {
-            match reply.map(redis::from_redis_value::<(u64, Vec<usize>)>) {
-                Ok(Ok((n, refused))) => {
-                    counts[*tier] += n;
-                    // ARGV index i is keys[i]: keys[0] went as KEYS[1].
-                    retry.extend(
-                        refused
-                            .iter()
-                            .filter_map(|&i| keys.get(i))
-                            .map(|k| (*tier, *k)),
-                    );
+        let mut counts = Unlinked::default();
+        // (is L1, key) of every key to delete through the routed path.
+        let mut retry: Vec<(bool, &[u8])> = Vec::new();
+        for ([g1, g2], reply) in groups.iter().zip(replies) {
+            let place = |p: usize| -> Option<(bool, &[u8])> {
+                let i = p.checked_sub(1)?;
+                g1.get(i)
+                    .map(|k| (true, *k))
+                    .or_else(|| g2.get(i - g1.len()).map(|k| (false, *k)))
+            };
+            match reply.map(redis::from_redis_value::<UnlinkReply>) {
+                Ok(Ok((d1, d2, kept, refused, _))) => {
+                    counts.add((d1, d2, kept));
+                    retry.extend(refused.into_iter().filter_map(place));
                 }
-                _ => retry.extend(keys.iter().map(|k| (*tier, *k))),
+                _ => retry.extend(
+                    g1.iter()
+                        .map(|k| (true, *k))
+                        .chain(g2.iter().map(|k| (false, *k))),
+                ),
             }
         }
         if !retry.is_empty() {
             self.refresh_slots().await;
             let mut pipe = redis::pipe();
             pipe.ignore_errors();
-            for (_, key) in &retry {
-                pipe.cmd("UNLINK").arg(*key);
+            for (is_l1, key) in &retry {
+                let (g1, g2): (&[&[u8]], &[&[u8]]) = if *is_l1 {
+                    (&[*key], &[])
+                } else {
+                    (&[], &[*key])
+                };
+                call_unlink_entries(&mut pipe, g1, g2, true);
             }
             let replies = self
-                .send(
-                    &pipe,
-                    Repeat::Safe("UNLINK of keys already gone is a no-op; a lost first reply only loses its counts"),
-                )
+                .send(&pipe, UNLINK_REPEAT)
                 .await
                 .with_context(context)?;
-            for ((tier, _), reply) in retry.iter().zip(replies) {
-                counts[*tier] += redis::from_redis_value::<u64>(reply.with_context(context)?)?;
+            for ((_, key), reply) in retry.iter().zip(replies) {
+                let (d1, d2, kept, refused, why): UnlinkReply =
+                    redis::from_redis_value(reply.with_context(context)?)?;
+                if !refused.is_empty() {
+                    anyhow::bail!(
+                        "deleting {}: the node serving it refused it: {why}",
+                        printable(key)
+                    );
+                }
+                counts.add((d1, d2, kept));
             }
         }
-        Ok(Some((counts[0], counts[1])))
+        Ok(Some(counts))
     }
 
     /// Checks key types and reads the current hash, the dep set's size and unfinished runs
@@ -505,76 +540,51 @@ impl Store {
         .await
     }
 
-    /// For each fully read pending set: UNLINK its L1 and L2 keys, then the set itself and
-    /// its registry entry, all in one round trip. In that order: a crash in between leaves
-    /// a registry entry for a missing key, which the next run skips. On a cluster the
-    /// entries go first, grouped by node (see `unlink_by_node`; a multi-key UNLINK there
-    /// would be one request per key), and the cleanup of the sets whose entries are gone
-    /// follows in a second round trip.
-    pub async fn finish_many(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<(u64, u64)>>> {
-        if self.slot_map().is_some() {
-            let deleted = futures_util::future::join_all(sets.iter().map(|f| {
-                let mut store = self.clone();
-                async move { store.unlink_tiers(&f.l1, &f.l2).await }
-            }))
-            .await;
-            let emptied: Vec<FinalBatch> = sets
-                .iter()
-                .zip(&deleted)
-                .filter(|(_, d)| d.is_ok())
-                .map(|(f, _)| FinalBatch {
-                    pending: f.pending.clone(),
-                    registry: f.registry.clone(),
-                    l1: Vec::new(),
-                    l2: Vec::new(),
-                })
-                .collect();
-            let mut cleaned = self.finish_sets(&emptied).await?.into_iter();
-            return Ok(deleted
-                .into_iter()
-                .map(|d| {
-                    let counts = d?;
-                    cleaned.next().expect("one cleanup per emptied set")?;
-                    Ok(counts)
-                })
-                .collect());
-        }
-        self.finish_sets(sets).await
-    }
-
-    /// [`Store::finish_many`] in one round trip.
-    async fn finish_sets(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<(u64, u64)>>> {
-        self.per_item(
-            "deleting entries",
-            Repeat::Safe("UNLINK and SREM of what is already gone are no-ops; only the counts of the lost first reply are missing"),
-            sets,
-            |pipe, f| {
-                for keys in [&f.l1, &f.l2] {
-                    if !keys.is_empty() {
-                        pipe.cmd("UNLINK").arg(keys.as_slice());
+    /// For each fully read pending set: delete its L1 and L2 keys that are entries (see
+    /// [`Store::unlink_entries`]), then, once they are gone, the set itself and its
+    /// registry entry. In that order: a crash in between leaves a registry entry for a
+    /// missing key, which the next run skips. So the cleanup is a round trip of its own:
+    /// sent with the deletes, it would run first whenever a delete has to be sent again
+    /// because the server did not hold its script yet (NOSCRIPT, see `scripts`).
+    pub async fn finish_many(&mut self, sets: &[FinalBatch]) -> Result<Vec<Result<Unlinked>>> {
+        // One call per set, all at once: they share the connection, so they are pipelined.
+        let deleted = futures_util::future::join_all(sets.iter().map(|f| {
+            let mut store = self.clone();
+            async move { store.unlink_entries(&f.l1, &f.l2).await }
+        }))
+        .await;
+        let emptied: Vec<&FinalBatch> = sets
+            .iter()
+            .zip(&deleted)
+            .filter_map(|(f, d)| d.is_ok().then_some(f))
+            .collect();
+        let mut cleaned = self
+            .per_item(
+                "dropping pending sets",
+                Repeat::Safe("UNLINK and SREM of what is already gone are no-ops"),
+                &emptied,
+                |pipe, f| {
+                    pipe.cmd("UNLINK").arg(&f.pending);
+                    pipe.cmd("SREM").arg(&f.registry).arg(&f.pending);
+                },
+                |f, replies| {
+                    for done in replies {
+                        done.with_context(|| {
+                            format!("dropping {}", printable(f.pending.as_bytes()))
+                        })?;
                     }
-                }
-                pipe.cmd("UNLINK").arg(&f.pending);
-                pipe.cmd("SREM").arg(&f.registry).arg(&f.pending);
-            },
-            |f, replies| {
-                let mut count = |keys: &Vec<Vec<u8>>| -> Result<u64> {
-                    if keys.is_empty() {
-                        return Ok(0);
-                    }
-                    let reply = replies
-                        .next()
-                        .expect("one reply")
-                        .with_context(|| format!("UNLINK of {} entries", keys.len()))?;
-                    Ok(redis::from_redis_value(reply)?)
-                };
-                let (d1, d2) = (count(&f.l1)?, count(&f.l2)?);
-                for done in replies {
-                    done.with_context(|| format!("dropping {}", printable(f.pending.as_bytes())))?;
-                }
-                Ok((d1, d2))
-            },
-        )
-        .await
+                    Ok(())
+                },
+            )
+            .await?
+            .into_iter();
+        Ok(deleted
+            .into_iter()
+            .map(|d| {
+                let counts = d?;
+                cleaned.next().expect("one cleanup per emptied set")?;
+                Ok(counts)
+            })
+            .collect())
     }
 }

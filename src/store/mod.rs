@@ -26,10 +26,10 @@ use redis::{AsyncConnectionConfig, Pipeline, RedisResult, Value};
 pub use admin::{PolicyKeys, PolicyRoll, PolicyState};
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
-pub use entries::{EntryFields, MemberProbe, NewEntry};
+pub use entries::{EntryFields, EntryState, MemberProbe, NewEntry};
 pub use invalidate::{
     DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
-    SweepRequest,
+    SweepRequest, Unlinked,
 };
 pub use local_server::LocalServer;
 pub use prune::PrunePage;

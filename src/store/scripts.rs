@@ -21,6 +21,9 @@ pub(super) struct Script {
     /// Whether the script calls `entry_tier`, the layout's entry-key rule, which is then
     /// prepended (generated from the layout's constants, so the two cannot drift).
     entry_tier: bool,
+    /// Whether the script deletes entries, with `unlink_entry` (see `scripts/unlink_entry.lua`),
+    /// which is then prepended: every delete of an entry checks it in the same step.
+    unlink_entry: bool,
     compiled: OnceLock<Compiled>,
 }
 
@@ -29,30 +32,33 @@ struct Compiled {
     sha: String,
 }
 
+/// The checked delete of an entry, prepended to the scripts that delete entries.
+const UNLINK_ENTRY: &str = include_str!("scripts/unlink_entry.lua");
+
 impl Script {
     const fn new(source: &'static str) -> Script {
-        Script {
-            source,
-            entry_tier: false,
-            compiled: OnceLock::new(),
-        }
+        Script::with(source, false, false)
     }
 
-    const fn with_entry_tier(source: &'static str) -> Script {
+    const fn with(source: &'static str, entry_tier: bool, unlink_entry: bool) -> Script {
         Script {
             source,
-            entry_tier: true,
+            entry_tier,
+            unlink_entry,
             compiled: OnceLock::new(),
         }
     }
 
     fn compiled(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
-            let body = if self.entry_tier {
-                format!("{}{}", crate::layout::entry_tier_lua(), self.source)
-            } else {
-                self.source.to_string()
-            };
+            let mut body = String::new();
+            if self.entry_tier {
+                body.push_str(&crate::layout::entry_tier_lua());
+            }
+            if self.unlink_entry {
+                body.push_str(UNLINK_ENTRY);
+            }
+            body.push_str(self.source);
             let sha = redis::Script::new(&body).get_hash().to_string();
             Compiled { body, sha }
         })
@@ -91,14 +97,15 @@ impl Script {
 pub(super) static SET_HASH: Script = Script::new(include_str!("scripts/set_hash.lua"));
 pub(super) static DETACH: Script = Script::new(include_str!("scripts/detach.lua"));
 pub(super) static SWEEP_WAVE: Script =
-    Script::with_entry_tier(include_str!("scripts/sweep_wave.lua"));
+    Script::with(include_str!("scripts/sweep_wave.lua"), true, true);
 pub(super) static PRUNE_PAGE: Script =
-    Script::with_entry_tier(include_str!("scripts/prune_page.lua"));
+    Script::with(include_str!("scripts/prune_page.lua"), true, false);
 pub(super) static REPLACE_DEPS: Script = Script::new(include_str!("scripts/replace_deps.lua"));
 pub(super) static RETIRE_HASH: Script = Script::new(include_str!("scripts/retire_hash.lua"));
 pub(super) static ROLL_POLICY: Script = Script::new(include_str!("scripts/roll_policy.lua"));
-pub(super) static UNLINK_LOCAL: Script = Script::new(include_str!("scripts/unlink_local.lua"));
-pub(super) static GATE: Script = Script::with_entry_tier(include_str!("scripts/gate.lua"));
+pub(super) static UNLINK_ENTRIES: Script =
+    Script::with(include_str!("scripts/unlink_entries.lua"), false, true);
+pub(super) static GATE: Script = Script::with(include_str!("scripts/gate.lua"), true, true);
 pub(super) static SSCAN_HERE: Script = Script::new(include_str!("scripts/sscan_here.lua"));
 
 static ALL: [&Script; 10] = [
@@ -109,7 +116,7 @@ static ALL: [&Script; 10] = [
     &REPLACE_DEPS,
     &RETIRE_HASH,
     &ROLL_POLICY,
-    &UNLINK_LOCAL,
+    &UNLINK_ENTRIES,
     &GATE,
     &SSCAN_HERE,
 ];
@@ -162,5 +169,22 @@ mod tests {
                 script.source
             );
         }
+    }
+
+    #[test]
+    fn every_script_that_unlinks_an_entry_checks_it_first() {
+        for script in ALL {
+            let uses = script.source.contains("unlink_entry(");
+            assert_eq!(uses, script.unlink_entry, "{}", script.source);
+            assert_eq!(
+                script.body().contains(UNLINK_ENTRY),
+                uses,
+                "{}",
+                script.source
+            );
+        }
+        // The check reads the contract's field.
+        let field = format!("'HSTRLEN', k, '{}'", crate::layout::FIELD_DEPS);
+        assert!(UNLINK_ENTRY.contains(&field), "{UNLINK_ENTRY}");
     }
 }

@@ -221,7 +221,7 @@ fn every_subcommand_works_on_a_three_primary_cluster() {
 }
 
 /// Moves `slot` from its owner to `to`, key by key, as `redis-cli --cluster reshard` does.
-fn migrate_slot(cluster: &RedisCluster, slot: u16, to: usize) {
+pub(super) fn migrate_slot(cluster: &RedisCluster, slot: u16, to: usize) {
     let from = cluster.owner(slot);
     let to = &cluster.nodes[to];
     let (from_id, to_id) = (node_id(from), node_id(to));

@@ -15,6 +15,7 @@ mod doctor;
 mod entry;
 mod fast_path;
 mod faults;
+mod foreign;
 mod fuzz;
 mod honest;
 mod housekeeping;

@@ -87,18 +87,17 @@ if ARGV[9] == '1' and redis.call('EXISTS', KEYS[5]) == 0 then
   local n = (st == 'set' or st == 'none') and redis.call('SCARD', KEYS[4]) or -1
   if n >= 0 and n <= tonumber(ARGV[8]) then
     record()
-    local l1, l2, skipped = {}, {}, 0
+    -- A member is deleted only if it is an entry by its name (entry_tier) and by what it
+    -- holds (unlink_entry, prepended by the loader); any other is kept and counted.
+    local deleted, skipped = {0, 0}, 0
     for _, m in ipairs(redis.call('SMEMBERS', KEYS[4])) do
       local tier = entry_tier(m)
-      if tier == 1 then table.insert(l1, m)
-      elseif tier == 2 then table.insert(l2, m)
-      else skipped = skipped + 1 end
+      local s = tier > 0 and unlink_entry(m) or -1
+      if s == -1 then skipped = skipped + 1
+      elseif s == 1 then deleted[tier] = deleted[tier] + 1 end
     end
-    local d1, d2 = 0, 0
-    if #l1 > 0 then d1 = redis.call('UNLINK', unpack(l1)) end
-    if #l2 > 0 then d2 = redis.call('UNLINK', unpack(l2)) end
     redis.call('UNLINK', KEYS[4])
-    return {1, cur, n, d1, d2, skipped}
+    return {1, cur, n, deleted[1], deleted[2], skipped}
   end
 end
 record()

@@ -8,7 +8,8 @@
 -- For deps with empty or tiny sets the cost is the commands and the interpreter, not
 -- their work, so the checks and writes are multi-key commands over the whole wave
 -- (EXISTS, MGET, MSET), with per-dep commands only where a check finds something (a
--- registry, a set, a key that is not a string), and the reply is one flat array. The
+-- registry, a set, a key that is not a string), and the reply is one flat array. Members
+-- are deleted one by one, each right after its check (it is in the CPU's cache then). The
 -- call stops after the dep that takes its deletions to the budget, so Redis is held for
 -- a bounded time however many deps are sent; the caller sends the rest again. Touches
 -- member keys without declaring them: standalone only.
@@ -16,9 +17,12 @@
 -- KEYS: per dep, hash, hash time, dep set, registry.
 -- ARGV: budget, limit, then per dep its condition ('' any, '!' absent, '=' .. expected
 --       hash) and its new hash.
+-- Each member is deleted only if it is an entry, by its name (entry_tier) and by what
+-- it holds (unlink_entry: a HASH with a `deps` field), checked as it is deleted.
 -- Returns five values per dep it reached: previous hash (false: none), members, L1 and
 -- L2 deleted, members skipped as not entries; members is -1 for a declined dep.
--- entry_tier(key), the layout's entry-key rule, is prepended by the loader.
+-- entry_tier(key), the layout's entry-key rule, and unlink_entry(key), the checked
+-- delete, are prepended by the loader.
 local K, A, call = KEYS, ARGV, redis.call
 local t = call('TIME')
 -- The hashes' write time, for safe retirement: one instant for the whole atomic call,
@@ -112,28 +116,23 @@ chunked('MSET', hashes, function() end)
 chunked('MSET', times, function() end)
 
 local out = {}
--- Reused for every dep; unpack is given their lengths.
-local l1, l2 = {}, {}
 for d = 1, reached do
   local b = 5 * d - 5
   if declined[d] then
     out[b + 1] = false; out[b + 2] = -1; out[b + 3] = 0; out[b + 4] = 0; out[b + 5] = 0
   else
-    local d1, d2, skipped = 0, 0, 0
+    local deleted, skipped = {0, 0}, 0
     if size[d] > 0 then
-      local n1, n2 = 0, 0
       for _, m in ipairs(call('SMEMBERS', K[4 * d - 1])) do
         local tier = entry_tier(m)
-        if tier == 1 then n1 = n1 + 1; l1[n1] = m
-        elseif tier == 2 then n2 = n2 + 1; l2[n2] = m
-        else skipped = skipped + 1 end
+        local s = tier > 0 and unlink_entry(m) or -1
+        if s == -1 then skipped = skipped + 1
+        elseif s == 1 then deleted[tier] = deleted[tier] + 1 end
       end
-      if n1 > 0 then d1 = call('UNLINK', unpack(l1, 1, n1)) end
-      if n2 > 0 then d2 = call('UNLINK', unpack(l2, 1, n2)) end
       call('UNLINK', K[4 * d - 1])
     end
     out[b + 1] = cur[d] or false; out[b + 2] = size[d]
-    out[b + 3] = d1; out[b + 4] = d2; out[b + 5] = skipped
+    out[b + 3] = deleted[1]; out[b + 4] = deleted[2]; out[b + 5] = skipped
   end
 end
 return out
