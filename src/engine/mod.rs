@@ -3,6 +3,8 @@
 //! report; none prints. Progress goes to the bars and callbacks the command passes in,
 //! so the command alone decides what people and machines see.
 //!
+//! - [`plan`]: what an invalidation is (plan, report, the keys a run touches, refusals);
+//!   below the protocol, which depends on it.
 //! - [`invalidation`]: the protocol that records a dep's new hash and deletes its
 //!   entries, for a wave of deps at once; `stepwise` runs its steps and `drain`
 //!   streams large sets.
@@ -19,6 +21,7 @@ mod drain;
 pub mod health;
 pub mod inspect;
 pub mod invalidation;
+pub mod plan;
 pub mod policy;
 pub mod prune;
 pub mod purge;

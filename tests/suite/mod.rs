@@ -1,4 +1,5 @@
 mod acl;
+mod architecture;
 mod audit;
 mod cluster;
 mod connection;
