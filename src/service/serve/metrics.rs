@@ -79,6 +79,11 @@ pub struct Metrics {
     anonymous: Mutex<BTreeMap<&'static str, u64>>,
 }
 
+/// A metric's `# HELP` and `# TYPE` lines.
+fn head(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
 /// Label values come from our own route templates and fixed words, but are escaped
 /// anyway, as the format requires.
 fn escape(v: &str) -> String {
@@ -167,11 +172,16 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
+        self.render_requests(&mut out);
+        self.render_redis_and_invalidations(&mut out);
+        self.render_counters(&mut out);
+        out
+    }
+
+    /// HTTP requests and their durations.
+    fn render_requests(&self, out: &mut String) {
         head(
-            &mut out,
+            out,
             "cachecore_http_requests_total",
             "counter",
             "HTTP requests answered, by route template, method and status.",
@@ -185,20 +195,20 @@ impl Metrics {
             );
         }
         head(
-            &mut out,
+            out,
             "cachecore_http_request_duration_seconds",
             "histogram",
             "Time from request to response, by route template.",
         );
         for (route, h) in self.durations.lock().expect("metrics poisoned").iter() {
             h.render(
-                &mut out,
+                out,
                 "cachecore_http_request_duration_seconds",
                 &format!("route=\"{}\"", escape(route)),
             );
         }
         head(
-            &mut out,
+            out,
             "cachecore_invalidations_total",
             "counter",
             "Deps whose invalidation ended, by outcome (ok, refused, failed, interrupted).",
@@ -209,8 +219,12 @@ impl Metrics {
                 "cachecore_invalidations_total{{outcome=\"{outcome}\"}} {n}"
             );
         }
+    }
+
+    /// Redis round trips and invalidation outcomes.
+    fn render_redis_and_invalidations(&self, out: &mut String) {
         head(
-            &mut out,
+            out,
             "cachecore_keys_deleted_total",
             "counter",
             "Entries deleted by invalidations, by tier.",
@@ -222,7 +236,7 @@ impl Metrics {
             self.l2_deleted.load(Ordering::Relaxed)
         );
         head(
-            &mut out,
+            out,
             "cachecore_resumed_runs_total",
             "counter",
             "Unfinished runs (of any replica or CLI) that this process finished.",
@@ -233,7 +247,7 @@ impl Metrics {
             self.resumed_runs.load(Ordering::Relaxed)
         );
         head(
-            &mut out,
+            out,
             "cachecore_auth_failures_limited_total",
             "counter",
             "Requests answered 429 because their client address failed to authenticate too often.",
@@ -243,8 +257,12 @@ impl Metrics {
             "cachecore_auth_failures_limited_total {}",
             self.auth_failures_limited.load(Ordering::Relaxed)
         );
+    }
+
+    /// Deleted keys, resumed runs, drains and the rest.
+    fn render_counters(&self, out: &mut String) {
         head(
-            &mut out,
+            out,
             "cachecore_anonymous_requests_total",
             "counter",
             "Requests without a credential served under --anonymous-scope, by outcome (ok, rate_limited, forbidden, refused, failed).",
@@ -256,7 +274,7 @@ impl Metrics {
             );
         }
         head(
-            &mut out,
+            out,
             "cachecore_drains_in_progress",
             "gauge",
             "Invalidations running in this process (in a request or in the background).",
@@ -267,19 +285,18 @@ impl Metrics {
             self.drains_in_progress()
         );
         head(
-            &mut out,
+            out,
             "cachecore_redis_round_trip_seconds",
             "histogram",
             "Latency of the service's own single Redis round trips, by operation.",
         );
         for (op, h) in self.redis.lock().expect("metrics poisoned").iter() {
             h.render(
-                &mut out,
+                out,
                 "cachecore_redis_round_trip_seconds",
                 &format!("op=\"{op}\""),
             );
         }
-        out
     }
 }
 
