@@ -18,7 +18,7 @@ use super::api::{
 use super::auth::authenticate;
 use super::jobs::{self, Caller, Outcome};
 use super::state::App;
-use super::tokens::{self, Kind};
+use super::tokens::{self, Kind, Principal};
 use crate::engine::invalidation::{Plan, Report, generated_hash};
 use crate::layout::{DepId, Namespace};
 use crate::store::HashCondition;
@@ -292,25 +292,7 @@ async fn invalidate_many_inner(
         hash_field("new_hash", h)?;
     }
     check_reason(&body.reason)?;
-    let mut deps: Vec<DepId> = Vec::with_capacity(body.dep_ids.len());
-    for (i, id) in body.dep_ids.iter().enumerate() {
-        let field = format!("dep_ids[{i}]");
-        let dep = user_dep(id, &field)?;
-        if let Some(first) = deps.iter().position(|d| d == &dep) {
-            return Err(ApiError::invalid(
-                &field,
-                format!("{field} repeats dep_ids[{first}]"),
-            ));
-        }
-        if !principal.may_touch_dep(&dep) {
-            return Err(forbidden(
-                &principal,
-                &field,
-                format!("invalidate {}", dep.as_str()),
-            ));
-        }
-        deps.push(dep);
-    }
+    let deps = many_deps(&body.dep_ids, &principal)?;
     if deps.len() == 1 {
         log.dep = Some(deps[0].as_str().to_string());
     }
@@ -328,13 +310,43 @@ async fn invalidate_many_inner(
     let results = jobs::invalidate_wave_task(app, store, plans.clone(), caller)
         .await
         .map_err(|e| ApiError::from_failure(&e, "dep_ids"))?;
+    Ok(many_answer(&plans, &results))
+}
+
+/// Every listed dep, valid, once, and in the caller's scopes; the first that is not is
+/// the answer (named by its place in the list), and nothing is done.
+fn many_deps(ids: &[String], principal: &Principal) -> Result<Vec<DepId>, ApiError> {
+    let mut deps: Vec<DepId> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let field = format!("dep_ids[{i}]");
+        let dep = user_dep(id, &field)?;
+        if let Some(first) = deps.iter().position(|d| d == &dep) {
+            return Err(ApiError::invalid(
+                &field,
+                format!("{field} repeats dep_ids[{first}]"),
+            ));
+        }
+        if !principal.may_touch_dep(&dep) {
+            return Err(forbidden(
+                principal,
+                &field,
+                format!("invalidate {}", dep.as_str()),
+            ));
+        }
+        deps.push(dep);
+    }
+    Ok(deps)
+}
+
+/// One result per dep, and the status of the whole.
+fn many_answer(plans: &[Plan], results: &[anyhow::Result<Report>]) -> Response {
     let mut doc = ManyDoc {
         deps: plans.len(),
         succeeded: 0,
         failed: 0,
         results: Vec::with_capacity(plans.len()),
     };
-    for (plan, result) in plans.iter().zip(&results) {
+    for (plan, result) in plans.iter().zip(results) {
         let (ok, status, error, report) = match result {
             Ok(r) if !r.interrupted => (true, None, None, Some(r)),
             Ok(r) => (
@@ -372,7 +384,7 @@ async fn invalidate_many_inner(
         .max()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    Ok(document(status, "invalidate_many", &doc))
+    document(status, "invalidate_many", &doc)
 }
 
 #[derive(Deserialize, Default)]
