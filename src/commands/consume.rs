@@ -108,6 +108,38 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
             printable_str(s)
         )));
     }
+    let decoder = decoder(args)?;
+    Ok(Settings {
+        streams: args.streams.clone(),
+        group: args.group.clone(),
+        consumer,
+        from,
+        from_given: args.from.is_some(),
+        batch: args.batch as usize,
+        concurrency: args.concurrency as usize,
+        block: args.block,
+        until_idle: args.until_idle,
+        claim_idle: args.claim_idle,
+        max_attempts: args.max_attempts,
+        dead_letter: args.dead_letter.clone(),
+        decoder,
+        batch_size: args.pace.batch_size as usize,
+        pipeline_depth: args.pace.pipeline as usize,
+        pacer: args
+            .pace
+            .rate
+            .map_or_else(Pacer::unlimited, Pacer::per_second),
+        max_outage: args
+            .max_outage
+            .or(args.until_idle.then_some(UNTIL_IDLE_MAX_OUTAGE)),
+        max_clock_skew: args.max_clock_skew,
+        reason: ctx.reason.clone(),
+        timeout: ctx.connect.timeout,
+    })
+}
+
+/// How events are read: native fields, or Debezium's change events through templates.
+fn decoder(args: &ConsumeArgs) -> Result<Decoder> {
     let templates = |list: &[String]| -> Result<Vec<Template>> {
         list.iter()
             .map(|t| Template::parse(t).map_err(invalid))
@@ -147,33 +179,7 @@ fn settings(ctx: &Context, args: &ConsumeArgs) -> Result<Settings> {
             }
         }
     };
-    Ok(Settings {
-        streams: args.streams.clone(),
-        group: args.group.clone(),
-        consumer,
-        from,
-        from_given: args.from.is_some(),
-        batch: args.batch as usize,
-        concurrency: args.concurrency as usize,
-        block: args.block,
-        until_idle: args.until_idle,
-        claim_idle: args.claim_idle,
-        max_attempts: args.max_attempts,
-        dead_letter: args.dead_letter.clone(),
-        decoder,
-        batch_size: args.pace.batch_size as usize,
-        pipeline_depth: args.pace.pipeline as usize,
-        pacer: args
-            .pace
-            .rate
-            .map_or_else(Pacer::unlimited, Pacer::per_second),
-        max_outage: args
-            .max_outage
-            .or(args.until_idle.then_some(UNTIL_IDLE_MAX_OUTAGE)),
-        max_clock_skew: args.max_clock_skew,
-        reason: ctx.reason.clone(),
-        timeout: ctx.connect.timeout,
-    })
+    Ok(decoder)
 }
 
 struct Printer {
