@@ -57,41 +57,14 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
         "nothing was invalidated",
     )?;
     let mut store = ctx.store().await?;
-    let asks = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
-    if args.max_keys.is_some() || asks {
-        let members = count_members(&mut store, input.items()?).await?;
-        if let Some(max) = args.max_keys
-            && members > max
-        {
-            return Err(refused(format!(
-                "refused: the {} dep sets hold {members} members in all, more than --max-keys {max}; nothing was changed",
-                input.count
-            )));
-        }
-        ctx.confirm(
-            args.yes,
-            &format!(
-                "invalidate {} deps ({members} tracked entries) on {}?",
-                input.count,
-                store.endpoint()
-            ),
-        )?;
-    }
+    admit(ctx, &mut store, &mut input, &args).await?;
     // Time spent at the prompt is not the command's.
     let started = Instant::now();
 
     let deps = input.count;
     // Two lines on a terminal: deps done, and member keys as they go (a wave with one big
     // dep would otherwise sit still while its entries are deleted).
-    let bar = ctx.out.progress(Some(deps), "invalidating", "deps");
-    let keys = ctx.out.progress(None, "deleting", "keys");
-    let multi = indicatif::MultiProgress::with_draw_target(if bar.is_hidden() {
-        indicatif::ProgressDrawTarget::hidden()
-    } else {
-        indicatif::ProgressDrawTarget::stderr()
-    });
-    let bar = multi.add(bar);
-    let keys = multi.add(keys);
+    let (multi, bar, keys) = progress_bars(ctx, deps);
     multi.suspend(|| {
         ctx.out.for_people(&format!(
             "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
@@ -110,40 +83,25 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     let mut items = input.items()?;
     let plans = items.by_ref().map(|item| plan_for(item, &args, &pacer));
     let mut appends = tokio::task::JoinSet::new();
-    let totals = waves::run(&store, plans, schedule, &keys, &ctx.interrupt, async |wave: Wave<'_>| {
-        // One audit record for the wave (see `audit::wave`). After a lost connection the
-        // append would only wait out another timeout: say so instead.
-        let records: Vec<_> = wave
-            .results
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .filter(|r| !r.dry_run)
-            .map(|r| super::invalidate::audit_record(ctx, "invalidate-many", r))
-            .collect();
-        if wave.connection_lost {
-            if !records.is_empty() {
-                crate::output::warn(&format!(
-                    "{} deps were done, but the connection was lost before their audit records could be written",
-                    records.len()
-                ));
+    let totals = waves::run(
+        &store,
+        plans,
+        schedule,
+        &keys,
+        &ctx.interrupt,
+        async |wave: Wave<'_>| {
+            audit_wave(ctx, &store, &wave, &mut appends, schedule.concurrency).await;
+            for (plan, result) in wave.plans.iter().zip(wave.results) {
+                multi.suspend(|| print_result(ctx, plan.dep.as_str(), result))?;
+                bar.inc(1);
             }
-        } else if !records.is_empty() {
-            ctx.audit_in_background(&mut appends, &store, crate::audit::AuditRecord::wave(records));
-            // A few appends in flight at most: each holds its wave's records.
-            while appends.len() > schedule.concurrency {
-                appends.join_next().await;
-            }
-        }
-        for (plan, result) in wave.plans.iter().zip(wave.results) {
-            multi.suspend(|| print_result(ctx, plan.dep.as_str(), result))?;
-            bar.inc(1);
-        }
-        bar.set_message(format!(
-            "{} keys deleted",
-            wave.totals.l1_deleted + wave.totals.l2_deleted
-        ));
-        Ok(())
-    })
+            bar.set_message(format!(
+                "{} keys deleted",
+                wave.totals.l1_deleted + wave.totals.l2_deleted
+            ));
+            Ok(())
+        },
+    )
     .await?;
     while appends.join_next().await.is_some() {}
     bar.finish_and_clear();
@@ -204,6 +162,91 @@ fn plan_for(item: Item, args: &InvalidateManyArgs, pacer: &Pacer) -> Plan {
 }
 
 /// The members of every dep set of the input, 1,000 SCARDs a round trip.
+/// One audit record for the wave (see `audit::wave`), appended in the background with at
+/// most `in_flight` appends waiting. After a lost connection the append would only wait
+/// out another timeout: a warning says so instead.
+async fn audit_wave(
+    ctx: &Context,
+    store: &Store,
+    wave: &Wave<'_>,
+    appends: &mut tokio::task::JoinSet<()>,
+    in_flight: usize,
+) {
+    let records: Vec<_> = wave
+        .results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|r| !r.dry_run)
+        .map(|r| super::invalidate::audit_record(ctx, "invalidate-many", r))
+        .collect();
+    if records.is_empty() {
+        return;
+    }
+    if wave.connection_lost {
+        crate::output::warn(&format!(
+            "{} deps were done, but the connection was lost before their audit records could be written",
+            records.len()
+        ));
+        return;
+    }
+    ctx.audit_in_background(appends, store, crate::audit::AuditRecord::wave(records));
+    while appends.len() > in_flight {
+        appends.join_next().await;
+    }
+}
+
+/// `--max-keys` and, on a terminal without `--yes`, the question: both need the members
+/// of every set counted first (one SCARD each, pipelined).
+async fn admit(
+    ctx: &Context,
+    store: &mut Store,
+    input: &mut crate::input::DepStream,
+    args: &InvalidateManyArgs,
+) -> Result<()> {
+    let asks = !args.yes && !args.dry_run && std::io::stdin().is_terminal();
+    if args.max_keys.is_none() && !asks {
+        return Ok(());
+    }
+    let members = count_members(store, input.items()?).await?;
+    if let Some(max) = args.max_keys
+        && members > max
+    {
+        return Err(refused(format!(
+            "refused: the {} dep sets hold {members} members in all, more than --max-keys {max}; nothing was changed",
+            input.count
+        )));
+    }
+    ctx.confirm(
+        args.yes,
+        &format!(
+            "invalidate {} deps ({members} tracked entries) on {}?",
+            input.count,
+            store.endpoint()
+        ),
+    )
+}
+
+/// Two lines on a terminal: deps done, and member keys as they go.
+fn progress_bars(
+    ctx: &Context,
+    deps: u64,
+) -> (
+    indicatif::MultiProgress,
+    indicatif::ProgressBar,
+    indicatif::ProgressBar,
+) {
+    let bar = ctx.out.progress(Some(deps), "invalidating", "deps");
+    let keys = ctx.out.progress(None, "deleting", "keys");
+    let multi = indicatif::MultiProgress::with_draw_target(if bar.is_hidden() {
+        indicatif::ProgressDrawTarget::hidden()
+    } else {
+        indicatif::ProgressDrawTarget::stderr()
+    });
+    let bar = multi.add(bar);
+    let keys = multi.add(keys);
+    (multi, bar, keys)
+}
+
 async fn count_members(store: &mut Store, mut items: crate::input::Items<'_>) -> Result<u64> {
     let mut total = 0;
     loop {
