@@ -48,40 +48,7 @@ impl Store {
         count: u64,
         remove: bool,
     ) -> Result<Vec<PrunePage>> {
-        let scanned = self
-            .per_item(
-                "scanning dep sets",
-                READ,
-                sets,
-                |pipe, (set, cursor)| {
-                    if *cursor == 0 {
-                        pipe.cmd("MEMORY").arg("USAGE").arg(*set);
-                    }
-                    pipe.cmd("SSCAN")
-                        .arg(*set)
-                        .arg(*cursor)
-                        .arg("COUNT")
-                        .arg(count);
-                },
-                |(set, cursor), replies| {
-                    let mut next = || {
-                        replies
-                            .next()
-                            .expect("one reply per command")
-                            .with_context(|| format!("SSCAN {}", printable(set.as_bytes())))
-                    };
-                    let before = if *cursor == 0 {
-                        redis::from_redis_value::<Option<u64>>(next()?)?.unwrap_or(0)
-                    } else {
-                        0
-                    };
-                    let (cursor, members): (u64, Vec<Vec<u8>>) = redis::from_redis_value(next()?)?;
-                    Ok((before, cursor, members))
-                },
-            )
-            .await?
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?;
+        let scanned = self.scan_pages_routed(sets, count).await?;
         // Only entry keys are asked about (see `scripts/prune_page.lua`).
         let is_entry = |m: &&Vec<u8>| crate::layout::parse_entry_key(m).is_some();
         let all: Vec<Vec<u8>> = scanned
@@ -107,38 +74,7 @@ impl Store {
                 if members.is_empty() {
                     continue;
                 }
-                let (set, _) = sets[i];
-                let mut srem = redis::cmd("SREM");
-                srem.arg(set).arg(members.as_slice());
-                let context = format!("SREM {}", printable(set.as_bytes()));
-                let n: u64 = self
-                    .send_one(
-                        srem,
-                        Repeat::Safe(
-                            "SREM of members already removed is a no-op; only the lost first reply's count is missing",
-                        ),
-                        &context,
-                    )
-                    .await?;
-                let back = self.exists_each(members).await?;
-                let revived: Vec<&Vec<u8>> = members
-                    .iter()
-                    .zip(back)
-                    .filter_map(|(m, b)| b.then_some(m))
-                    .collect();
-                if !revived.is_empty() {
-                    let mut sadd = redis::cmd("SADD");
-                    sadd.arg(set).arg(revived.as_slice());
-                    let context = format!("SADD {}", printable(set.as_bytes()));
-                    let _: u64 = self
-                        .send_one(
-                            sadd,
-                            Repeat::Safe("adding members that are already back is a no-op"),
-                            &context,
-                        )
-                        .await?;
-                }
-                removed[i] = n.saturating_sub(revived.len() as u64);
+                removed[i] = self.remove_dangling(sets[i].0, members).await?;
             }
         }
         let done: Vec<&str> = sets
@@ -146,24 +82,7 @@ impl Store {
             .zip(&scanned)
             .filter_map(|((set, _), (_, next, _))| (*next == 0).then_some(*set))
             .collect();
-        let mut after = self
-            .per_item(
-                "MEMORY USAGE",
-                READ,
-                &done,
-                |pipe, set| {
-                    pipe.cmd("MEMORY").arg("USAGE").arg(*set);
-                },
-                |set, replies| {
-                    let reply = replies
-                        .next()
-                        .expect("one reply")
-                        .with_context(|| format!("MEMORY USAGE {}", printable(set.as_bytes())))?;
-                    Ok(redis::from_redis_value::<Option<u64>>(reply)?.unwrap_or(0))
-                },
-            )
-            .await?
-            .into_iter();
+        let mut after = self.memory_usage_routed(&done).await?.into_iter();
         scanned
             .into_iter()
             .zip(removed)
@@ -186,6 +105,104 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// A page of each set (SSCAN), and the memory of those read from the start.
+    async fn scan_pages_routed(
+        &mut self,
+        sets: &[(&str, u64)],
+        count: u64,
+    ) -> Result<Vec<(u64, u64, Vec<Vec<u8>>)>> {
+        self.per_item(
+            "scanning dep sets",
+            READ,
+            sets,
+            |pipe, (set, cursor)| {
+                if *cursor == 0 {
+                    pipe.cmd("MEMORY").arg("USAGE").arg(*set);
+                }
+                pipe.cmd("SSCAN")
+                    .arg(*set)
+                    .arg(*cursor)
+                    .arg("COUNT")
+                    .arg(count);
+            },
+            |(set, cursor), replies| {
+                let mut next = || {
+                    replies
+                        .next()
+                        .expect("one reply per command")
+                        .with_context(|| format!("SSCAN {}", printable(set.as_bytes())))
+                };
+                let before = if *cursor == 0 {
+                    redis::from_redis_value::<Option<u64>>(next()?)?.unwrap_or(0)
+                } else {
+                    0
+                };
+                let (cursor, members): (u64, Vec<Vec<u8>>) = redis::from_redis_value(next()?)?;
+                Ok((before, cursor, members))
+            },
+        )
+        .await?
+        .into_iter()
+        .collect::<Result<Vec<_>>>()
+    }
+
+    /// Removes `members` from `set`, then puts back any whose entry was written again
+    /// meanwhile (a writer re-tagged it): the set never loses a live entry. The count of
+    /// members that stay removed.
+    async fn remove_dangling(&mut self, set: &str, members: &[Vec<u8>]) -> Result<u64> {
+        let mut srem = redis::cmd("SREM");
+        srem.arg(set).arg(members);
+        let context = format!("SREM {}", printable(set.as_bytes()));
+        let n: u64 = self
+            .send_one(
+                srem,
+                Repeat::Safe(
+                    "SREM of members already removed is a no-op; only the lost first reply's count is missing",
+                ),
+                &context,
+            )
+            .await?;
+        let back = self.exists_each(members).await?;
+        let revived: Vec<&Vec<u8>> = members
+            .iter()
+            .zip(back)
+            .filter_map(|(m, b)| b.then_some(m))
+            .collect();
+        if !revived.is_empty() {
+            let mut sadd = redis::cmd("SADD");
+            sadd.arg(set).arg(revived.as_slice());
+            let context = format!("SADD {}", printable(set.as_bytes()));
+            let _: u64 = self
+                .send_one(
+                    sadd,
+                    Repeat::Safe("adding members that are already back is a no-op"),
+                    &context,
+                )
+                .await?;
+        }
+        Ok(n.saturating_sub(revived.len() as u64))
+    }
+
+    /// MEMORY USAGE of each of `sets` (0 for one that is gone).
+    async fn memory_usage_routed(&mut self, sets: &[&str]) -> Result<Vec<Result<u64>>> {
+        self.per_item(
+            "MEMORY USAGE",
+            READ,
+            sets,
+            |pipe, set| {
+                pipe.cmd("MEMORY").arg("USAGE").arg(*set);
+            },
+            |set, replies| {
+                let reply = replies
+                    .next()
+                    .expect("one reply")
+                    .with_context(|| format!("MEMORY USAGE {}", printable(set.as_bytes())))?;
+                Ok(redis::from_redis_value::<Option<u64>>(reply)?.unwrap_or(0))
+            },
+        )
+        .await
     }
 
     /// One prune page of each of several sets (see `scripts/prune_page.lua`), one round trip.
