@@ -63,7 +63,42 @@ pub(super) async fn stepwise_wave(
     }
 
     // 2. Record the new hashes: from here every old entry is stale.
-    let writing: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && !j.resume);
+    record_hashes(store, &mut jobs).await?;
+
+    // 3. Detach the dep sets.
+    detach(store, &mut jobs).await?;
+
+    // 4. Delete: small pending sets of the whole wave in three round trips, large ones streamed.
+    // Resumed runs only have their pending sets to finish.
+    let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && (j.resume || !j.plan.soft));
+    let total: u64 = detaching
+        .iter()
+        .filter_map(|&i| jobs[i].as_ref().ok())
+        .map(|j| j.report.members)
+        .sum();
+    let bar = progress(total);
+    finish_small_sets(store, &mut jobs, &detaching, &bar).await?;
+    drain_large(store, &mut jobs, &detaching, &bar, interrupt).await;
+    // The bar is the caller's (it may span waves): the caller finishes it.
+    if store.reconnects() != reconnects_at_start {
+        verify_hashes_survived(store, &mut jobs).await?;
+    }
+    let elapsed = started.elapsed().as_millis() as u64;
+    Ok(jobs
+        .into_iter()
+        .map(|j| {
+            j.map(|mut j| {
+                j.report.elapsed_ms = elapsed;
+                j.report
+            })
+        })
+        .collect())
+}
+
+/// Step 2: the compare-and-set of every writing job's hash, one pipeline; a job whose
+/// hash another client changed since the check is refused.
+async fn record_hashes(store: &mut Store, jobs: &mut [Result<Job<'_>>]) -> Result<()> {
+    let writing: Vec<usize> = active(jobs, |j| !j.plan.dry_run && !j.resume);
     let writes: Vec<HashWrite> = writing
         .iter()
         .map(|&i| {
@@ -89,9 +124,12 @@ pub(super) async fn stepwise_wave(
             Err(e) => jobs[i] = Err(e),
         }
     }
+    Ok(())
+}
 
-    // 3. Detach the dep sets.
-    let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && !j.plan.soft && !j.resume);
+/// Step 3: each dep set renamed to its run's pending key (one script per dep, pipelined).
+async fn detach(store: &mut Store, jobs: &mut [Result<Job<'_>>]) -> Result<()> {
+    let detaching: Vec<usize> = active(jobs, |j| !j.plan.dry_run && !j.plan.soft && !j.resume);
     let detach_keys: Vec<DepKeys> = detaching
         .iter()
         .map(|&i| jobs[i].as_ref().expect("active").keys.clone())
@@ -107,27 +145,27 @@ pub(super) async fn stepwise_wave(
             Err(e) => jobs[i] = Err(e),
         }
     }
+    Ok(())
+}
 
-    // 4. Delete: small pending sets of the whole wave in three round trips, large ones streamed.
-    // Resumed runs only have their pending sets to finish.
-    let detaching: Vec<usize> = active(&jobs, |j| !j.plan.dry_run && (j.resume || !j.plan.soft));
-    let total: u64 = detaching
-        .iter()
-        .filter_map(|&i| jobs[i].as_ref().ok())
-        .map(|j| j.report.members)
-        .sum();
-    let bar = progress(total);
-    finish_small_sets(store, &mut jobs, &detaching, &bar).await?;
-    // Once the connection is gone every later drain would wait out its own timeout: the
-    // rest of the wave is reported failed at once, so the run stops within one timeout.
+/// Step 4's large sets, streamed one dep after the other. Once the connection is gone
+/// every later drain would wait out its own timeout: the rest of the wave is reported
+/// failed at once, so the run stops within one timeout.
+async fn drain_large(
+    store: &mut Store,
+    jobs: &mut [Result<Job<'_>>],
+    detaching: &[usize],
+    bar: &ProgressBar,
+    interrupt: &Interrupt,
+) {
     let mut lost: Option<String> = None;
-    for &i in &detaching {
+    for &i in detaching {
         let Ok(job) = jobs[i].as_mut() else { continue };
         let outcome = match &lost {
             Some(why) if job.pending.iter().any(|(_, n)| *n > SMALL_SET) => Err(anyhow::anyhow!(
                 "not attempted, as the connection was lost on another dep ({why})"
             )),
-            _ => drain_large_sets(store, job, &bar, interrupt).await,
+            _ => drain_large_sets(store, job, bar, interrupt).await,
         };
         if let Err(e) = outcome {
             if lost.is_none() && is_connection_error(&e) {
@@ -141,20 +179,6 @@ pub(super) async fn stepwise_wave(
             )));
         }
     }
-    // The bar is the caller's (it may span waves): the caller finishes it.
-    if store.reconnects() != reconnects_at_start {
-        verify_hashes_survived(store, &mut jobs).await?;
-    }
-    let elapsed = started.elapsed().as_millis() as u64;
-    Ok(jobs
-        .into_iter()
-        .map(|j| {
-            j.map(|mut j| {
-                j.report.elapsed_ms = elapsed;
-                j.report
-            })
-        })
-        .collect())
 }
 
 async fn drain_large_sets(
