@@ -2113,7 +2113,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__serve)
-            opts="-q -h --listen --listen-cert --listen-key --drain-budget --rate-limit --auth-failure-limit --header-timeout --body-timeout --max-connections --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --listen --listen-cert --listen-key --drain-budget --rate-limit --auth-failure-limit --header-timeout --body-timeout --max-connections --anonymous-scope --anonymous-on-public-listener --anonymous-rate-limit --jwt-scope --jwt-secret-file --batch-size --rate --pipeline --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2152,6 +2152,22 @@ _cachecore() {
                     return 0
                     ;;
                 --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anonymous-scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --anonymous-rate-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-secret-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

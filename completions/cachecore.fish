@@ -529,6 +529,10 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l auth-failu
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l header-timeout -d 'How long a connection may wait for a complete request head: from accept (TLS handshake included), and between requests on a kept-alive connection. Then it is closed' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l body-timeout -d 'How long a request body may take to arrive once its head is in; then 408 and the connection is closed' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l max-connections -d 'Client connections open at once. At the limit the longest-idle connection is closed for a new one; with none idle, 32 more are let in for health checks only. Lowered at start to fit the open-file limit (which serve raises to its hard limit)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l anonymous-scope -d 'What requests without any credential may do, repeatable (the token scope language: a dep-id glob, or policy:NS). Off by default. For the product\'s client library, whose invalidate sends no credential. Refused on a listener other hosts can reach unless --anonymous-on-public-listener is given too' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l anonymous-rate-limit -d 'Anonymous requests per second per client address (a bucket holding one second\'s worth); more are answered 429. High enough for the client library\'s invalidate_many, which sends one request per dep, all at once' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l jwt-scope -d 'Accept the product\'s HS256 JWTs (eyJ... or cc_live_....eyJ..., with an exp claim and a tenant_id of A-Z a-z 0-9 _ . -) and grant them these scopes, repeatable. Needs the secret: --jwt-secret-file, or the environment variable CACHECORE_JWT_SECRET (never a flag value, which any user can read in the process list)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l jwt-secret-file -d 'The HS256 secret of the product\'s JWTs, read from this file (a final newline is dropped; at least 32 bytes)' -r -F
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l batch-size -d 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l rate -d 'At most N keys deleted per second (a throttle for a busy production Redis)' -r
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l pipeline -d 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)' -r
@@ -543,6 +547,7 @@ complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l color -d '
 always\t''
 never\t''"
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l reason -d 'Why: recorded with every change in the audit trail (`cachecore audit`)' -r
+complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l anonymous-on-public-listener -d 'Acknowledges that --anonymous-scope applies on a non-loopback --listen: anyone who can connect may invalidate what those scopes match'
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l cluster -d 'Treat the server as a Redis Cluster (detected automatically otherwise)'
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l tls-insecure -d 'Do not verify the server\'s certificate: for self-signed test setups only'
 complete -c cachecore -n "__fish_cachecore_using_subcommand serve" -l json -d 'Print one JSON document (JSON Lines for streamed listings) instead of tables'

@@ -11,8 +11,19 @@
 //!
 //! [`layout`] is that contract, pure and unit-tested; [`store`] is the only code that
 //! talks to Redis; [`engine`] holds what the commands do with it (invalidation, bulk
-//! waves, purge, prune, verdicts); `commands` holds one thin module per subcommand;
-//! [`service`] holds the long-running ones (`serve`, `consume`).
+//! waves, purge, prune, verdicts, health checks); `commands` holds one thin module per
+//! subcommand; [`service`] holds the long-running ones (`serve`, `consume`) and what
+//! they share (`service::http`).
+//!
+//! Dependencies point one way, down this list, and never back up or around in a cycle
+//! (`tests/suite/architecture.rs` checks it):
+//!
+//! 1. `commands`, `service`, `cli`, `docs`: the surfaces;
+//! 2. [`engine`]: what is done (plans in, reports out; never prints);
+//! 3. [`store`]: the only Redis speaker (reports events, never prints);
+//! 4. [`input`], [`audit`], [`output`], [`error`], [`interrupt`], [`pace`], [`process`]:
+//!    shared plumbing;
+//! 5. [`layout`], [`bookkeeping`], [`slot`], [`printable`], [`redact`]: pure rules.
 
 pub mod audit;
 pub mod bookkeeping;

@@ -281,6 +281,27 @@ impl Output {
         }
     }
 
+    /// A finished listing: JSON Lines of `kind`, one per row, or `render` for people
+    /// (one table of all the rows).
+    pub fn listing<T: Serialize>(
+        &self,
+        kind: &'static str,
+        rows: &[T],
+        render: impl FnOnce(&[T]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        if self.json {
+            rows.iter().try_for_each(|r| print_json_line(kind, r))
+        } else {
+            render(rows)
+        }
+    }
+
+    /// Text only people read (a listing's header or its count line): nothing with
+    /// `--json`, where every line on stdout is a JSON value.
+    pub fn for_people(&self, text: &str) -> anyhow::Result<()> {
+        if self.json { Ok(()) } else { print_line(text) }
+    }
+
     /// The one way a command's result is printed: JSON or the report's own tables.
     pub fn emit<R: Report>(&self, report: &R) -> anyhow::Result<()> {
         if self.json {

@@ -10,13 +10,17 @@ use super::{DeletePace, parse_duration};
 
 /// The API as `cachecore serve --help` shows it (the README has it with examples).
 pub const SERVE_API_HELP: &str = "\
-Endpoints (JSON in and out; every document carries \"version\": 1):
-  POST /v1/invalidate                     {\"dep_id\", \"new_hash\", \"if_hash\"?, \"soft\"?, \"reason\"?}
-                                          200 the `invalidate --json` result when the drain ends
-                                          within --drain-budget; else 202 with a job URL (the new
-                                          hash is recorded before either answer)
-  POST /v1/invalidate_many                {\"dep_ids\": [...], \"new_hash\", \"reason\"?}: one result
-                                          per dep (dep_id, ok, error); 200 only if every dep is done
+Endpoints (JSON in and out; every document carries \"version\": 1; ? marks an optional field):
+  POST /v1/invalidate                     {\"dep_id\", \"new_hash\"?, \"if_hash\"?, \"soft\"?, \"reason\"?}
+                                          200 the `invalidate --json` result with \"ok\" and
+                                          \"keys_deleted\" when the drain ends within
+                                          --drain-budget; else 202 with a job URL (the new hash,
+                                          generated when omitted, is recorded before either)
+                                          dep_id cc:policy-version:NS rolls NS's policy to
+                                          new_hash (bare cc:policy-version: the caller's one
+                                          policy:NS namespace)
+  POST /v1/invalidate_many                {\"dep_ids\": [...], \"new_hash\"?, \"reason\"?}: one result
+                                          per dep (ok, dep_id, error); 200 only if every dep is done
   POST /v1/namespaces/{ns}/policy/roll    {\"to\"?}: the rules of `policy roll`
   GET  /v1/deps/{dep_id}                  the `deps inspect --json` document
   GET  /v1/jobs/{id}                      a 202's drain: draining or done (read from Redis)
@@ -24,21 +28,26 @@ Endpoints (JSON in and out; every document carries \"version\": 1):
   GET  /readyz                            200 when Redis answers PING, else 503
   GET  /metrics                           Prometheus text format
 
-Authentication: Authorization: Bearer <token from `cachecore token create`>, on every
-/v1/ route. A token may only touch deps its scopes match (dep-id globs with * and ?) and
-roll the policies of its policy:NS scopes.
+Authentication, on every /v1/ route: X-Cachecore-Token: <token> when present (it is then
+the credential, valid or not), otherwise Authorization: Bearer <token>. A token is one of
+`cachecore token create`, or an HS256 JWT (eyJ..., or cc_live_....eyJ...) when
+--jwt-scope is given. No credential: 401, or the --anonymous-scope scopes when given.
+A caller may only touch deps its scopes match (dep-id globs with * and ?) and roll the
+policies of its policy:NS scopes.
 
 Errors (a JSON body {\"version\", \"error\", \"field\"?, \"message\"}; nothing is changed):
   400  malformed body, unknown field, or invalid dep id or hash (\"field\" names it)
-  401  missing or unknown token          403  dep or namespace outside the token's scopes
+  401  missing, unknown or expired credential  403  dep or namespace outside the scopes
   404  no such route or job               409  if_hash refused, or a refused policy roll
   408  body slower than --body-timeout    413  body over 1 MiB
-  429  over --rate-limit, or this address over --auth-failure-limit (Retry-After given)
+  429  over --rate-limit or --anonymous-rate-limit, or this address over
+       --auth-failure-limit (Retry-After given)
   503  Redis unreachable, or over --max-connections (health checks only)
 
-Logs: one JSON line per request on stderr (route, status, dep, duration_ms, token name;
-never a token). SIGTERM or Ctrl-C: stop accepting, finish in-flight requests, exit 0;
-drains still running are left to the next start of any replica, which finishes them.";
+Logs: one JSON line per request on stderr (route, status, dep, duration_ms, caller name;
+never a token, a JWT or the JWT secret). SIGTERM or Ctrl-C: stop accepting, finish
+in-flight requests, exit 0; drains still running are left to the next start of any
+replica, which finishes them.";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -91,6 +100,36 @@ pub struct ServeArgs {
     /// start to fit the open-file limit (which serve raises to its hard limit).
     #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+
+    /// What requests without any credential may do, repeatable (the token scope language:
+    /// a dep-id glob, or policy:NS). Off by default. For the product's client library, whose
+    /// invalidate sends no credential. Refused on a listener other hosts can reach unless
+    /// --anonymous-on-public-listener is given too.
+    #[arg(long = "anonymous-scope", value_name = "PATTERN")]
+    pub anonymous_scopes: Vec<String>,
+
+    /// Acknowledges that --anonymous-scope applies on a non-loopback --listen: anyone who
+    /// can connect may invalidate what those scopes match.
+    #[arg(long, requires = "anonymous_scopes")]
+    pub anonymous_on_public_listener: bool,
+
+    /// Anonymous requests per second per client address (a bucket holding one second's
+    /// worth); more are answered 429. High enough for the client library's invalidate_many,
+    /// which sends one request per dep, all at once.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub anonymous_rate_limit: u32,
+
+    /// Accept the product's HS256 JWTs (eyJ... or cc_live_....eyJ..., with an exp claim and
+    /// a tenant_id of A-Z a-z 0-9 _ . -) and grant them these scopes, repeatable. Needs the
+    /// secret: --jwt-secret-file, or the environment variable CACHECORE_JWT_SECRET (never a
+    /// flag value, which any user can read in the process list).
+    #[arg(long = "jwt-scope", value_name = "PATTERN")]
+    pub jwt_scopes: Vec<String>,
+
+    /// The HS256 secret of the product's JWTs, read from this file (a final newline is
+    /// dropped; at least 32 bytes).
+    #[arg(long, value_name = "FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
 
     #[command(flatten)]
     pub pace: DeletePace,

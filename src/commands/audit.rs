@@ -8,7 +8,7 @@ use super::Context;
 use crate::audit::AuditRecord;
 use crate::cli::AuditArgs;
 use crate::error::Exit;
-use crate::output::{opt_text, print_json_line, print_table, printable_str, table};
+use crate::output::{opt_text, print_table, printable_str, table};
 
 pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit> {
     let mut store = ctx.store().await?;
@@ -20,25 +20,21 @@ pub async fn run(ctx: &Context, args: AuditArgs) -> Result<Exit> {
         now.saturating_sub(d.as_millis() as u64)
     });
     let records = store.audit_read(since_ms, args.limit).await?;
-    if ctx.out.json {
-        for r in &records {
-            print_json_line("audit", r)?;
+    ctx.out.listing("audit", &records, |records| {
+        let mut t = table(&[
+            "time (UTC)",
+            "who",
+            "command",
+            "deps",
+            "hash",
+            "counts",
+            "reason",
+        ]);
+        for r in records {
+            t.add_row(row(r));
         }
-        return Ok(Exit::Success);
-    }
-    let mut t = table(&[
-        "time (UTC)",
-        "who",
-        "command",
-        "deps",
-        "hash",
-        "counts",
-        "reason",
-    ]);
-    for r in &records {
-        t.add_row(row(r));
-    }
-    print_table(&t)?;
+        print_table(&t)
+    })?;
     Ok(Exit::Success)
 }
 

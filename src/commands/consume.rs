@@ -12,8 +12,7 @@ use super::Context;
 use crate::cli::ConsumeArgs;
 use crate::error::{Exit, invalid};
 use crate::output::{
-    Output, count, elapsed_text, opt_text, print_document, print_json_line, print_table,
-    printable_str, table,
+    Line, Output, Report, count, elapsed_text, opt_text, print_table, printable_str, table,
 };
 use crate::pace::Pacer;
 use crate::service::consume::event::{Decoder, EntryId, Format};
@@ -45,9 +44,7 @@ pub async fn run(ctx: &Context, args: ConsumeArgs) -> Result<Exit> {
         }
     });
     let mut printer = Printer { out: ctx.out };
-    if !ctx.out.json {
-        printer.header()?;
-    }
+    printer.header()?;
     let totals = consume(&ctx.connect, &settings, &ctx.interrupt, &mut printer).await?;
     if totals.interrupted {
         // Both handlers wake on the same signal; give this one a moment to record it.
@@ -59,7 +56,7 @@ pub async fn run(ctx: &Context, args: ConsumeArgs) -> Result<Exit> {
         }
     }
     listener.abort();
-    print_summary(ctx, &totals)?;
+    ctx.out.line(&Summary(&totals))?;
     if totals.interrupted {
         let by_term = terminated.load(Ordering::SeqCst);
         ctx.out.note(&format!(
@@ -185,25 +182,39 @@ struct Printer {
 
 impl Printer {
     fn header(&self) -> Result<()> {
-        crate::outln!(
+        self.out.for_people(&format!(
             "{:<11} {:<34} {:<30} {:<24} {:>6} {:>6} {:>6}",
-            "status",
-            "stream entry",
-            "dep",
-            "old -> new hash",
-            "L1",
-            "L2",
-            "gone"
-        );
-        Ok(())
+            "status", "stream entry", "dep", "old -> new hash", "L1", "L2", "gone"
+        ))
     }
 }
 
 impl Observer for Printer {
     fn event(&mut self, o: &EventOutcome) -> Result<()> {
-        if self.out.json {
-            return print_json_line("event", o);
-        }
+        self.out.line(o)
+    }
+
+    fn progress(&mut self, t: &Totals) -> Result<()> {
+        self.out.line(&Progress(t))
+    }
+
+    fn note(&mut self, text: &str) {
+        crate::output::note(text);
+    }
+
+    fn warn(&mut self, text: &str) {
+        crate::output::warn(text);
+    }
+}
+
+/// One event's rows: a row per dep.
+impl Line for EventOutcome {
+    fn kind(&self) -> &'static str {
+        "event"
+    }
+
+    fn render(&self) -> Result<()> {
+        let o = self;
         let entry = format!("{} {}", printable_str(&o.stream), o.id);
         if o.deps.is_empty() {
             // No dep column to fill (a dead letter, a tombstone): the reason goes on a
@@ -260,12 +271,21 @@ impl Observer for Printer {
         }
         Ok(())
     }
+}
 
-    fn progress(&mut self, t: &Totals) -> Result<()> {
-        if self.out.json {
-            return print_json_line("progress", t);
-        }
-        self.out.note(&format!(
+/// The running totals, every few seconds: a JSON line, or a note for people.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Progress<'a>(&'a Totals);
+
+impl Line for Progress<'_> {
+    fn kind(&self) -> &'static str {
+        "progress"
+    }
+
+    fn render(&self) -> Result<()> {
+        let t = self.0;
+        crate::output::note(&format!(
             "cachecore: {} events ({} / s): {} applied, {} superseded, {} dead-lettered, {} failed; {} entries deleted",
             count(t.events),
             t.events_per_s,
@@ -277,20 +297,24 @@ impl Observer for Printer {
         ));
         Ok(())
     }
+}
 
-    fn note(&mut self, text: &str) {
-        crate::output::note(text);
+/// The totals at the end: a JSON line, or a table.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Summary<'a>(&'a Totals);
+
+impl Line for Summary<'_> {
+    fn kind(&self) -> &'static str {
+        "summary"
     }
 
-    fn warn(&mut self, text: &str) {
-        crate::output::warn(text);
+    fn render(&self) -> Result<()> {
+        summary_table(self.0)
     }
 }
 
-fn print_summary(ctx: &Context, t: &Totals) -> Result<()> {
-    if ctx.out.json {
-        return print_json_line("summary", t);
-    }
+fn summary_table(t: &Totals) -> Result<()> {
     let mut tb = table(&[]);
     let rows: [(&str, u64); 11] = [
         ("events", t.events),
@@ -329,73 +353,77 @@ struct StatusDoc<'a> {
 async fn show_status(ctx: &Context, s: &Settings) -> Result<Exit> {
     let mut store = ctx.store().await?;
     let found = status(&mut store, &s.streams, &s.group, |st| s.dead_letter_of(st)).await?;
-    if ctx.out.json {
-        print_document(
-            "consume status",
-            &StatusDoc {
-                group: &s.group,
-                streams: &found,
-            },
-        )?;
-        return Ok(Exit::Success);
-    }
-    let mut t = table(&[
-        "stream",
-        "length",
-        "group",
-        "lag",
-        "pending",
-        "last delivered",
-        "consumers (pending, idle)",
-        "dead letters",
-    ]);
-    for st in &found {
-        let (group, lag, pending, last, consumers) = match &st.group {
-            None => (
-                format!("{} (none)", s.group),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ),
-            Some(g) => (
-                g.name.clone(),
-                g.lag.map_or_else(|| "unknown".into(), count),
-                count(g.pending),
-                g.last_delivered_id.clone(),
-                g.consumers
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{} ({}, {:.1} s)",
-                            printable_str(&c.name),
-                            count(c.pending),
-                            c.idle_ms as f64 / 1000.0
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-        };
-        t.add_row(vec![
-            if st.exists {
-                printable_str(&st.stream)
-            } else {
-                format!("{} (missing)", printable_str(&st.stream))
-            },
-            count(st.length),
-            group,
-            lag,
-            pending,
-            last,
-            consumers,
-            format!(
-                "{} {}",
-                count(st.dead_letter.length),
-                printable_str(&st.dead_letter.stream)
-            ),
-        ]);
-    }
-    print_table(&t)?;
+    ctx.out.emit(&StatusDoc {
+        group: &s.group,
+        streams: &found,
+    })?;
     Ok(Exit::Success)
+}
+
+impl Report for StatusDoc<'_> {
+    fn command(&self) -> &'static str {
+        "consume status"
+    }
+
+    fn render(&self) -> Result<()> {
+        let (s, found) = (self, self.streams);
+        let mut t = table(&[
+            "stream",
+            "length",
+            "group",
+            "lag",
+            "pending",
+            "last delivered",
+            "consumers (pending, idle)",
+            "dead letters",
+        ]);
+        for st in found {
+            let (group, lag, pending, last, consumers) = match &st.group {
+                None => (
+                    format!("{} (none)", s.group),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ),
+                Some(g) => (
+                    g.name.clone(),
+                    g.lag.map_or_else(|| "unknown".into(), count),
+                    count(g.pending),
+                    g.last_delivered_id.clone(),
+                    g.consumers
+                        .iter()
+                        .map(|c| {
+                            format!(
+                                "{} ({}, {:.1} s)",
+                                printable_str(&c.name),
+                                count(c.pending),
+                                c.idle_ms as f64 / 1000.0
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+            };
+            t.add_row(vec![
+                if st.exists {
+                    printable_str(&st.stream)
+                } else {
+                    format!("{} (missing)", printable_str(&st.stream))
+                },
+                count(st.length),
+                group,
+                lag,
+                pending,
+                last,
+                consumers,
+                format!(
+                    "{} {}",
+                    count(st.dead_letter.length),
+                    printable_str(&st.dead_letter.stream)
+                ),
+            ]);
+        }
+        print_table(&t)
+    }
 }

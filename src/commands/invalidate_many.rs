@@ -92,14 +92,12 @@ pub async fn run(ctx: &Context, args: InvalidateManyArgs) -> Result<Exit> {
     });
     let bar = multi.add(bar);
     let keys = multi.add(keys);
-    if !ctx.out.json {
-        multi.suspend(|| {
-            crate::output::print_line(&format!(
-                "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
-                "status", "dep", "old -> new hash", "L1", "L2", "gone"
-            ))
-        })?;
-    }
+    multi.suspend(|| {
+        ctx.out.for_people(&format!(
+            "{:<7} {:<30} {:<24} {:>8} {:>8} {:>8}",
+            "status", "dep", "old -> new hash", "L1", "L2", "gone"
+        ))
+    })?;
     // One budget for the whole run: --rate limits the command, not each dep.
     let pacer = args
         .pace

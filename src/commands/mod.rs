@@ -17,8 +17,6 @@ mod token;
 
 // What the HTTP API (issue 14) shares with the commands: the `deps inspect` document and
 // the version rules of `policy roll`.
-pub(crate) use deps::inspect::document_for as inspect_document;
-pub(crate) use policy::{next_version, shown_version, used_before};
 
 use std::io::IsTerminal;
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::TokenCommand;
 use crate::error::{Exit, refused};
-use crate::output::{print_document, print_table, table};
+use crate::output::{Report, print_table, table};
 use crate::service::serve::tokens::{self, Scope, parse_scopes};
 
 #[derive(Serialize)]
@@ -52,23 +52,11 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
             record.deps = scopes.iter().map(Scope::text).collect::<Vec<_>>().join(",");
             record.new_hash = format!("token:{}", args.name.name);
             ctx.audit(&mut store, &[record]).await;
-            if ctx.out.json {
-                print_document(
-                    "token create",
-                    &Created {
-                        name: &args.name.name,
-                        scopes: scopes.iter().map(Scope::text).collect(),
-                        token: &token,
-                    },
-                )?;
-            } else {
-                // The only place the secret is ever written: stdout, once.
-                crate::output::write_stdout(format!("{token}\n").as_bytes())?;
-                ctx.out.note(&format!(
-                    "token {} created; it is shown only now (only its SHA-256 is stored): keep it in your webhook's secret store",
-                    args.name.name
-                ));
-            }
+            ctx.out.emit(&Created {
+                name: &args.name.name,
+                scopes: scopes.iter().map(Scope::text).collect(),
+                token: &token,
+            })?;
             Ok(Exit::Success)
         }
         TokenCommand::List => {
@@ -83,20 +71,7 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
                     last_used_ms: (t.last_used_ms > 0).then_some(t.last_used_ms),
                 })
                 .collect();
-            if ctx.out.json {
-                print_document("token list", &Listed { tokens: rows })?;
-            } else {
-                let mut t = table(&["name", "scopes", "created", "last used"]);
-                for r in &rows {
-                    t.add_row(vec![
-                        r.name.clone(),
-                        r.scopes.join(" "),
-                        time_text(Some(r.created_ms)),
-                        time_text(r.last_used_ms),
-                    ]);
-                }
-                print_table(&t)?;
-            }
+            ctx.out.emit(&Listed { tokens: rows })?;
             Ok(Exit::Success)
         }
         TokenCommand::Revoke(args) => {
@@ -111,22 +86,61 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
             let mut record = ctx.audit_record("token revoke");
             record.old_hash = format!("token:{}", args.name);
             ctx.audit(&mut store, &[record]).await;
-            if ctx.out.json {
-                print_document(
-                    "token revoke",
-                    &Revoked {
-                        name: &args.name,
-                        revoked: true,
-                    },
-                )?;
-            } else {
-                crate::outln!(
-                    "revoked token {}: every server refuses it from its next request on",
-                    args.name
-                );
-            }
+            ctx.out.emit(&Revoked {
+                name: &args.name,
+                revoked: true,
+            })?;
             Ok(Exit::Success)
         }
+    }
+}
+
+impl Report for Created<'_> {
+    fn command(&self) -> &'static str {
+        "token create"
+    }
+
+    fn render(&self) -> Result<()> {
+        // The only place the secret is ever written: stdout, once.
+        crate::output::write_stdout(format!("{}\n", self.token).as_bytes())?;
+        crate::output::note(&format!(
+            "token {} created; it is shown only now (only its SHA-256 is stored): keep it in your webhook's secret store",
+            self.name
+        ));
+        Ok(())
+    }
+}
+
+impl Report for Listed {
+    fn command(&self) -> &'static str {
+        "token list"
+    }
+
+    fn render(&self) -> Result<()> {
+        let mut t = table(&["name", "scopes", "created", "last used"]);
+        for r in &self.tokens {
+            t.add_row(vec![
+                r.name.clone(),
+                r.scopes.join(" "),
+                time_text(Some(r.created_ms)),
+                time_text(r.last_used_ms),
+            ]);
+        }
+        print_table(&t)
+    }
+}
+
+impl Report for Revoked<'_> {
+    fn command(&self) -> &'static str {
+        "token revoke"
+    }
+
+    fn render(&self) -> Result<()> {
+        crate::outln!(
+            "revoked token {}: every server refuses it from its next request on",
+            self.name
+        );
+        Ok(())
     }
 }
 

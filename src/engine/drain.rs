@@ -6,7 +6,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 use tokio::task::JoinSet;
 
-use super::invalidation::{Plan, Report};
+use super::plan::{Plan, Report};
 use crate::interrupt::Interrupt;
 use crate::layout::{Tier, parse_entry_key};
 use crate::store::{EntryState, FinalBatch, Store, Unlinked};

@@ -9,7 +9,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 
 use super::drain::{account, drain, split_tiers, survey};
-use super::invalidation::{
+use super::plan::{
     Plan, Report, SMALL_SET, condition_holds, dep_keys, finishing_command, generated_hash,
     refusal_text,
 };

@@ -22,14 +22,16 @@ fn add_user(conn: &mut redis::Connection, name: &str, rules: &str) {
     let () = cmd.query(conn).unwrap();
 }
 
-fn run_as(server: &RedisServer, user: &str, args: &[&str]) -> Run {
+/// The binary as ACL user `user`, on the server's TCP port.
+fn as_user(server: &RedisServer, user: &str) -> CmdBuilder {
     let url = format!("redis://127.0.0.1:{}", server.port.unwrap());
-    let mut cmd = cachecore_cmd(&url);
-    cmd.env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
-        .arg("--user")
-        .arg(user)
-        .args(args);
-    finish(cmd.output().unwrap())
+    cmd_url(&url)
+        .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+        .args(&["--user", user])
+}
+
+fn run_as(server: &RedisServer, user: &str, args: &[&str]) -> Run {
+    as_user(server, user).args(args).run()
 }
 
 fn data(conn: &mut redis::Connection) {
@@ -175,65 +177,47 @@ fn passwords_come_from_the_environment_or_a_file_never_the_command_line() {
     std::fs::write(&pw_file, "Acl-Pa55\n").unwrap();
     let pw_path = pw_file.display().to_string();
 
-    let by_file = finish(
-        cachecore_cmd(&url)
-            .args([
-                "--user",
-                "reader",
-                "--password-file",
-                &pw_path,
-                "policy",
-                "list",
-            ])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(by_file.code, 0, "{by_file:?}");
-    let by_env_user = finish(
-        cachecore_cmd(&url)
-            .env("CACHECORE_REDIS_USER", "reader")
-            .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
-            .args(["policy", "list"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(by_env_user.code, 0, "{by_env_user:?}");
-
-    let wrong = finish(
-        cachecore_cmd(&url)
-            .env("CACHECORE_REDIS_PASSWORD", "Wr0ng-Secret")
-            .args(["--user", "reader", "policy", "list"])
-            .output()
-            .unwrap(),
-    );
-    let err = wrong.expect_one_line_error(3);
-    assert!(!err.contains("Wr0ng-Secret"), "{err}");
-
-    let missing = finish(
-        cachecore_cmd(&url)
-            .args([
-                "--user",
-                "reader",
-                "--password-file",
-                "/nonexistent/pw",
-                "policy",
-                "list",
-            ])
-            .output()
-            .unwrap(),
-    );
-    assert!(missing.expect_one_line_error(2).contains("/nonexistent/pw"));
-
-    let twice = finish(
-        cachecore_cmd(&format!(
-            "redis://reader:Acl-Pa55@127.0.0.1:{}",
-            server.port.unwrap()
-        ))
+    cmd_url(&url)
+        .args(&[
+            "--user",
+            "reader",
+            "--password-file",
+            &pw_path,
+            "policy",
+            "list",
+        ])
+        .succeeds();
+    cmd_url(&url)
+        .env("CACHECORE_REDIS_USER", "reader")
         .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
-        .args(["policy", "list"])
-        .output()
-        .unwrap(),
-    );
+        .args(&["policy", "list"])
+        .succeeds();
+
+    let wrong = cmd_url(&url)
+        .env("CACHECORE_REDIS_PASSWORD", "Wr0ng-Secret")
+        .args(&["--user", "reader", "policy", "list"])
+        .fails_with(3);
+    assert!(!wrong.stderr.contains("Wr0ng-Secret"), "{}", wrong.stderr);
+
+    let missing = cmd_url(&url)
+        .args(&[
+            "--user",
+            "reader",
+            "--password-file",
+            "/nonexistent/pw",
+            "policy",
+            "list",
+        ])
+        .fails_with(2);
+    missing.stderr_has("/nonexistent/pw");
+
+    let twice = cmd_url(&format!(
+        "redis://reader:Acl-Pa55@127.0.0.1:{}",
+        server.port.unwrap()
+    ))
+    .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
+    .args(&["policy", "list"])
+    .run();
     assert!(twice.expect_error_after_notes(2).contains("two passwords"));
     assert!(
         twice.stderr.contains("visible to every user"),
@@ -242,12 +226,9 @@ fn passwords_come_from_the_environment_or_a_file_never_the_command_line() {
     );
     assert!(!twice.stderr.contains("Acl-Pa55"));
 
-    let no_flag = finish(
-        cachecore_cmd(&url)
-            .args(["--password", "x", "policy", "list"])
-            .output()
-            .unwrap(),
-    );
+    let no_flag = cmd_url(&url)
+        .args(&["--password", "x", "policy", "list"])
+        .run();
     assert_eq!(no_flag.code, 2, "there is no --password flag");
 }
 
@@ -269,17 +250,10 @@ fn a_permission_revoked_mid_wave_is_not_taken_for_a_lost_connection() {
         None,
         None,
     );
-    let url = format!("redis://127.0.0.1:{}", server.port.unwrap());
-    let child = cachecore_cmd(&url)
-        .env("CACHECORE_REDIS_PASSWORD", "Acl-Pa55")
-        .args([
-            "--user",
-            "op",
-            "invalidate-many",
-            "--dep-ids",
-            "doc:first,doc:second",
-        ])
-        .args([
+    let mut gone = Deletions::from_now(&server);
+    let mut child = as_user(&server, "op")
+        .args(&["invalidate-many", "--dep-ids", "doc:first,doc:second"])
+        .args(&[
             "--new-hash",
             "v2",
             "--rate",
@@ -288,18 +262,19 @@ fn a_permission_revoked_mid_wave_is_not_taken_for_a_lost_connection() {
             "200",
             "--json",
         ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(600));
+        .spawn();
+    child.wait_until(
+        std::time::Duration::from_secs(30),
+        "doc:first draining",
+        || gone.at_least(1_000),
+    );
     let () = redis::cmd("ACL")
         .arg("SETUSER")
         .arg("op")
         .arg("-unlink")
         .query(&mut conn)
         .unwrap();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     assert_ne!(r.code, 0, "{r:?}");
     let lines = r.json_lines();
     let error = |d: &str| {

@@ -1,7 +1,7 @@
 //! Every subcommand on a 3-primary Redis Cluster started by the test, and an invalidation
 //! that runs while a slot holding its entries migrates to another node.
 
-use std::process::Stdio;
+use std::time::Duration;
 
 use cachecore::slot::key_slot;
 
@@ -9,7 +9,7 @@ use crate::support::fixture::{self, Tier, with};
 use crate::support::*;
 
 fn run_cluster(cluster: &RedisCluster, args: &[&str]) -> Run {
-    run_url(&cluster.url, args)
+    cmd_url(&cluster.url).args(args).run()
 }
 
 fn get_c(conn: &mut redis::cluster::ClusterConnection, key: &str) -> Option<String> {
@@ -21,10 +21,12 @@ fn scard_c(conn: &mut redis::cluster::ClusterConnection, key: &str) -> u64 {
 }
 
 /// `invalidate table:products` in the background, slowed by `--rate` in `extra` so that
-/// the test can act on the cluster while it runs.
-fn slow_invalidation(cluster: &RedisCluster, extra: &[&str]) -> std::process::Child {
-    cachecore_cmd(&cluster.url)
-        .args([
+/// the test can act on the cluster while it runs; returns once it has deleted `part`
+/// entries.
+fn slow_invalidation(cluster: &RedisCluster, part: u64, extra: &[&str]) -> Background {
+    let mut gone = Deletions::on_cluster(cluster);
+    let mut child = cmd_url(&cluster.url)
+        .args(&[
             "invalidate",
             "table:products",
             "--new-hash",
@@ -33,10 +35,10 @@ fn slow_invalidation(cluster: &RedisCluster, extra: &[&str]) -> std::process::Ch
             "100",
         ])
         .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .spawn();
+    let what = format!("{part} entries deleted");
+    child.wait_until(Duration::from_secs(30), &what, || gone.at_least(part));
+    child
 }
 
 #[test]
@@ -253,7 +255,7 @@ pub(super) fn migrate_slot(cluster: &RedisCluster, slot: u16, to: usize) {
             .arg(&keys)
             .query(&mut from.conn())
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
     }
     for n in &cluster.nodes {
         setslot(n, &["NODE", &to_id]);
@@ -281,8 +283,7 @@ fn an_invalidation_survives_slot_migrations_of_its_entries() {
     slots.dedup();
     slots.truncate(3);
 
-    let child = slow_invalidation(&cluster, &["--rate", "5000", "--json"]);
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let child = slow_invalidation(&cluster, 1_000, &["--rate", "5000", "--json"]);
     for (i, &slot) in slots.iter().enumerate() {
         let owner = cluster
             .nodes
@@ -291,7 +292,7 @@ fn an_invalidation_survives_slot_migrations_of_its_entries() {
             .unwrap();
         migrate_slot(&cluster, slot, (owner + 1 + i % 2) % 3);
     }
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     assert_eq!(r.code, 0, "{r:?}");
     let j = r.json();
     assert_eq!(j["members"], 20_000);
@@ -327,10 +328,9 @@ fn a_node_that_dies_mid_run_fails_the_dep_with_a_clear_error() {
         .iter()
         .position(|n| n.port != set_port)
         .unwrap();
-    let child = slow_invalidation(&cluster, &["--rate", "3000", "--timeout", "2s"]);
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    let child = slow_invalidation(&cluster, 600, &["--rate", "3000", "--timeout", "2s"]);
     cluster.nodes[victim].kill();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     let err = r.expect_error_after_notes(3);
     assert!(err.contains("invalidating table:products failed"), "{err}");
     assert!(

@@ -54,17 +54,10 @@ fn user_and_password_in_the_url_work_and_a_wrong_one_is_exit_3_never_echoed() {
 fn environment_variables_pick_the_server_in_order() {
     let server = RedisServer::start();
     let run_env = |vars: &[(&str, &str)]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cachecore"));
-        cmd.env_remove("CACHECORE_REDIS_URL")
-            .env_remove("REDIS_URL");
-        for (k, v) in vars {
-            cmd.env(k, v);
-        }
-        finish(
-            cmd.args(["deps", "inspect", "doc:1", "--timeout", "1s"])
-                .output()
-                .unwrap(),
-        )
+        vars.iter()
+            .fold(cmd_no_url(), |c, (k, v)| c.env(k, v))
+            .args(&["deps", "inspect", "doc:1", "--timeout", "1s"])
+            .run()
     };
     assert_eq!(run_env(&[("REDIS_URL", &server.url)]).code, 0);
     assert_eq!(run_env(&[("CACHECORE_REDIS_URL", &server.url)]).code, 0);
@@ -84,31 +77,22 @@ fn environment_variables_pick_the_server_in_order() {
 #[test]
 fn a_server_that_stops_answering_trips_the_timeout() {
     let server = RedisServer::start();
-    let stop = |sig: &str| {
-        std::process::Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(server.pid().to_string())
-            .status()
-            .unwrap()
-    };
-    assert!(stop("STOP").success());
+    server.signal("STOP");
     let started = Instant::now();
     let r = run(&server, &["invalidate", "doc:1", "--timeout", "500ms"]);
     let took = started.elapsed();
-    assert!(stop("CONT").success());
+    server.signal("CONT");
     r.expect_one_line_error(3);
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
 #[test]
 fn help_documents_exit_codes_and_hides_the_url_value() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cachecore"))
+    let text = cmd_no_url()
         .env("CACHECORE_REDIS_URL", "redis://u:HelpSecret@h")
-        .arg("--help")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
+        .args(&["--help"])
+        .succeeds()
+        .stdout;
     for code in ["0 ", "1 ", "2 ", "3 ", "130 "] {
         assert!(
             text.contains(&format!("  {code}")),
@@ -116,9 +100,6 @@ fn help_documents_exit_codes_and_hides_the_url_value() {
         );
     }
     assert!(!text.contains("HelpSecret"));
-    let usage = std::process::Command::new(env!("CARGO_BIN_EXE_cachecore"))
-        .args(["invalidate"])
-        .output()
-        .unwrap();
-    assert_eq!(usage.status.code(), Some(2), "clap usage errors are exit 2");
+    let usage = cmd_no_url().args(&["invalidate"]).run();
+    assert_eq!(usage.code, 2, "clap usage errors are exit 2");
 }

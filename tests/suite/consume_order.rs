@@ -4,11 +4,11 @@
 //! version is cleared; a CLI invalidation moves the mark, and the later of an event and an
 //! invalidation, by Redis server time, wins both ways.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use super::consume::{consume, events_by_id, field, pending, shell, xrange};
+use crate::support::consume::{consume, events_by_id, field, pending, shell, xrange};
 use crate::support::fixture::{self, with};
 use crate::support::*;
 
@@ -22,11 +22,11 @@ fn server_ms(conn: &mut redis::Connection) -> u64 {
 
 /// Waits (polling the server's clock) until it reads later than `ms`.
 fn until_server_after(conn: &mut redis::Connection, ms: u64) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while server_ms(conn) <= ms {
-        assert!(Instant::now() < deadline, "the server's clock passes {ms}");
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    wait_until(
+        Duration::from_secs(5),
+        "the server's clock to pass a mark",
+        || server_ms(conn) > ms,
+    );
 }
 
 /// `n` entries tagged `dep` at `hash`, numbered from `first`.

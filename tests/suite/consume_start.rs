@@ -2,20 +2,9 @@
 //! documented order (a producer first, then `consume`) applies the event, and the start
 //! note says how many events the new group reads or skips.
 
+use crate::support::consume::xadd;
 use crate::support::fixture::{self, with};
 use crate::support::*;
-
-fn xadd(conn: &mut redis::Connection, dep: &str, hash: &str) {
-    let _: String = redis::cmd("XADD")
-        .arg("cc:events")
-        .arg("*")
-        .arg("dep_id")
-        .arg(dep)
-        .arg("new_hash")
-        .arg(hash)
-        .query(conn)
-        .unwrap();
-}
 
 #[test]
 fn the_documented_order_applies_events_written_before_the_first_start() {
@@ -30,7 +19,11 @@ fn the_documented_order_applies_events_written_before_the_first_start() {
         Some(600),
     );
     // The guide's order: the producer, then the consumer.
-    xadd(&mut conn, "doc:contract-123", "v2");
+    xadd(
+        &mut conn,
+        "cc:events",
+        &[("dep_id", "doc:contract-123"), ("new_hash", "v2")],
+    );
     let r = cmd(&server)
         .args(&["consume", "--stream", "cc:events", "--until-idle"])
         .succeeds();
@@ -45,7 +38,11 @@ fn the_documented_order_applies_events_written_before_the_first_start() {
     );
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty());
     // An explicit $ skips them, and says how many.
-    xadd(&mut conn, "doc:contract-9", "v5");
+    xadd(
+        &mut conn,
+        "cc:events",
+        &[("dep_id", "doc:contract-9"), ("new_hash", "v5")],
+    );
     let r = cmd(&server)
         .args(&[
             "consume",

@@ -45,14 +45,12 @@ fn demo_fills_a_namespace_that_every_command_can_use_and_refuses_a_second_time()
     let err = again.expect_one_line_error(1);
     assert!(err.contains("--force") && err.contains("demo"), "{err}");
     assert_eq!(snapshot(&mut conn), before, "a refused demo writes nothing");
-    assert_eq!(
-        run(&server, &["demo", "--entries", "10", "--force"]).code,
-        0
-    );
-    assert_eq!(
-        run(&server, &["demo", "--entries", "10", "-n", "other"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["demo", "--entries", "10", "--force"])
+        .succeeds();
+    cmd(&server)
+        .args(&["demo", "--entries", "10", "-n", "other"])
+        .succeeds();
     run(&server, &["demo", "-n", "bad:ns"]).expect_one_line_error(2);
 }
 
@@ -71,13 +69,14 @@ fn demo_does_not_write_into_a_server_in_use_unless_confirmed() {
         "{err}"
     );
     assert_eq!(snapshot(&mut conn), before, "nothing was written");
-    assert_eq!(run(&server, &["demo", "--entries", "10", "--yes"]).code, 0);
+    cmd(&server)
+        .args(&["demo", "--entries", "10", "--yes"])
+        .succeeds();
     assert!(dbsize(&mut conn) > 10);
     // A server with only Cachecore's keys is a scratch server: no question.
     let scratch = RedisServer::start();
-    assert_eq!(run(&scratch, &["demo", "--entries", "10"]).code, 0);
-    assert_eq!(
-        run(&scratch, &["demo", "--entries", "10", "-n", "two"]).code,
-        0
-    );
+    cmd(&scratch).args(&["demo", "--entries", "10"]).succeeds();
+    cmd(&scratch)
+        .args(&["demo", "--entries", "10", "-n", "two"])
+        .succeeds();
 }

@@ -6,7 +6,7 @@ use crate::support::*;
 fn doctor_passes_a_safe_server_and_fails_an_allkeys_eviction_policy() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    assert_eq!(run(&server, &["demo", "--entries", "300"]).code, 0);
+    cmd(&server).args(&["demo", "--entries", "300"]).succeeds();
     let before = snapshot(&mut conn);
     let r = cmd(&server).args(&["doctor", "--json"]).succeeds();
     let j = r.json();

@@ -48,8 +48,7 @@ fn shows_deps_with_recorded_and_current_hash_and_the_verdict() {
     assert_eq!(j["recorded"], "t1");
     assert_eq!(j["current"], "t2");
 
-    let text = run(&server, &["entry", &k]);
-    assert_eq!(text.code, 0);
+    let text = cmd(&server).args(&["entry", &k]).succeeds();
     assert!(
         text.stdout.contains("stale") && text.stdout.contains("CHANGED"),
         "{}",

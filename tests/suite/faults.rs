@@ -1,15 +1,15 @@
 //! Faults: the server dies or stops answering in the middle of the work. The tool exits 3
 //! within its timeout, says which dep and how far it got, and a rerun finishes the job.
 
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use crate::support::fixture::{self, with};
 use crate::support::*;
 
 /// Tags `entries` entries with table:products and starts invalidating them in the
-/// background, slowed by `--rate` in `extra` so that the test can act while it runs.
-fn slow_invalidation(server: &RedisServer, entries: u64, extra: &[&str]) -> Child {
+/// background, slowed by `--rate` in `extra` so that the test can act while it runs;
+/// returns once it has deleted `part` of them.
+fn slow_invalidation(server: &RedisServer, entries: u64, part: u64, extra: &[&str]) -> Background {
     fixture::write_many(
         &mut server.conn(),
         0,
@@ -18,9 +18,14 @@ fn slow_invalidation(server: &RedisServer, entries: u64, extra: &[&str]) -> Chil
         None,
         Some(600),
     );
-    let mut args = vec!["invalidate", "table:products", "--new-hash", "v2"];
-    args.extend(extra);
-    spawn(server, &args)
+    let mut gone = Deletions::from_now(server);
+    let mut child = cmd(server)
+        .args(&["invalidate", "table:products", "--new-hash", "v2"])
+        .args(extra)
+        .spawn();
+    let what = format!("{part} entries deleted");
+    child.wait_until(Duration::from_secs(30), &what, || gone.at_least(part));
+    child
 }
 
 fn no_entries_left(server: &RedisServer) {
@@ -32,11 +37,15 @@ fn no_entries_left(server: &RedisServer) {
 #[test]
 fn a_server_killed_during_an_invalidation_is_exit_3_and_the_rerun_finishes() {
     let mut server = RedisServer::durable();
-    let child = slow_invalidation(&server, 30_000, &["--rate", "10000", "--timeout", "2s"]);
-    std::thread::sleep(Duration::from_millis(800));
+    let child = slow_invalidation(
+        &server,
+        30_000,
+        2_000,
+        &["--rate", "10000", "--timeout", "2s"],
+    );
     server.kill();
     let killed = Instant::now();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     assert!(
         killed.elapsed() < Duration::from_secs(10),
         "exits within its timeout"
@@ -105,10 +114,15 @@ fn bulk<'a>(list: &'a str, rate: &'a str) -> Vec<&'a str> {
 fn sigterm_during_a_bulk_run_stops_cleanly_with_130_and_the_rerun_finishes() {
     let server = RedisServer::start();
     let list = bulk_deps(&server);
-    let child = spawn(&server, &bulk(&list, "4000"));
-    std::thread::sleep(Duration::from_millis(800));
-    send_signal(child.id(), "TERM");
-    let r = finish(child.wait_with_output().unwrap());
+    let mut gone = Deletions::from_now(&server);
+    let mut child = cmd(&server).args(&bulk(&list, "4000")).spawn();
+    child.wait_until(
+        Duration::from_secs(30),
+        "two waves' entries deleted",
+        || gone.at_least(400),
+    );
+    child.signal("TERM");
+    let r = child.finish();
     assert_eq!(r.code, 130, "{r:?}");
     let lines = r.json_lines();
     let summary = lines.last().unwrap();
@@ -117,8 +131,7 @@ fn sigterm_during_a_bulk_run_stops_cleanly_with_130_and_the_rerun_finishes() {
     let done = summary["succeeded"].as_u64().unwrap();
     assert!(done > 0 && done < 400, "stopped part way: {done}");
     assert!(summary["not_started"].as_u64().unwrap() > 0);
-    let r = run(&server, &bulk(&list, "1000000"));
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server).args(&bulk(&list, "1000000")).succeeds();
     no_entries_left(&server);
 }
 
@@ -128,10 +141,15 @@ fn a_server_killed_during_a_bulk_run_reports_each_dep_and_the_rerun_finishes() {
     let list = bulk_deps(&server);
     let mut args = bulk(&list, "4000");
     args.extend(["--timeout", "2s"]);
-    let child = spawn(&server, &args);
-    std::thread::sleep(Duration::from_millis(1000));
+    let mut gone = Deletions::from_now(&server);
+    let mut child = cmd(&server).args(&args).spawn();
+    child.wait_until(
+        Duration::from_secs(30),
+        "three waves' entries deleted",
+        || gone.at_least(600),
+    );
     server.kill();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     assert_eq!(r.code, 3, "{r:?}");
     let lines = r.json_lines();
     let done: Vec<&serde_json::Value> = lines
@@ -149,19 +167,22 @@ fn a_server_killed_during_a_bulk_run_reports_each_dep_and_the_rerun_finishes() {
     assert!(summary["failed"].as_u64().unwrap() + summary["not_started"].as_u64().unwrap() > 0);
 
     server.restart();
-    let r = run(&server, &args[..args.len() - 2]);
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server).args(&args[..args.len() - 2]).succeeds();
     no_entries_left(&server);
 }
 
 #[test]
 fn a_server_that_stops_answering_trips_the_timeout() {
     let server = RedisServer::start();
-    let child = slow_invalidation(&server, 20_000, &["--rate", "10000", "--timeout", "1s"]);
-    std::thread::sleep(Duration::from_millis(500));
+    let child = slow_invalidation(
+        &server,
+        20_000,
+        1_000,
+        &["--rate", "10000", "--timeout", "1s"],
+    );
     server.signal("STOP");
     let stopped = Instant::now();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     let waited = stopped.elapsed();
     server.signal("CONT");
     assert!(waited < Duration::from_secs(6), "gave up after {waited:?}");
@@ -174,8 +195,7 @@ fn a_server_that_stops_answering_trips_the_timeout() {
 fn a_dropped_connection_is_redialled_and_only_repeatable_steps_are_sent_again() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    let child = slow_invalidation(&server, 30_000, &["--rate", "15000", "--json"]);
-    std::thread::sleep(Duration::from_millis(700));
+    let child = slow_invalidation(&server, 30_000, 2_000, &["--rate", "15000", "--json"]);
     // Drops every client connection but this one: the reset a proxy or failover causes.
     let killed: u64 = redis::cmd("CLIENT")
         .arg("KILL")
@@ -184,7 +204,7 @@ fn a_dropped_connection_is_redialled_and_only_repeatable_steps_are_sent_again() 
         .query(&mut conn)
         .unwrap();
     assert!(killed >= 1, "the tool's connection was dropped");
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     assert_eq!(r.code, 0, "{r:?}");
     assert!(
         r.stderr.contains("dropped") && r.stderr.contains("sending the step again"),

@@ -2,7 +2,6 @@
 //! touched whatever is planted, hostile input refused whole. Each test names the case of
 //! the issue it guards.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use cachecore::bookkeeping::{pending_key, registry_key};
@@ -36,9 +35,9 @@ fn a_restart_mid_run_never_ends_in_a_false_success() {
         None,
         Some(600),
     );
-    let child = spawn(
-        &server,
-        &[
+    let mut gone = Deletions::from_now(&server);
+    let mut child = cmd(&server)
+        .args(&[
             "invalidate",
             "big:1",
             "--new-hash",
@@ -46,11 +45,13 @@ fn a_restart_mid_run_never_ends_in_a_false_success() {
             "--rate",
             "4000",
             "--json",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(1500));
+        ])
+        .spawn();
+    child.wait_until(Duration::from_secs(30), "4,000 entries deleted", || {
+        gone.at_least(4_000)
+    });
     server.restart();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     let mut conn = server.conn();
     let left = entries_left(&mut conn);
     match r.code {
@@ -112,10 +113,13 @@ fn an_interrupted_conditional_run_is_finished_by_the_same_command() {
         );
         let mut args = vec!["invalidate", "big:1", "--new-hash", "v2", "--rate", "10000"];
         args.extend(condition);
-        let child = spawn(&server, &args);
-        std::thread::sleep(Duration::from_millis(900));
-        send_signal(child.id(), signal);
-        let r = finish(child.wait_with_output().unwrap());
+        let mut gone = Deletions::from_now(&server);
+        let mut child = cmd(&server).args(&args).spawn();
+        child.wait_until(Duration::from_secs(30), "3,000 entries deleted", || {
+            gone.at_least(3_000)
+        });
+        child.signal(signal);
+        let r = child.finish();
         if signal == "INT" {
             assert_eq!(r.code, 130, "{r:?}");
             assert!(
@@ -170,12 +174,14 @@ fn an_interrupted_conditional_run_is_finished_by_the_same_command() {
         "10000",
         "--json",
     ];
-    let child = spawn(&server, &args);
-    std::thread::sleep(Duration::from_millis(900));
-    send_signal(child.id(), "INT");
-    assert_eq!(finish(child.wait_with_output().unwrap()).code, 130);
-    let r = run(&server, &args);
-    assert_eq!(r.code, 0, "{r:?}");
+    let mut gone = Deletions::from_now(&server);
+    let mut child = cmd(&server).args(&args).spawn();
+    child.wait_until(Duration::from_secs(30), "3,000 entries deleted", || {
+        gone.at_least(3_000)
+    });
+    child.signal("INT");
+    assert_eq!(child.finish().code, 130);
+    cmd(&server).args(&args).succeeds();
     assert_eq!(entries_left(&mut conn), 0);
 }
 
@@ -255,9 +261,9 @@ fn a_stopped_server_stops_invalidate_many_within_one_timeout() {
     }
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), ids).unwrap();
-    let child = spawn(
-        &server,
-        &[
+    let mut gone = Deletions::from_now(&server);
+    let mut child = cmd(&server)
+        .args(&[
             "invalidate-many",
             "--file",
             file.path().to_str().unwrap(),
@@ -266,12 +272,14 @@ fn a_stopped_server_stops_invalidate_many_within_one_timeout() {
             "--rate",
             "20000",
             "--json",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(1200));
+        ])
+        .spawn();
+    child.wait_until(Duration::from_secs(30), "10,000 entries deleted", || {
+        gone.at_least(10_000)
+    });
     server.signal("STOP");
     let stopped = Instant::now();
-    let r = finish(child.wait_with_output().unwrap());
+    let r = child.finish();
     let took = stopped.elapsed();
     server.signal("CONT");
     assert_eq!(r.code, 3, "{r:?}");
@@ -414,21 +422,14 @@ fn endless_long_or_mixed_input_is_refused_with_nothing_changed() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 
-    let mut yes = cachecore_cmd(&server.url)
-        .args(["invalidate-many", "--file", "-", "--max-lines", "1000"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = yes.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        // Like `yes doc:1`: it only stops when the reader goes away.
-        while stdin.write_all(&b"doc:1\n".repeat(1000)).is_ok() {}
-    });
-    let r = finish(yes.wait_with_output().unwrap());
-    writer.join().unwrap();
+    let r = cmd(&server)
+        .args(&["invalidate-many", "--file", "-", "--max-lines", "1000"])
+        .stdin_with(|mut stdin| {
+            use std::io::Write;
+            // Like `yes doc:1`: it only stops when the reader goes away.
+            while stdin.write_all(&b"doc:1\n".repeat(1000)).is_ok() {}
+        })
+        .run();
     let err = r.expect_one_line_error(2);
     assert!(
         err.contains("line 1001") && err.contains("--max-lines 1000"),

@@ -225,15 +225,13 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     // doc:old: invalidated, no entries left -> retirable once old enough.
-    assert_eq!(
-        run(&server, &["invalidate", "doc:old", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["invalidate", "doc:old", "--new-hash", "v2"])
+        .succeeds();
     // doc:used: invalidated, but an entry still depends on it.
-    assert_eq!(
-        run(&server, &["invalidate", "doc:used", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["invalidate", "doc:used", "--new-hash", "v2"])
+        .succeeds();
     fixture::write_entry(
         &mut conn,
         &fixture::key(Tier::L1, "default", 1),
@@ -246,7 +244,7 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
     // A record under a name that is no dep id: its age is never looked up.
     set(&mut conn, "cc:dep:hash:doc:bad id", "x");
     // A policy version: never retired.
-    assert_eq!(run(&server, &["policy", "roll", "--yes"]).code, 0);
+    cmd(&server).args(&["policy", "roll", "--yes"]).succeeds();
     // doc:unfinished: old and without entries, but an interrupted run of it is unfinished
     // (its pending set may still hold entries that record the old hash).
     assert_eq!(
@@ -272,10 +270,9 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
         .map(|_| ())
         .unwrap();
     // doc:garbled: its write time is not a number.
-    assert_eq!(
-        run(&server, &["invalidate", "doc:garbled", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["invalidate", "doc:garbled", "--new-hash", "v2"])
+        .succeeds();
     let garbled =
         String::from_utf8(scan_keys(&mut conn, "cc:hashtime:*:doc:garbled")[0].clone()).unwrap();
     set(&mut conn, &garbled, "yesterday");
@@ -288,10 +285,9 @@ fn retire_removes_only_old_unreferenced_non_policy_hash_records() {
         age_record(&mut conn, dep, TWO_HOURS);
     }
     // doc:new: invalidated just now -> too recent.
-    assert_eq!(
-        run(&server, &["invalidate", "doc:new", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["invalidate", "doc:new", "--new-hash", "v2"])
+        .succeeds();
 
     let before = snapshot(&mut conn);
     let dry = run(
@@ -368,10 +364,9 @@ fn retire_after_is_a_usage_error_without_a_unit() {
 /// An old retirable record, a dangling dep-set member and a live entry with a 1 h TTL:
 /// everything a prune with retirement would change.
 fn retirable_state(conn: &mut redis::Connection, server: &RedisServer) -> String {
-    assert_eq!(
-        run(server, &["invalidate", "doc:old", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(server)
+        .args(&["invalidate", "doc:old", "--new-hash", "v2"])
+        .succeeds();
     age_record(conn, "doc:old", 2 * TWO_HOURS);
     let () = redis::cmd("SADD")
         .arg("cc:dep:keys:doc:gone")
@@ -477,10 +472,13 @@ fn a_defaulted_destructive_target_needs_yes_off_a_terminal() {
         assert_eq!(snapshot(&mut conn), before, "{args:?} changed nothing");
     }
     // Named targets and --yes run as before; dry runs need neither.
-    assert_eq!(run(&server, &["deps", "prune", "--dry-run"]).code, 0);
-    assert_eq!(
-        run(&server, &["deps", "prune", "--pattern", "doc:*"]).code,
-        0
-    );
-    assert_eq!(run(&server, &["policy", "roll", "-n", "default"]).code, 0);
+    cmd(&server)
+        .args(&["deps", "prune", "--dry-run"])
+        .succeeds();
+    cmd(&server)
+        .args(&["deps", "prune", "--pattern", "doc:*"])
+        .succeeds();
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "default"])
+        .succeeds();
 }

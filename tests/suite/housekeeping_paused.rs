@@ -4,8 +4,7 @@
 //! EVALSHA. Lifting the pause and writing in one packet makes Redis run those writes
 //! before it replays the waiting script.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::housekeeping::{TWO_HOURS, age_record};
 use crate::support::*;
@@ -21,41 +20,17 @@ fn with_writes_before_first_script(
         .arg(&["PAUSE", "30000", "WRITE"])
         .query(&mut conn)
         .unwrap();
-    let mut child = cachecore_cmd(&server.url)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run cachecore");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut conn).unwrap();
-        // Flags are letters, `U` for a unix socket client and `b` for a blocked one.
-        let waits = |c: &str| {
-            c.split(' ')
-                .any(|f| f.strip_prefix("flags=").is_some_and(|f| f.contains('b')))
-                && c.contains(" cmd=evalsha ")
-        };
-        if clients.lines().any(waits) {
-            break;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            let _: () = redis::cmd("CLIENT")
-                .arg("UNPAUSE")
-                .query(&mut conn)
-                .unwrap();
-            panic!("cachecore ended ({status}) before its first script");
-        }
-        assert!(Instant::now() < deadline, "no script waits: {clients}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut child = cmd(server).args(args).spawn();
+    child.wait_until(Duration::from_secs(20), "its first script held", || {
+        blocked_commands(&mut conn).iter().any(|c| c == "evalsha")
+    });
     let mut pipe = redis::pipe();
     pipe.cmd("CLIENT").arg("UNPAUSE").ignore();
     for command in meanwhile {
         pipe.cmd(command[0]).arg(&command[1..]).ignore();
     }
     let () = pipe.query(&mut conn).unwrap();
-    finish(child.wait_with_output().unwrap())
+    child.finish()
 }
 
 #[test]
@@ -92,10 +67,9 @@ fn a_dep_set_gone_before_its_first_page_is_not_counted_as_emptied() {
 fn a_hash_record_rewritten_after_its_age_was_read_is_kept() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    assert_eq!(
-        run(&server, &["invalidate", "doc:old", "--new-hash", "v2"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["invalidate", "doc:old", "--new-hash", "v2"])
+        .succeeds();
     age_record(&mut conn, "doc:old", TWO_HOURS);
     // No dep set to prune, so the first script the command runs is the retirement's.
     assert!(scan_keys(&mut conn, "cc:dep:keys:*").is_empty());

@@ -85,8 +85,7 @@ fn counts_tiers_liveness_and_verdicts_by_the_freshness_rule() {
     assert_eq!(d["unfinished_runs"], 0);
     assert_eq!(snapshot(&mut conn), before, "inspect only reads");
 
-    let table = run(&server, &["deps", "inspect", "doc:1"]);
-    assert_eq!(table.code, 0);
+    let table = cmd(&server).args(&["deps", "inspect", "doc:1"]).succeeds();
     assert!(
         table.stdout.contains("doc:1") && table.stdout.contains("v1"),
         "{}",
@@ -139,8 +138,9 @@ fn keys_lists_every_member_with_ttl_and_verdict_as_json_lines() {
     assert_eq!(summary["type"], "dep");
     assert_eq!(summary["fresh"], 3);
 
-    let text = run(&server, &["deps", "inspect", "doc:1", "--keys"]);
-    assert_eq!(text.code, 0);
+    let text = cmd(&server)
+        .args(&["deps", "inspect", "doc:1", "--keys"])
+        .succeeds();
     assert!(
         text.stdout
             .lines()
@@ -369,9 +369,8 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
 
     fixture::members_without_entries(&mut conn, "cc:dep:keys:table:gone", 30_000);
     reset_command_stats(&mut conn);
-    let mut child = spawn(
-        &server,
-        &[
+    let mut child = cmd(&server)
+        .args(&[
             "deps",
             "inspect",
             "table:gone",
@@ -379,8 +378,11 @@ fn keys_of_a_many_page_set_are_all_listed_and_a_gone_reader_stops_the_scan() {
             "--json",
             "--batch-size",
             "100",
-        ],
-    );
+        ])
+        .into_command()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut first = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)

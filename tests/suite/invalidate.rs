@@ -169,8 +169,9 @@ fn dry_run_reports_exactly_and_leaves_every_key_byte_identical() {
     assert_eq!(snapshot(&mut conn), before, "a dry run writes nothing");
 
     // The human report says it is a dry run.
-    let r = run(&server, &["invalidate", "doc:1", "--dry-run"]);
-    assert_eq!(r.code, 0);
+    let r = cmd(&server)
+        .args(&["invalidate", "doc:1", "--dry-run"])
+        .succeeds();
     assert!(
         r.stdout.contains("dry run") && r.stdout.contains("would delete"),
         "{}",
@@ -278,23 +279,17 @@ fn racing_if_hash_invalidations_never_roll_back() {
         let a = format!("{hash}-a");
         let b = format!("{hash}-b");
         let spawn = |new: &str| {
-            cachecore_cmd(&server.url)
-                .args(["invalidate", "table:t", "--json", "--new-hash", new])
-                .args(if round == 0 {
+            cmd(&server)
+                .args(&["invalidate", "table:t", "--json", "--new-hash", new])
+                .args(&if round == 0 {
                     vec!["--if-unset"]
                 } else {
                     vec!["--if-hash", hash_before(round)]
                 })
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
                 .spawn()
-                .unwrap()
         };
         let (pa, pb) = (spawn(&a), spawn(&b));
-        let (ra, rb) = (
-            finish(pa.wait_with_output().unwrap()),
-            finish(pb.wait_with_output().unwrap()),
-        );
+        let (ra, rb) = (pa.finish(), pb.finish());
         let mut codes = [ra.code, rb.code];
         codes.sort();
         assert_eq!(codes, [0, 1], "exactly one wins: {ra:?} {rb:?}");
@@ -464,9 +459,11 @@ fn a_writer_tagging_with_the_old_hash_during_the_run_never_leaves_a_fresh_or_unt
             .map(|c| c.load(Ordering::SeqCst))
             .collect::<Vec<_>>()
     };
-    while count(&counters).iter().any(|&n| n < 20) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until(
+        Duration::from_secs(20),
+        "20 entries from each writer",
+        || count(&counters).iter().all(|&n| n >= 20),
+    );
     let before_run = count(&counters);
     let r = run(
         &server,
@@ -591,8 +588,9 @@ fn an_interrupted_run_exits_130_and_the_rerun_finishes_the_job() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     fixture::write_many(&mut conn, 0, 100_000, &[with("doc:big", "v1")], None, None);
-    let child = cachecore_cmd(&server.url)
-        .args([
+    let mut gone = Deletions::from_now(&server);
+    let mut child = cmd(&server)
+        .args(&[
             "invalidate",
             "doc:big",
             "--new-hash",
@@ -601,18 +599,13 @@ fn an_interrupted_run_exits_130_and_the_rerun_finishes_the_job() {
             "20",
             "--json",
         ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        .spawn();
     // Wait until deletion has visibly started, then interrupt.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while dbsize(&mut conn) > 99_000 {
-        assert!(Instant::now() < deadline, "the run never started deleting");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    send_signal(child.id(), "INT");
-    let r = finish(child.wait_with_output().unwrap());
+    child.wait_until(Duration::from_secs(30), "1,000 entries deleted", || {
+        gone.at_least(1_000)
+    });
+    child.signal("INT");
+    let r = child.finish();
     assert_eq!(r.code, 130, "{r:?}");
     let j = r.json();
     assert_eq!(j["interrupted"], true);

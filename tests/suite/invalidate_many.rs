@@ -1,5 +1,3 @@
-use std::io::Write;
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::support::fixture::{self, Tier, with};
@@ -85,8 +83,8 @@ fn plain_lines_from_stdin_and_dep_ids_lists() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     deps_with_entries(&mut conn, 3, 2);
-    let mut child = cachecore_cmd(&server.url)
-        .args([
+    let r = cmd(&server)
+        .args(&[
             "invalidate-many",
             "--file",
             "-",
@@ -94,19 +92,8 @@ fn plain_lines_from_stdin_and_dep_ids_lists() {
             "v2",
             "--json",
         ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"# from a deploy\ndoc:0\r\ndoc:1\n")
-        .unwrap();
-    let r = finish(child.wait_with_output().unwrap());
-    assert_eq!(r.code, 0, "{r:?}");
+        .stdin(b"# from a deploy\ndoc:0\r\ndoc:1\n")
+        .succeeds();
     assert_eq!(r.json_lines().last().unwrap()["succeeded"], 2);
     let r = cmd(&server)
         .args(&[
@@ -306,12 +293,8 @@ fn an_unreadable_file_is_exit_2() {
 }
 
 /// Peak resident memory of a running child, sampled from /proc until it exits.
-fn run_measuring_peak_rss(mut cmd: std::process::Command) -> (Run, u64) {
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+fn run_measuring_peak_rss(cmd: CmdBuilder) -> (Run, u64) {
+    let child = cmd.spawn();
     let status_path = format!("/proc/{}/status", child.id());
     let sampler = std::thread::spawn(move || {
         let mut peak = 0u64;
@@ -328,8 +311,8 @@ fn run_measuring_peak_rss(mut cmd: std::process::Command) -> (Run, u64) {
         }
         peak
     });
-    let out = child.wait_with_output().unwrap();
-    (finish(out), sampler.join().unwrap())
+    let run = child.finish();
+    (run, sampler.join().unwrap())
 }
 
 #[test]
@@ -348,16 +331,14 @@ fn one_hundred_thousand_deps_run_with_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let text: String = (0..100_000).map(|i| format!("doc:{i}\n")).collect();
     let file = write_file(&dir, "deps.txt", &text);
-    let mut cmd = cachecore_cmd(&server.url);
-    cmd.args([
+    let (r, peak_kb) = run_measuring_peak_rss(cmd(&server).args(&[
         "invalidate-many",
         "--file",
         &file,
         "--new-hash",
         "v2",
         "--json",
-    ]);
-    let (r, peak_kb) = run_measuring_peak_rss(cmd);
+    ]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let summary = r.json_lines().pop().unwrap();
     assert_eq!(summary["succeeded"], 100_000);

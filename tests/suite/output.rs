@@ -97,13 +97,10 @@ fn tables_off_a_terminal_never_wrap_and_follow_columns() {
         r.stdout
     );
     assert!(r.stdout.lines().any(|l| l.chars().count() > 120));
-    let narrow = finish(
-        cachecore_cmd(&server.url)
-            .env("COLUMNS", "60")
-            .args(["deps", "inspect", &long])
-            .output()
-            .unwrap(),
-    );
+    let narrow = cmd(&server)
+        .env("COLUMNS", "60")
+        .args(&["deps", "inspect", &long])
+        .run();
     assert!(
         narrow.stdout.lines().all(|l| l.chars().count() <= 60),
         "COLUMNS=60:\n{}",
@@ -222,15 +219,11 @@ fn audit_records_follow_the_json_rules() {
         None,
         Some(600),
     );
-    let r = finish(
-        cachecore_cmd(&server.url)
-            .env_remove("USER")
-            .env_remove("LOGNAME")
-            .args(["invalidate", "doc:1", "--new-hash", "v2"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(r.code, 0, "{r:?}");
+    cmd(&server)
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(&["invalidate", "doc:1", "--new-hash", "v2"])
+        .succeeds();
     let lines = run(&server, &["audit", "--json"]).json_lines();
     let a = &lines[0];
     assert_eq!(a["deps"], serde_json::json!(["doc:1"]));
@@ -251,14 +244,7 @@ fn audit_records_follow_the_json_rules() {
 
 #[test]
 fn help_teaches_and_man_pages_install() {
-    let help = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{args:?}");
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let help = |args: &[&str]| cmd_no_url().args(args).succeeds().stdout;
     let h = help(&["invalidate", "--help"]);
     assert!(
         h.contains("Connection:") && h.contains("--redis-url"),
@@ -284,15 +270,13 @@ fn help_teaches_and_man_pages_install() {
         ("share/man", "share/man/man1"),
         ("other/man1", "other/man1"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
-            .args([
+        cmd_no_url()
+            .args(&[
                 "man",
                 "--install-dir",
                 dir.path().join(given).to_str().unwrap(),
             ])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
+            .succeeds();
         let section = dir.path().join(section);
         let page = std::fs::read_to_string(section.join("cachecore-invalidate.1")).unwrap();
         assert!(page.contains("EXAMPLES") && page.contains("EXIT STATUS"));
@@ -308,11 +292,10 @@ fn help_teaches_and_man_pages_install() {
         );
     }
     // A failure that is not Redis's never exits 3.
-    let out = Command::new(env!("CARGO_BIN_EXE_cachecore"))
-        .args(["man", "--install-dir", "/proc/nope/man1"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let r = cmd_no_url()
+        .args(&["man", "--install-dir", "/proc/nope/man1"])
+        .run();
+    assert_eq!(r.code, 4, "{r:?}");
 }
 
 /// On an 80-column terminal (COLUMNS, as a terminal sets it) no key, dep id or timestamp
@@ -321,7 +304,7 @@ fn help_teaches_and_man_pages_install() {
 #[test]
 fn narrow_terminals_never_split_an_identifier() {
     let server = RedisServer::start();
-    assert_eq!(run(&server, &["demo", "--entries", "20"]).code, 0);
+    cmd(&server).args(&["demo", "--entries", "20"]).succeeds();
     let mut conn = server.conn();
     let key = String::from_utf8(scan_keys(&mut conn, "cc:l1:demo:*")[0].clone()).unwrap();
     let narrow = |args: &[&str]| {

@@ -104,8 +104,9 @@ fn purge_deletes_entries_written_before_the_roll_and_keeps_later_ones() {
     let server = RedisServer::start();
     let mut conn = server.conn();
     let (shop, blog) = two_namespaces(&mut conn);
-    let r = run(&server, &["policy", "roll", "-n", "shop", "--json"]);
-    assert_eq!(r.code, 0);
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "shop", "--json"])
+        .succeeds();
     // Written after the roll: records version 2.
     let later = fixture::key(Tier::L1, "shop", 99);
     fixture::write_entry(&mut conn, &later, "shop", &[with("doc:1", "v1")], None);
@@ -174,10 +175,9 @@ fn invalid_namespaces_and_versions_are_exit_2() {
         line.contains("not a number") && line.contains("--to"),
         "{line}"
     );
-    assert_eq!(
-        run(&server, &["policy", "roll", "-n", "x", "--to", "v8"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "x", "--to", "v8"])
+        .succeeds();
     assert_eq!(
         get(&mut conn, "cc:dep:hash:cc:policy-version:x").as_deref(),
         Some("v8")
@@ -239,10 +239,9 @@ fn a_roll_never_returns_to_a_version_the_namespace_had() {
     }
     assert_eq!(snapshot(&mut conn), before);
     assert_eq!(history(&mut conn, "blog"), ["1", "2", "abc"]);
-    assert_eq!(
-        run(&server, &["policy", "roll", "-n", "blog", "--to", "3"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "blog", "--to", "3"])
+        .succeeds();
     assert_eq!(history(&mut conn, "blog"), ["1", "2", "3", "abc"]);
 
     // A namespace rolled before the history was kept: "1" is used from the start, and its
@@ -251,10 +250,9 @@ fn a_roll_never_returns_to_a_version_the_namespace_had() {
     let before = snapshot(&mut conn);
     run(&server, &["policy", "roll", "-n", "old", "--to", "1"]).expect_one_line_error(1);
     assert_eq!(snapshot(&mut conn), before);
-    assert_eq!(
-        run(&server, &["policy", "roll", "-n", "old", "--to", "v6"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "old", "--to", "v6"])
+        .succeeds();
     assert_eq!(history(&mut conn, "old"), ["1", "v5", "v6"]);
     run(&server, &["policy", "roll", "-n", "old", "--to", "v5"]).expect_one_line_error(1);
     assert_eq!(
@@ -316,10 +314,9 @@ fn roll_on_a_terminal(server: &RedisServer, args: &str, meanwhile: impl FnOnce()
 fn a_roll_whose_version_changes_while_it_waits_is_refused() {
     let server = RedisServer::start();
     let mut conn = server.conn();
-    assert_eq!(
-        run(&server, &["policy", "roll", "-n", "demo", "--to", "5"]).code,
-        0
-    );
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "demo", "--to", "5"])
+        .succeeds();
     // Another writer rolls 5 -> 7 while this roll (read at 5, going to 6) waits.
     let (code, shown) = roll_on_a_terminal(&server, "-n demo", || {
         set(&mut server.conn(), DEMO_RECORD, "7");
@@ -427,7 +424,9 @@ fn the_policy_version_is_1_while_the_record_is_absent_end_to_end() {
         "an absent record is version 1: {b}"
     );
 
-    assert_eq!(run(&server, &["policy", "roll", "-n", "demo"]).code, 0);
+    cmd(&server)
+        .args(&["policy", "roll", "-n", "demo"])
+        .succeeds();
     let a = entry(&at_1);
     assert_eq!(
         (&a["verdict"], &a["recorded"], &a["current"]),

@@ -85,12 +85,7 @@ fn readers_never_accept_a_stale_entry_and_invalidations_leave_no_older_entry() {
                 };
                 i += 1;
                 let began = Instant::now();
-                let r = finish(
-                    cachecore_cmd(&url)
-                        .args(["entry", &key, "--json"])
-                        .output()
-                        .unwrap(),
-                );
+                let r = cmd_url(&url).args(&["entry", &key, "--json"]).run();
                 if r.code == 0 {
                     let verdict = r.json()["verdict"].as_str().unwrap_or("").to_string();
                     reads.lock().unwrap().push(Read {

@@ -2,7 +2,7 @@
 //! (and so of its pending set), while an invalidation of 200,000 entries runs. Every
 //! entry is deleted, the counts are exact, and no key outside the cache is touched.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use cachecore::slot::key_slot;
@@ -57,20 +57,16 @@ fn an_invalidation_survives_a_reshard_by_redis_cli() {
         .unwrap();
     let slots = set_slot - first + 51;
 
-    let child = cachecore_cmd(&cluster.url)
-        .args(["invalidate", "table:products", "--new-hash", "v2", "--json"])
+    let mut gone = Deletions::on_cluster(&cluster);
+    let mut child = cmd_url(&cluster.url)
+        .args(&["invalidate", "table:products", "--new-hash", "v2", "--json"])
         // About eight seconds, so the reshard runs inside it.
-        .args(["--rate", "25000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
-    let mut child = child;
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the run ended before the reshard"
-    );
+        .args(&["--rate", "25000"])
+        .spawn();
+    // The reshard starts mid-scan: the run is deleting (and has not ended).
+    child.wait_until(Duration::from_secs(30), "5,000 entries deleted", || {
+        gone.at_least(5_000)
+    });
     let reshard = Command::new("redis-cli")
         .args(["--cluster", "reshard"])
         .arg(format!("127.0.0.1:{}", cluster.nodes[from].port.unwrap()))
@@ -85,8 +81,8 @@ fn an_invalidation_survives_a_reshard_by_redis_cli() {
         "{}",
         String::from_utf8_lossy(&reshard.stdout)
     );
-    let ran_through = child.try_wait().unwrap().is_none();
-    let r = finish(child.wait_with_output().unwrap());
+    let ran_through = !child.exited();
+    let r = child.finish();
     assert!(
         ran_through,
         "the reshard outlasted the run: the test proves nothing"

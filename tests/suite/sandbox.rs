@@ -28,19 +28,13 @@ fn path_with_redis() -> String {
 /// `cachecore sandbox <args>` with a private TMPDIR and no connection settings of its
 /// own, in a process group of its own: a test run from a terminal must not make the
 /// sandbox think it is in the terminal's foreground.
-fn sandbox(tmp: &TempDir, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachecore"));
-    cmd.env_remove("CACHECORE_REDIS_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("CACHECORE_REDIS_PASSWORD")
-        .env_remove("CACHECORE_REDIS_USER")
-        .env("TMPDIR", tmp.path())
-        .env("PATH", path_with_redis())
-        .arg("sandbox")
+fn sandbox(tmp: &TempDir, args: &[&str]) -> CmdBuilder {
+    cmd_no_url()
+        .env("TMPDIR", tmp.path().to_str().unwrap())
+        .env("PATH", &path_with_redis())
+        .args(&["sandbox"])
         .args(args)
-        .stdin(Stdio::null());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    cmd
+        .new_process_group()
 }
 
 fn private_tmp() -> TempDir {
@@ -114,6 +108,7 @@ fn start_shell(
 ) -> (Child, String, BufReader<std::process::ChildStdout>) {
     let mut child = sandbox(tmp, &[])
         .env("SHELL", "/bin/sh")
+        .into_command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -150,21 +145,18 @@ fn rest_of(
 #[test]
 fn the_readme_first_command_invalidates_for_real_and_leaves_nothing_behind() {
     let tmp = private_tmp();
-    let r = finish(
-        sandbox(
-            &tmp,
-            &[
-                "--",
-                "invalidate",
-                "doc:contract-123",
-                "--new-hash",
-                "v2",
-                "--json",
-            ],
-        )
-        .output()
-        .unwrap(),
-    );
+    let r = sandbox(
+        &tmp,
+        &[
+            "--",
+            "invalidate",
+            "doc:contract-123",
+            "--new-hash",
+            "v2",
+            "--json",
+        ],
+    )
+    .run();
     assert_eq!(r.code, 0, "{r:?}");
     let j = r.json();
     assert_eq!(j["command"], "invalidate");
@@ -180,21 +172,18 @@ fn the_readme_first_command_invalidates_for_real_and_leaves_nothing_behind() {
 #[test]
 fn a_failing_command_passes_its_exit_code_through_and_is_cleaned_up_after() {
     let tmp = private_tmp();
-    let r = finish(
-        sandbox(
-            &tmp,
-            &[
-                "--",
-                "deps",
-                "inspect",
-                "doc:contract-123",
-                "--expect-hash",
-                "nope",
-            ],
-        )
-        .output()
-        .unwrap(),
-    );
+    let r = sandbox(
+        &tmp,
+        &[
+            "--",
+            "deps",
+            "inspect",
+            "doc:contract-123",
+            "--expect-hash",
+            "nope",
+        ],
+    )
+    .run();
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.contains("check failed"), "{}", r.stderr);
     assert_cleaned_up(&r.stderr, &tmp);
@@ -210,23 +199,13 @@ ls -ld "$(dirname "${CACHECORE_REDIS_URL#redis+unix://}")"
 "$CC_BIN" deps inspect doc:contract-123 --json
 exit 7
 "#;
-    let mut child = sandbox(&tmp, &[])
+    let r = sandbox(&tmp, &[])
         .env("SHELL", "/bin/sh")
         .env("CACHECORE_REDIS_URL", "redis://127.0.0.1:1")
         .env("REDIS_URL", "redis://127.0.0.1:1")
         .env("CC_BIN", env!("CARGO_BIN_EXE_cachecore"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let r = finish(child.wait_with_output().unwrap());
+        .stdin(script.as_bytes())
+        .run();
     assert_eq!(r.code, 7, "{r:?}");
     let lines: Vec<&str> = r.stdout.lines().collect();
     let (_, dir) = server_of(&r.stderr);
@@ -280,12 +259,9 @@ fn a_command_killed_outright_is_reported_as_a_shell_would_and_cleaned_up_after()
 fn without_redis_server_on_path_it_says_how_to_install_it_and_creates_nothing() {
     let tmp = private_tmp();
     let empty = private_tmp();
-    let r = finish(
-        sandbox(&tmp, &["--", "deps", "list"])
-            .env("PATH", empty.path())
-            .output()
-            .unwrap(),
-    );
+    let r = sandbox(&tmp, &["--", "deps", "list"])
+        .env("PATH", empty.path().to_str().unwrap())
+        .run();
     let err = r.expect_one_line_error(2);
     assert!(err.contains("redis-server was not found on PATH"), "{err}");
     assert!(
@@ -315,7 +291,7 @@ fn commands_that_would_reach_another_server_or_nest_are_refused_before_anything_
             "--tls-insecure",
         ),
     ] {
-        let r = finish(sandbox(&tmp, args).output().unwrap());
+        let r = sandbox(&tmp, args).run();
         let err = r.expect_one_line_error(2);
         assert!(err.contains(why), "{args:?}: {err}");
     }
@@ -356,6 +332,7 @@ fn a_sandbox_killed_outright_takes_its_command_with_it_but_only_then() {
         &tmp,
         &["--entries", "10", "--", "consume", "--stream", "cc:events"],
     )
+    .into_command()
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
     .spawn()

@@ -151,17 +151,15 @@ fn idle_half_requests_beyond_the_soft_file_limit_starve_no_honest_client() {
     let mut idle = half_requests(&serve.addr, 1100);
     honest_clients_are_answered(&serve, &server, &tok);
     // Each one is closed once it has waited the header timeout for the rest of its head.
-    let deadline = Instant::now() + Duration::from_secs(10);
     let mut open: Vec<&mut TcpStream> = idle.iter_mut().collect();
-    while !open.is_empty() {
-        open.retain_mut(|s| !closed_by_server(s));
-        assert!(
-            Instant::now() < deadline,
-            "{} of 1,100 idle connections are still open 10 s later",
-            open.len()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        Duration::from_secs(10),
+        "the 1,100 idle connections closed",
+        || {
+            open.retain_mut(|s| !closed_by_server(s));
+            open.is_empty()
+        },
+    );
     assert!(
         metric(
             &serve,
@@ -261,7 +259,10 @@ fn failed_authentications_are_limited_per_address_before_redis() {
     for _ in 0..30 {
         args.push(&url);
     }
+    let started = Instant::now();
     let out = Command::new("curl").args(&args).output().unwrap();
+    // The burst of 5, then 5 a second: a loaded machine may let it refill a few times.
+    let refills = (started.elapsed().as_secs_f64() * 5.0).ceil() as u64;
     let statuses: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -269,7 +270,10 @@ fn failed_authentications_are_limited_per_address_before_redis() {
     let unauthorized = statuses.iter().filter(|s| *s == "401").count() as u64;
     let limited = statuses.iter().filter(|s| *s == "429").count() as u64;
     assert_eq!(unauthorized + limited, 30, "{statuses:?}");
-    assert!((5..=10).contains(&unauthorized), "{statuses:?}");
+    assert!(
+        (5..=6 + refills).contains(&unauthorized),
+        "{refills} refills: {statuses:?}"
+    );
     // Only the 401s cost a token lookup: the 429s are answered before Redis.
     assert_eq!(
         command_calls(&mut conn, "hmget"),
@@ -289,12 +293,10 @@ fn a_redis_url_that_cannot_work_is_exit_2_at_start() {
         "redis://127.0.0.1:99999",
         "127.0.0.1:6379",
     ] {
-        let out = cachecore_cmd(url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+        let r = cmd_url(url)
+            .args(&["serve", "--listen", "127.0.0.1:0"])
             .env_remove("CACHECORE_LISTEN")
-            .output()
-            .unwrap();
-        let r = finish(out);
+            .run();
         let err = r.expect_error_after_notes(2);
         assert!(err.contains("invalid Redis URL"), "{url}: {err}");
         assert!(

@@ -93,13 +93,10 @@ fn color_follows_the_flag_and_no_color() {
         forced.stdout.contains(BOLD),
         "--color always colors even a pipe"
     );
-    let never = finish(
-        cachecore_cmd(&server.url)
-            .env("NO_COLOR", "1")
-            .args(["--color", "never", "policy", "list"])
-            .output()
-            .unwrap(),
-    );
+    let never = cmd(&server)
+        .env("NO_COLOR", "1")
+        .args(&["--color", "never", "policy", "list"])
+        .run();
     assert!(!never.stdout.contains('\u{1b}'));
     // On a terminal NO_COLOR turns auto off; the table's border characters stay.
     let bin = env!("CARGO_BIN_EXE_cachecore");

@@ -3,7 +3,7 @@
 //! `cluster_state:ok`, killed on drop.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::RedisServer;
 
@@ -52,21 +52,15 @@ impl RedisCluster {
     }
 
     fn wait_ok(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ok = self.nodes.iter().all(|n| {
+        super::wait_until(Duration::from_secs(30), "cluster_state:ok", || {
+            self.nodes.iter().all(|n| {
                 let info: String = redis::cmd("CLUSTER")
                     .arg("INFO")
                     .query(&mut n.conn())
                     .unwrap_or_default();
                 info.contains("cluster_state:ok")
-            });
-            if ok {
-                return;
-            }
-            assert!(Instant::now() < deadline, "cluster not ok within 30 s");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            })
+        });
     }
 
     /// A cluster-aware client for setting up and checking state.

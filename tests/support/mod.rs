@@ -1,164 +1,23 @@
-//! Test support: real servers, the proxy-faithful fixture writer, running the real binary,
-//! and reading Redis state back.
+//! Test support: real servers, the proxy-faithful fixture writer, running the real binary
+//! ([`cmd`]), waiting on a condition ([`wait_until`]), and reading Redis state back.
 
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod cluster;
+pub mod consume;
 pub mod docs;
 pub mod fixture;
 pub mod serve;
 pub mod server;
 
 use std::collections::BTreeMap;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
+pub use binary::*;
 pub use cluster::{RedisCluster, node_id};
 pub use server::RedisServer;
-
-/// What one run of the binary produced.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", self.stdout))
-    }
-
-    pub fn json_lines(&self) -> Vec<serde_json::Value> {
-        self.stdout
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value =
-                    serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line ({e}): {l}"));
-                // serde_json keeps the last of duplicate keys silently: count them in the text.
-                for key in v.as_object().expect("each line is an object").keys() {
-                    let quoted = format!("{}:", serde_json::Value::String(key.clone()));
-                    assert_eq!(l.matches(&quoted).count(), 1, "key {key} repeated in {l}");
-                }
-                v
-            })
-            .collect()
-    }
-
-    /// Like [`Run::expect_one_line_error`], but after any `cachecore: note:` lines (the
-    /// notes of steps sent again after a dropped connection) or `cachecore: warning:`
-    /// lines (a password given on the command line).
-    pub fn expect_error_after_notes(&self, code: i32) -> &str {
-        assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
-        let lines: Vec<&str> = self.stderr.lines().collect();
-        let (last, notes) = lines.split_last().expect("an error line");
-        assert!(last.starts_with("cachecore: error: "), "{}", self.stderr);
-        assert!(
-            notes.iter().all(
-                |l| l.starts_with("cachecore: note: ") || l.starts_with("cachecore: warning: ")
-            ),
-            "{}",
-            self.stderr
-        );
-        last
-    }
-
-    /// Asserts the run failed with `code` and exactly one line on stderr.
-    pub fn expect_one_line_error(&self, code: i32) -> &str {
-        assert_eq!(self.code, code, "exit code; stderr: {}", self.stderr);
-        assert_eq!(
-            self.stderr.lines().count(),
-            1,
-            "one-line error, got: {:?}",
-            self.stderr
-        );
-        assert!(
-            self.stderr.starts_with("cachecore: error: "),
-            "{}",
-            self.stderr
-        );
-        self.stderr.trim_end()
-    }
-}
-
-/// A fluent run of the binary: `cmd(&srv).args(&[..]).succeeds().stdout_has(..)`.
-pub struct CmdBuilder {
-    cmd: Command,
-}
-
-/// The binary against `server`, ready for arguments.
-pub fn cmd(server: &RedisServer) -> CmdBuilder {
-    CmdBuilder {
-        cmd: cachecore_cmd(&server.url),
-    }
-}
-
-impl CmdBuilder {
-    pub fn args(mut self, args: &[&str]) -> Self {
-        self.cmd.args(args);
-        self
-    }
-
-    pub fn env(mut self, key: &str, value: &str) -> Self {
-        self.cmd.env(key, value);
-        self
-    }
-
-    pub fn env_remove(mut self, key: &str) -> Self {
-        self.cmd.env_remove(key);
-        self
-    }
-
-    /// Runs to completion, whatever the outcome.
-    pub fn run(mut self) -> Run {
-        finish(self.cmd.output().expect("run cachecore"))
-    }
-
-    /// Runs and asserts exit 0.
-    pub fn succeeds(self) -> Run {
-        let r = self.run();
-        assert_eq!(r.code, 0, "expected success: {r:?}");
-        r
-    }
-
-    /// Runs and asserts `code` with exactly one `cachecore: error:` line on stderr.
-    pub fn fails_with(self, code: i32) -> Run {
-        let r = self.run();
-        r.expect_one_line_error(code);
-        r
-    }
-}
-
-impl Run {
-    pub fn stdout_has(&self, text: &str) -> &Self {
-        assert!(
-            self.stdout.contains(text),
-            "stdout lacks {text:?}: {self:?}"
-        );
-        self
-    }
-
-    pub fn stderr_has(&self, text: &str) -> &Self {
-        assert!(
-            self.stderr.contains(text),
-            "stderr lacks {text:?}: {self:?}"
-        );
-        self
-    }
-}
-
-/// The binary under test, with no ambient Redis configuration.
-pub fn cachecore_cmd(url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cachecore"));
-    cmd.env_remove("CACHECORE_REDIS_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("CACHECORE_REDIS_PASSWORD")
-        .env_remove("CACHECORE_REDIS_USER")
-        .arg("--redis-url")
-        .arg(url)
-        .stdin(Stdio::null());
-    cmd
-}
 
 /// Zeroes the server's command statistics (see [`command_calls`]).
 pub fn reset_command_stats(conn: &mut redis::Connection) {
@@ -181,39 +40,6 @@ pub fn command_calls(conn: &mut redis::Connection, command: &str) -> u64 {
             .unwrap()
     };
     field("calls=") - field("failed_calls=")
-}
-
-/// The binary against `server`, started with `args` in the background, its output piped
-/// (for tests that act on the server while it runs).
-pub fn spawn(server: &RedisServer, args: &[&str]) -> std::process::Child {
-    cachecore_cmd(&server.url)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cachecore")
-}
-
-pub fn finish(out: Output) -> Run {
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Runs `cachecore --redis-url <server> <args>` to completion.
-pub fn run(server: &RedisServer, args: &[&str]) -> Run {
-    run_url(&server.url, args)
-}
-
-pub fn run_url(url: &str, args: &[&str]) -> Run {
-    finish(
-        cachecore_cmd(url)
-            .args(args)
-            .output()
-            .expect("run cachecore"),
-    )
 }
 
 /// Every key with its DUMP and whether it has a TTL: equal snapshots mean nothing changed.
@@ -303,6 +129,26 @@ pub fn smembers(conn: &mut redis::Connection, key: &str) -> Vec<String> {
     m
 }
 
+/// The commands of the clients whose command waits in the server (CLIENT LIST flag `b`:
+/// blocked, as a write is under CLIENT PAUSE WRITE), by name (`evalsha`, `hget`, ...).
+pub fn blocked_commands(conn: &mut redis::Connection) -> Vec<String> {
+    let clients: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(conn)
+        .expect("CLIENT LIST");
+    let field = |c: &str, name: &str| {
+        c.split(' ')
+            .find_map(|f| f.strip_prefix(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    clients
+        .lines()
+        .filter(|c| field(c, "flags=").contains('b'))
+        .map(|c| field(c, "cmd="))
+        .collect()
+}
+
 /// Sends a signal by name (INT, TERM, STOP, CONT) to a process.
 pub fn send_signal(pid: u32, name: &str) {
     let ok = Command::new("kill")
@@ -312,4 +158,51 @@ pub fn send_signal(pid: u32, name: &str) {
         .expect("kill runs")
         .success();
     assert!(ok, "kill -{name} {pid}");
+}
+
+/// How often a wait polls its condition: short next to any run a test waits on.
+pub const POLL: Duration = Duration::from_millis(5);
+
+/// Waits (up to `within`) until `done` holds, polling; on time out the test fails naming
+/// `what`. For a run in the background, [`Background::wait_until`] also fails at once if
+/// the run ends first.
+pub fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The keys a run has deleted since this was made (less the few it writes), read with
+/// DBSIZE, which costs the server nothing next to the run it watches: "part way through
+/// its deletions" as a condition for [`Background::wait_until`].
+pub struct Deletions {
+    conns: Vec<redis::Connection>,
+    before: u64,
+}
+
+impl Deletions {
+    pub fn from_now(server: &RedisServer) -> Deletions {
+        Deletions::on(vec![server.conn()])
+    }
+
+    /// Over every primary of a cluster.
+    pub fn on_cluster(cluster: &RedisCluster) -> Deletions {
+        Deletions::on(cluster.nodes.iter().map(RedisServer::conn).collect())
+    }
+
+    fn on(mut conns: Vec<redis::Connection>) -> Deletions {
+        let before = conns.iter_mut().map(dbsize).sum();
+        Deletions { conns, before }
+    }
+
+    /// Whether at least `n` keys are gone.
+    pub fn at_least(&mut self, n: u64) -> bool {
+        let now: u64 = self.conns.iter_mut().map(dbsize).sum();
+        now + n <= self.before
+    }
 }

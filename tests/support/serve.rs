@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -99,9 +99,16 @@ impl Serve {
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+        let bearer = token.map(|t| format!("Authorization: Bearer {t}"));
+        let headers: Vec<&str> = bearer.iter().map(String::as_str).collect();
+        self.post_with(path, &headers, body)
+    }
+
+    /// A POST with these header lines (`Name: value`) and no others of ours.
+    pub fn post_with(&self, path: &str, headers: &[&str], body: &str) -> (u16, Value) {
         let mut args = vec!["-X".into(), "POST".into(), self.url(path)];
-        if let Some(t) = token {
-            args.extend(["-H".into(), format!("Authorization: Bearer {t}")]);
+        for h in headers {
+            args.extend(["-H".into(), h.to_string()]);
         }
         // A large body goes through a file: one argument may not exceed 128 KiB.
         let file = tempfile::NamedTempFile::new().unwrap();
@@ -129,14 +136,12 @@ impl Serve {
 
     /// Waits for the process to exit and returns its code.
     pub fn wait(&mut self, within: Duration) -> i32 {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < deadline, "serve did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut status = None;
+        super::wait_until(within, "serve to exit", || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        status.and_then(|s| s.code()).unwrap_or(-1)
     }
 }
 

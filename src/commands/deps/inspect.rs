@@ -3,10 +3,10 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::bookkeeping::{is_pending_key_of, registry_key};
 use crate::cli::InspectArgs;
 use crate::commands::Context;
-use crate::engine::verdict::{Judged, Verdict, judge_keys};
+use crate::engine::inspect::{DepStats, Inspection, inspect_dep};
+use crate::engine::verdict::{Judged, Verdict};
 use crate::error::Exit;
 use crate::input::DepStream;
 use crate::layout::{DepId, Tier, validate_hash};
@@ -15,90 +15,6 @@ use crate::output::{
     ttl_text,
 };
 use crate::store::Store;
-
-#[derive(Debug, Default, Serialize)]
-struct DepStats {
-    dep_id: String,
-    current_hash: Option<String>,
-    members: u64,
-    l1: u64,
-    l2: u64,
-    /// Members that do not have the shape of an entry key.
-    not_entries: u64,
-    live: u64,
-    dangling: u64,
-    fresh: u64,
-    stale: u64,
-    corrupt: u64,
-    /// Invalidation runs that were interrupted and not yet finished.
-    unfinished_runs: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expected_hash: Option<String>,
-    /// With --expect-hash: whether this dep passes the gate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ok: Option<bool>,
-    /// With --expect-hash: why the gate failed (empty when it passed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    failures: Option<Vec<String>>,
-}
-
-impl DepStats {
-    fn count(&mut self, j: &Judged) {
-        match j.tier {
-            Some(Tier::L1) => self.l1 += 1,
-            Some(Tier::L2) => self.l2 += 1,
-            None => self.not_entries += 1,
-        }
-        match j.verdict {
-            Verdict::Dangling => self.dangling += 1,
-            Verdict::Fresh => self.fresh += 1,
-            Verdict::Stale { .. } => self.stale += 1,
-            Verdict::Corrupt { .. } => self.corrupt += 1,
-            Verdict::NotEntry => {}
-        }
-        if !matches!(j.verdict, Verdict::Dangling | Verdict::NotEntry) {
-            self.live += 1;
-        }
-    }
-
-    /// Why this dep fails the `--expect-hash` gate: the hash is not the expected one, an
-    /// interrupted invalidation still holds entries, or a live entry is stale or
-    /// unreadable. Empty when it passes; `None` without a gate.
-    fn gate_failures(&self) -> Option<Vec<String>> {
-        let expected = self.expected_hash.as_deref()?;
-        let mut why = Vec::new();
-        if self.current_hash.as_deref() != Some(expected) {
-            why.push(format!(
-                "current hash is {}, expected {}",
-                opt_text(self.current_hash.as_deref()),
-                printable_str(expected)
-            ));
-        }
-        if self.unfinished_runs > 0 {
-            why.push(format!(
-                "{} interrupted invalidation run(s) are unfinished (`cachecore invalidate` finishes them)",
-                self.unfinished_runs
-            ));
-        }
-        if self.stale > 0 {
-            why.push(format!("{} live entries are stale", self.stale));
-        }
-        if self.corrupt > 0 {
-            why.push(format!("{} live entries are unreadable", self.corrupt));
-        }
-        Some(why)
-    }
-
-    /// The gate's verdict as one line, if it failed.
-    fn gate_failure(&self) -> Option<String> {
-        let why = self.failures.as_ref().filter(|w| !w.is_empty())?;
-        Some(format!(
-            "{}: {}",
-            printable_str(&self.dep_id),
-            why.join(", ")
-        ))
-    }
-}
 
 #[derive(Serialize)]
 struct KeyLine<'a> {
@@ -111,14 +27,6 @@ struct KeyLine<'a> {
     pttl_ms: Option<i64>,
     #[serde(flatten)]
     verdict: &'a Verdict,
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    deps: &'a [DepStats],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ok: Option<bool>,
-    interrupted: bool,
 }
 
 pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
@@ -147,7 +55,7 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     let ok = gated.then_some(failures.is_empty());
     // With --keys and --json the per-dep lines were the output.
     if !(args.keys && ctx.out.json) {
-        ctx.out.emit(&Document {
+        ctx.out.emit(&Inspection {
             deps: &all,
             ok,
             interrupted,
@@ -171,36 +79,8 @@ pub async fn run(ctx: &Context, args: InspectArgs) -> Result<Exit> {
     })
 }
 
-/// The `deps inspect --json` document of one dep, for `GET /v1/deps/{dep_id}` of the HTTP
-/// API: the same counts, read the same way.
-pub(crate) async fn document_for(
-    store: &mut Store,
-    ctx: &Context,
-    dep: &DepId,
-) -> Result<serde_json::Value> {
-    let args = InspectArgs {
-        dep_ids: Vec::new(),
-        input: crate::cli::DepFileArgs {
-            file: None,
-            format: crate::input::depfile::Format::Auto,
-            max_lines: crate::input::depfile::DEFAULT_MAX_LINES,
-        },
-        keys: false,
-        expect_hash: None,
-        batch_size: 1000,
-    };
-    let stats = inspect_one(store, ctx, dep, None, &args).await?;
-    let doc = Document {
-        deps: std::slice::from_ref(&stats),
-        ok: None,
-        interrupted: ctx.interrupt.is_set(),
-    };
-    Ok(serde_json::to_value(crate::output::document(
-        doc.command(),
-        &doc,
-    ))?)
-}
-
+/// One dep through the engine, with its progress bar and, with `--keys`, its members
+/// printed as they are judged (a reader that went away stops the scan).
 async fn inspect_one(
     store: &mut Store,
     ctx: &Context,
@@ -208,48 +88,33 @@ async fn inspect_one(
     expected_hash: Option<String>,
     args: &InspectArgs,
 ) -> Result<DepStats> {
-    let set = dep.keys_key();
-    let hash_key = dep.hash_key();
-    let registry = registry_key(dep);
-    store.expect_type(set.as_bytes(), "set").await?;
-    store.expect_type(hash_key.as_bytes(), "string").await?;
-    store.expect_type(registry.as_bytes(), "set").await?;
-    let runs = store.smembers(&registry).await?;
-    let mut stats = DepStats {
-        dep_id: dep.as_str().to_string(),
-        current_hash: store.get_string(&hash_key).await?,
-        members: store.scard(&set).await?,
-        unfinished_runs: runs.iter().filter(|k| is_pending_key_of(dep, k)).count() as u64,
-        expected_hash,
-        ..DepStats::default()
-    };
     let bar = ctx.out.progress(
-        Some(stats.members),
+        Some(0),
         &format!("inspecting {}", printable_str(dep.as_str())),
         "members",
     );
-    if args.keys && !ctx.out.json {
+    if args.keys {
         // The key rows stream (no table: a huge set needs no memory), under one header.
-        crate::outln!("{}", key_row("verdict", "ttl", "tier", "key", ""));
+        ctx.out
+            .for_people(&key_row("verdict", "ttl", "tier", "key", ""))?;
     }
-    let mut cursor = 0;
-    loop {
-        let (next, members) = store.sscan(&set, cursor, args.batch_size as usize).await?;
-        bar.inc(members.len() as u64);
-        for judged in judge_keys(store, members).await? {
-            stats.count(&judged);
-            if args.keys {
-                print_key(&ctx.out, dep, &judged)?;
+    let stats = inspect_dep(
+        store,
+        dep,
+        expected_hash,
+        args.batch_size as usize,
+        &bar,
+        &ctx.interrupt,
+        |judged| {
+            if !args.keys {
+                return Ok(true);
             }
-        }
-        cursor = next;
-        if cursor == 0 || ctx.interrupt.is_set() || (args.keys && crate::output::stdout_closed()) {
-            break;
-        }
-    }
+            print_key(&ctx.out, dep, judged)?;
+            Ok(!crate::output::stdout_closed())
+        },
+    )
+    .await?;
     bar.finish_and_clear();
-    stats.failures = stats.gate_failures();
-    stats.ok = stats.failures.as_ref().map(Vec::is_empty);
     Ok(stats)
 }
 
@@ -289,7 +154,7 @@ impl Line for KeyLine<'_> {
     }
 }
 
-impl Report for Document<'_> {
+impl Report for Inspection<'_> {
     fn command(&self) -> &'static str {
         "deps inspect"
     }
@@ -332,89 +197,4 @@ fn print_summary(all: &[DepStats]) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::DepStats;
-
-    fn gated(current: Option<&str>) -> DepStats {
-        DepStats {
-            dep_id: "doc:1".into(),
-            current_hash: current.map(str::to_string),
-            expected_hash: Some("v2".into()),
-            ..DepStats::default()
-        }
-    }
-
-    #[test]
-    fn without_an_expected_hash_there_is_no_gate() {
-        let stats = DepStats {
-            current_hash: Some("v1".into()),
-            stale: 3,
-            unfinished_runs: 1,
-            ..DepStats::default()
-        };
-        assert_eq!(stats.gate_failures(), None);
-    }
-
-    #[test]
-    fn a_dep_at_the_expected_hash_with_nothing_left_passes() {
-        let stats = DepStats {
-            members: 5,
-            live: 2,
-            fresh: 2,
-            dangling: 3,
-            ..gated(Some("v2"))
-        };
-        assert_eq!(stats.gate_failures(), Some(vec![]));
-    }
-
-    #[test]
-    fn each_reason_fails_the_gate_on_its_own() {
-        let hash = gated(Some("v1")).gate_failures().unwrap();
-        assert_eq!(hash, ["current hash is v1, expected v2"]);
-        let absent = gated(None).gate_failures().unwrap();
-        assert_eq!(absent, ["current hash is (absent), expected v2"]);
-        let runs = DepStats {
-            unfinished_runs: 1,
-            ..gated(Some("v2"))
-        };
-        let runs = runs.gate_failures().unwrap();
-        assert_eq!(runs.len(), 1);
-        assert!(
-            runs[0].starts_with("1 interrupted invalidation run(s)"),
-            "{runs:?}"
-        );
-        let stale = DepStats {
-            stale: 1,
-            ..gated(Some("v2"))
-        };
-        assert_eq!(stale.gate_failures().unwrap(), ["1 live entries are stale"]);
-        let corrupt = DepStats {
-            corrupt: 2,
-            ..gated(Some("v2"))
-        };
-        assert_eq!(
-            corrupt.gate_failures().unwrap(),
-            ["2 live entries are unreadable"]
-        );
-        let all = DepStats {
-            unfinished_runs: 2,
-            stale: 3,
-            corrupt: 4,
-            ..gated(None)
-        };
-        assert_eq!(all.gate_failures().unwrap().len(), 4);
-    }
-
-    #[test]
-    fn the_failure_line_names_the_dep_and_every_reason() {
-        let mut stats = gated(Some("v2"));
-        assert_eq!(stats.gate_failure(), None, "no gate run yet");
-        stats.failures = Some(vec![]);
-        assert_eq!(stats.gate_failure(), None, "passed");
-        stats.failures = Some(vec!["a".into(), "b".into()]);
-        assert_eq!(stats.gate_failure().as_deref(), Some("doc:1: a, b"));
-    }
 }

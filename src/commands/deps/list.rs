@@ -10,7 +10,7 @@ use crate::cli::{ListArgs, ListSort};
 use crate::commands::Context;
 use crate::error::Exit;
 use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX};
-use crate::output::{opt_text, print_json_line, printable};
+use crate::output::{Line, opt_text, printable};
 use crate::store::ScanPages;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -86,9 +86,8 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
             sort: sort.unwrap_or(ListSort::Members),
         }),
     };
-    if !ctx.out.json {
-        crate::outln!("{:>10}  {:<24}  dep", "members", "current hash");
-    }
+    ctx.out
+        .for_people(&format!("{:>10}  {:<24}  dep", "members", "current hash"))?;
     let bar = ctx.out.progress(None, "listing dep sets", "sets");
     let mut count = 0u64;
     let mut pages = ScanPages::new(pattern, Some("set"));
@@ -112,7 +111,7 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
             count += 1;
             match &mut top {
                 Some(top) => top.push(row),
-                None => bar.suspend(|| print_row(ctx, &row))?,
+                None => bar.suspend(|| ctx.out.line(&row))?,
             }
         }
         bar.inc(keys.len() as u64);
@@ -123,12 +122,10 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
     bar.finish_and_clear();
     if let Some(top) = top {
         for row in top.into_sorted() {
-            print_row(ctx, &row)?;
+            ctx.out.line(&row)?;
         }
     }
-    if !ctx.out.json {
-        crate::outln!("{count} dep sets");
-    }
+    ctx.out.for_people(&format!("{count} dep sets"))?;
     Ok(if ctx.interrupt.is_set() {
         Exit::Interrupted
     } else {
@@ -136,15 +133,18 @@ pub async fn run(ctx: &Context, args: ListArgs) -> Result<Exit> {
     })
 }
 
-fn print_row(ctx: &Context, row: &Row) -> Result<()> {
-    if ctx.out.json {
-        return print_json_line("dep", row);
+impl Line for Row {
+    fn kind(&self) -> &'static str {
+        "dep"
     }
-    crate::outln!(
-        "{:>10}  {:<24}  {}",
-        row.members,
-        opt_text(row.current_hash.as_deref()),
-        printable(row.dep_id.as_bytes())
-    );
-    Ok(())
+
+    fn render(&self) -> Result<()> {
+        crate::outln!(
+            "{:>10}  {:<24}  {}",
+            self.members,
+            opt_text(self.current_hash.as_deref()),
+            printable(self.dep_id.as_bytes())
+        );
+        Ok(())
+    }
 }

@@ -298,27 +298,7 @@ pub async fn run(
 ) -> Result<Totals> {
     // A consumer that cannot connect at start is misconfigured: fail at once (exit 3).
     let mut store = Store::connect(connect).await?;
-    for stream in &s.streams {
-        let name = crate::output::printable_str(stream);
-        if store.create_group(stream, &s.group, &s.from).await? {
-            let held = store.stream_len(stream).await?;
-            let events = if held == 1 { "event" } else { "events" };
-            let what = match s.from.as_str() {
-                "0" => format!("the {held} {events} it holds will be read"),
-                "$" => format!("the {held} {events} it holds are skipped (only new ones are read)"),
-                id => format!("entries after {id} of the {held} {events} it holds will be read"),
-            };
-            obs.note(&format!(
-                "created consumer group {} on {name} at {}: {what}",
-                s.group, s.from
-            ));
-        } else if s.from_given {
-            obs.note(&format!(
-                "consumer group {} exists on {name}: --from is ignored (the group continues where it is; XGROUP SETID moves it)",
-                s.group
-            ));
-        }
-    }
+    ensure_groups(&mut store, s, obs).await?;
     let started = Instant::now();
     let mut totals = Totals::default();
     let mut source = Source::new(s);
@@ -404,15 +384,7 @@ pub async fn run(
         };
         let (batch, result) = joined.context("a batch task failed")?;
         match result {
-            Ok((outcomes, warnings)) => {
-                for w in warnings {
-                    obs.warn(&w);
-                }
-                for o in &outcomes {
-                    totals.add(o);
-                    obs.event(o)?;
-                }
-            }
+            Ok(done) => report_batch(done, &mut totals, obs)?,
             // Keep the batch in hand and finish it once Redis answers again.
             Err(Trouble::Outage(e)) => {
                 retry.push(batch);
@@ -435,6 +407,49 @@ pub async fn run(
     }
     totals.stamp(started);
     Ok(totals)
+}
+
+/// Creates the group on each stream where it is missing, at `--from`, and says how many
+/// events that reads or skips; a `--from` for a group that exists is ignored, with a note.
+async fn ensure_groups(store: &mut Store, s: &Settings, obs: &mut dyn Observer) -> Result<()> {
+    for stream in &s.streams {
+        let name = crate::output::printable_str(stream);
+        if store.create_group(stream, &s.group, &s.from).await? {
+            let held = store.stream_len(stream).await?;
+            let events = if held == 1 { "event" } else { "events" };
+            let what = match s.from.as_str() {
+                "0" => format!("the {held} {events} it holds will be read"),
+                "$" => format!("the {held} {events} it holds are skipped (only new ones are read)"),
+                id => format!("entries after {id} of the {held} {events} it holds will be read"),
+            };
+            obs.note(&format!(
+                "created consumer group {} on {name} at {}: {what}",
+                s.group, s.from
+            ));
+        } else if s.from_given {
+            obs.note(&format!(
+                "consumer group {} exists on {name}: --from is ignored (the group continues where it is; XGROUP SETID moves it)",
+                s.group
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A batch's outcomes and warnings, to the totals and the observer.
+fn report_batch(
+    (outcomes, warnings): (Vec<EventOutcome>, Vec<String>),
+    totals: &mut Totals,
+    obs: &mut dyn Observer,
+) -> Result<()> {
+    for w in warnings {
+        obs.warn(&w);
+    }
+    for o in &outcomes {
+        totals.add(o);
+        obs.event(o)?;
+    }
+    Ok(())
 }
 
 /// Waits out an outage with backoff and connects again. False when interrupted meanwhile;

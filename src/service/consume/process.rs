@@ -453,17 +453,13 @@ async fn settle(
         }) => {
             s.pacer.admit(sw.members).await;
             let mut o = it.outcome_of("applied");
-            o.applied(Report {
-                dep_id: it.dep.as_str().to_string(),
-                old_hash: previous,
-                new_hash: it.hash.clone(),
-                members: sw.members,
-                l1_deleted: sw.l1_deleted,
-                l2_deleted: sw.l2_deleted,
-                already_gone: sw.members - sw.l1_deleted - sw.l2_deleted - sw.skipped_not_entries,
-                skipped_not_entries: sw.skipped_not_entries,
-                ..Report::default()
-            });
+            // The gate returns the hash it replaced beside the sweep's counts.
+            o.applied(Report::from_sweep(
+                &it.dep,
+                it.hash.clone(),
+                crate::store::Sweep { previous, ..sw },
+                0,
+            ));
             o
         }
         Ok(GateOutcome::Applied {

@@ -242,25 +242,13 @@ pub async fn serve(
             id: ticket.id,
             health_only,
         };
-        let (acceptor, timeout) = (acceptor.clone(), limits.header_timeout);
-        let stop = stop_rx.clone();
-        tokio::spawn(async move {
-            counters_open(&conn.counters, 1);
-            match acceptor {
-                None => conn.run(tcp, ticket.close, stop).await,
-                Some(acceptor) => {
-                    let handshake = tokio::select! {
-                        r = tokio::time::timeout(timeout, acceptor.accept(tcp)) => r.ok().and_then(Result::ok),
-                        () = ticket.close.notified() => None,
-                    };
-                    if let Some(tls) = handshake {
-                        conn.run(tls, ticket.close, stop).await;
-                    }
-                }
-            }
-            conn.registry.remove(conn.id);
-            counters_open(&conn.counters, -1);
-        });
+        tokio::spawn(conn.serve(
+            tcp,
+            acceptor.clone(),
+            limits.header_timeout,
+            ticket.close,
+            stop_rx.clone(),
+        ));
     }
     drop(listener);
     let _ = stop_tx.send(true);
@@ -321,6 +309,33 @@ struct Connection {
 }
 
 impl Connection {
+    /// Serves the connection (after its TLS handshake, under the header timeout), then
+    /// takes it off the registry.
+    async fn serve(
+        self,
+        tcp: tokio::net::TcpStream,
+        acceptor: Option<tokio_rustls::TlsAcceptor>,
+        timeout: Duration,
+        close: Arc<tokio::sync::Notify>,
+        stop: watch::Receiver<bool>,
+    ) {
+        counters_open(&self.counters, 1);
+        match acceptor {
+            None => self.run(tcp, close, stop).await,
+            Some(acceptor) => {
+                let handshake = tokio::select! {
+                    r = tokio::time::timeout(timeout, acceptor.accept(tcp)) => r.ok().and_then(Result::ok),
+                    () = close.notified() => None,
+                };
+                if let Some(tls) = handshake {
+                    self.run(tls, close, stop).await;
+                }
+            }
+        }
+        self.registry.remove(self.id);
+        counters_open(&self.counters, -1);
+    }
+
     async fn run<I>(&self, io: I, close: Arc<tokio::sync::Notify>, mut stop: watch::Receiver<bool>)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,

@@ -10,10 +10,16 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
+use super::tokens::{self, Principal};
 use crate::error::{Exit, exit_for, is_connection_error, one_line};
+use crate::layout::validate_hash;
+
+/// The longest `reason` a request may give: it is recorded in the audit trail, bounded
+/// and printable.
+const MAX_REASON: usize = 1024;
 use crate::output::JSON_VERSION;
 
 /// Bodies above this are refused with 413 before they are read whole.
@@ -39,9 +45,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 /// What the request log records beside the route: set by handlers on their response.
 #[derive(Debug, Clone, Default)]
 pub struct LogFields {
+    /// The caller's name: a token's, `jwt:TENANT` or `anonymous`.
     pub token: Option<String>,
+    /// How the caller was admitted.
+    pub auth: Option<super::tokens::Kind>,
     pub dep: Option<String>,
     pub error: Option<&'static str>,
+    /// Why a credential was refused: the client is told only 401 `unknown_token`.
+    pub auth_failure: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -262,6 +273,49 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         )
     })?;
     Ok(value)
+}
+
+/// The body of `POST /v1/invalidate` (shared with the policy form of it).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct InvalidateBody {
+    pub dep_id: String,
+    /// Generated as the CLI does when omitted (the product's clients may omit it).
+    pub new_hash: Option<String>,
+    pub if_hash: Option<String>,
+    pub soft: Option<bool>,
+    pub reason: Option<String>,
+}
+
+/// 403 for `p`, naming what it may not do and the scopes it has.
+pub(super) fn forbidden(p: &Principal, field: &str, what: String) -> ApiError {
+    let scopes: Vec<String> = p.scopes.iter().map(tokens::Scope::text).collect();
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        format!(
+            "{} may not {what} (its scopes: {}); nothing was changed",
+            p.describe(),
+            scopes.join(", ")
+        ),
+    )
+    .field(field)
+}
+
+pub(super) fn check_reason(reason: &Option<String>) -> Result<(), ApiError> {
+    match reason {
+        Some(r) if r.len() > MAX_REASON || r.chars().any(char::is_control) => {
+            Err(ApiError::invalid(
+                "reason",
+                format!("reason must be at most {MAX_REASON} bytes without control characters"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn hash_field(field: &str, hash: &str) -> Result<(), ApiError> {
+    validate_hash(hash).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }
 
 #[cfg(test)]

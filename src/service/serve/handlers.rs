@@ -3,7 +3,7 @@
 //! (403); only then does it touch anything. Engine refusals answer 409, unchanged.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -11,28 +11,40 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::api::{ApiError, ClientAddr, LogFields, document, json_response, parse_json, read_body};
+use super::api::{
+    ApiError, ClientAddr, InvalidateBody, LogFields, check_reason, document, forbidden, hash_field,
+    json_response, parse_json, read_body,
+};
+use super::auth::authenticate;
 use super::jobs::{self, Caller, Outcome};
 use super::state::App;
-use super::tokens::{self, Principal};
-use crate::engine::invalidation::{Plan, Report};
-use crate::layout::{DepId, Namespace, validate_hash};
-use crate::store::{HashCondition, Store};
+use super::tokens::{self, Kind, Principal};
+use crate::engine::invalidation::{Plan, Report, generated_hash};
+use crate::layout::{DepId, Namespace};
+use crate::store::HashCondition;
 
 type Shared = State<Arc<App>>;
 
-/// The reason recorded in the audit trail: bounded and printable.
-const MAX_REASON: usize = 1024;
+/// Members per SSCAN page of `GET /v1/deps/{dep_id}` (the CLI's default).
+const INSPECT_PAGE: usize = 1000;
 
-/// Puts the request's log fields on the response, and stamps the token's last use after
-/// a success (at most once a second per token and replica; never for a refused request,
-/// which must change nothing).
-fn finish(app: &Arc<App>, result: Result<Response, ApiError>, mut log: LogFields) -> Response {
+/// Puts the request's log fields on the response, counts an anonymous request, and stamps
+/// a stored token's last use after a success (at most once a second per token and
+/// replica; never for a refused request, which must change nothing).
+pub(super) fn finish(
+    app: &Arc<App>,
+    result: Result<Response, ApiError>,
+    mut log: LogFields,
+) -> Response {
     let mut resp = result.unwrap_or_else(IntoResponse::into_response);
     if let Some(set) = resp.extensions().get::<LogFields>() {
         log.error = set.error.or(log.error);
     }
+    if log.auth == Some(Kind::Anonymous) {
+        app.metrics.anonymous(resp.status().as_u16());
+    }
     if resp.status().is_success()
+        && log.auth == Some(Kind::Token)
         && let Some(name) = log.token.clone()
         && app.touch_due(&name)
     {
@@ -49,122 +61,18 @@ fn finish(app: &Arc<App>, result: Result<Response, ApiError>, mut log: LogFields
     resp
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-}
-
-/// The caller, from `Authorization: Bearer`, then the rate limit. An address that keeps
-/// failing is answered 429 before any Redis round trip: a 401 would otherwise cost one
-/// lookup each, and cost nothing to send.
-async fn authenticate(
-    app: &App,
-    client: ClientAddr,
-    headers: &HeaderMap,
-    log: &mut LogFields,
-) -> Result<(Principal, Store), ApiError> {
-    let address = client.0.ip().to_string();
-    if let Err(wait) = app.auth_failures.check(&address, Instant::now()) {
-        app.metrics.auth_failures_limited();
-        return Err(retry_after(
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_auth_failures",
-                format!(
-                    "too many failed authentications from this address (over --auth-failure-limit); retry after {} ms with a valid token; nothing was changed",
-                    wait.as_millis()
-                ),
-            ),
-            wait,
-        ));
-    }
-    let found = lookup(app, headers).await;
-    if let Err(e) = &found
-        && e.status == StatusCode::UNAUTHORIZED
-    {
-        let _ = app.auth_failures.admit(&address, Instant::now());
-    }
-    let (principal, store) = found?;
-    log.token = Some(principal.name.clone());
-    if let Err(wait) = app.limiter.admit(&principal.name, Instant::now()) {
-        let err = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+/// A dep id of a request body. A policy dep in a list is refused with the forms that roll
+/// one (the layout's own message names the CLI, not the API).
+fn user_dep(id: &str, field: &str) -> Result<DepId, ApiError> {
+    if id == super::policy::BARE_POLICY_DEP || id.starts_with(crate::layout::POLICY_DEP_PREFIX) {
+        return Err(ApiError::invalid(
+            field,
             format!(
-                "token {} is over its rate limit on this server; retry after {} ms; nothing was changed",
-                principal.name,
-                wait.as_millis()
+                "{field}: a policy version is rolled one namespace at a time: POST /v1/invalidate {{\"dep_id\": \"cc:policy-version:NS\", \"new_hash\": \"...\"}} or POST /v1/namespaces/NS/policy/roll"
             ),
-        );
-        return Err(retry_after(err, wait));
-    }
-    Ok((principal, store))
-}
-
-fn retry_after(mut err: ApiError, wait: Duration) -> ApiError {
-    err.retry_after_secs = Some(wait.as_secs_f64().ceil().max(1.0) as u64);
-    err
-}
-
-/// The token of `Authorization: Bearer`, looked up in Redis.
-async fn lookup(app: &App, headers: &HeaderMap) -> Result<(Principal, Store), ApiError> {
-    let Some(token) = bearer(headers) else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_token",
-            "send Authorization: Bearer <token> (make one with `cachecore token create`)",
         ));
-    };
-    let mut store = app.redis.store().await?;
-    let started = Instant::now();
-    let found = tokens::verify(&mut store, token).await;
-    app.metrics
-        .redis_round_trip("token_lookup", started.elapsed());
-    match found {
-        Ok(Some(p)) => Ok((p, store)),
-        Ok(None) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unknown_token",
-            "the token is unknown or was revoked",
-        )),
-        Err(e) => {
-            app.redis.failed(&e).await;
-            Err(ApiError::from_failure(&e, "authorization"))
-        }
     }
-}
-
-fn forbidden(p: &Principal, field: &str, what: String) -> ApiError {
-    let scopes: Vec<String> = p.scopes.iter().map(tokens::Scope::text).collect();
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        format!(
-            "token {} may not {what} (its scopes: {}); nothing was changed",
-            p.name,
-            scopes.join(", ")
-        ),
-    )
-    .field(field)
-}
-
-fn check_reason(reason: &Option<String>) -> Result<(), ApiError> {
-    match reason {
-        Some(r) if r.len() > MAX_REASON || r.chars().any(char::is_control) => {
-            Err(ApiError::invalid(
-                "reason",
-                format!("reason must be at most {MAX_REASON} bytes without control characters"),
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
-fn hash_field(field: &str, hash: &str) -> Result<(), ApiError> {
-    validate_hash(hash).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
+    DepId::parse_user(id).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }
 
 fn plan(app: &App, dep: DepId, new_hash: String, condition: HashCondition, soft: bool) -> Plan {
@@ -181,18 +89,31 @@ fn plan(app: &App, dep: DepId, new_hash: String, condition: HashCondition, soft:
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InvalidateBody {
-    dep_id: String,
-    new_hash: String,
-    if_hash: Option<String>,
-    soft: Option<bool>,
-    reason: Option<String>,
+/// The 200 answer: the `invalidate --json` fields, with the product's `ok` and
+/// `keys_deleted` (L1 + L2).
+#[derive(Serialize)]
+struct Invalidated<'a> {
+    ok: bool,
+    #[serde(flatten)]
+    report: &'a Report,
+    keys_deleted: u64,
 }
 
+impl<'a> Invalidated<'a> {
+    fn of(report: &'a Report) -> Invalidated<'a> {
+        Invalidated {
+            ok: true,
+            report,
+            keys_deleted: report.l1_deleted + report.l2_deleted,
+        }
+    }
+}
+
+/// The 202 answer. `ok`: the new hash is recorded, so no entry tagged with an older one
+/// is served any more (the layout's freshness rule); `state` says the deletion goes on.
 #[derive(Serialize)]
 struct Accepted<'a> {
+    ok: bool,
     dep_id: &'a str,
     new_hash: &'a str,
     /// `draining` (going on in the background) or `unfinished` (stopped by a shutdown;
@@ -223,10 +144,18 @@ async fn invalidate_inner(
     let (principal, store) = authenticate(app, client, headers, log).await?;
     let body: InvalidateBody =
         parse_json(&read_body(headers, body, app.limits.body_timeout).await?)?;
-    let dep = DepId::parse_user(&body.dep_id)
-        .map_err(|e| ApiError::invalid("dep_id", format!("dep_id: {e}")))?;
+    if super::policy::is_policy_dep(&body.dep_id) {
+        return super::policy::roll_from_invalidate(app, &principal, store, body, log).await;
+    }
+    let dep = user_dep(&body.dep_id, "dep_id")?;
     log.dep = Some(dep.as_str().to_string());
-    hash_field("new_hash", &body.new_hash)?;
+    let new_hash = match body.new_hash {
+        Some(h) => {
+            hash_field("new_hash", &h)?;
+            h
+        }
+        None => generated_hash(),
+    };
     if let Some(h) = &body.if_hash {
         hash_field("if_hash", h)?;
     }
@@ -242,12 +171,12 @@ async fn invalidate_inner(
     let plan = plan(
         app,
         dep.clone(),
-        body.new_hash.clone(),
+        new_hash.clone(),
         condition,
         body.soft.unwrap_or(false),
     );
     let caller = Caller {
-        token: principal.name.clone(),
+        user: principal.audit_user(),
         reason: body.reason,
     };
     let outcome = match jobs::invalidate_within_budget(app, store, plan, caller).await {
@@ -264,11 +193,13 @@ async fn invalidate_inner(
         }
     };
     match outcome {
-        Outcome::Done(report) if !report.interrupted => {
-            Ok(document(StatusCode::OK, "invalidate", &report))
-        }
-        Outcome::Done(_) => Ok(accepted(&dep, &body.new_hash, "unfinished")),
-        Outcome::Accepted => Ok(accepted(&dep, &body.new_hash, "draining")),
+        Outcome::Done(report) if !report.interrupted => Ok(document(
+            StatusCode::OK,
+            "invalidate",
+            &Invalidated::of(&report),
+        )),
+        Outcome::Done(_) => Ok(accepted(&dep, &new_hash, "unfinished")),
+        Outcome::Accepted => Ok(accepted(&dep, &new_hash, "draining")),
     }
 }
 
@@ -279,6 +210,7 @@ fn accepted(dep: &DepId, new_hash: &str, state: &'static str) -> Response {
         StatusCode::ACCEPTED,
         "invalidate",
         &Accepted {
+            ok: true,
             dep_id: dep.as_str(),
             new_hash,
             state,
@@ -296,23 +228,30 @@ fn accepted(dep: &DepId, new_hash: &str, state: &'static str) -> Response {
 #[serde(deny_unknown_fields)]
 struct ManyBody {
     dep_ids: Vec<String>,
-    new_hash: String,
+    /// When omitted, each dep gets a generated hash of its own (as the product's client
+    /// does), returned in its result.
+    new_hash: Option<String>,
     reason: Option<String>,
 }
 
 /// At most this many deps per request: they run as one wave (one pipeline per step).
 const MAX_MANY: usize = 1000;
 
+/// One dep's result. Each key once: a result with a report takes `dep_id` from it (a
+/// document with a key twice is refused by strict parsers).
 #[derive(Serialize)]
 struct DepResult<'a> {
-    dep_id: &'a str,
     ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dep_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     report: Option<&'a Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys_deleted: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -349,13 +288,38 @@ async fn invalidate_many_inner(
             format!("dep_ids must list 1 to {MAX_MANY} deps"),
         ));
     }
-    hash_field("new_hash", &body.new_hash)?;
+    if let Some(h) = &body.new_hash {
+        hash_field("new_hash", h)?;
+    }
     check_reason(&body.reason)?;
-    let mut deps: Vec<DepId> = Vec::with_capacity(body.dep_ids.len());
-    for (i, id) in body.dep_ids.iter().enumerate() {
+    let deps = many_deps(&body.dep_ids, &principal)?;
+    if deps.len() == 1 {
+        log.dep = Some(deps[0].as_str().to_string());
+    }
+    let plans: Vec<Plan> = deps
+        .into_iter()
+        .map(|d| {
+            let hash = body.new_hash.clone().unwrap_or_else(generated_hash);
+            plan(app, d, hash, HashCondition::Any, false)
+        })
+        .collect();
+    let caller = Caller {
+        user: principal.audit_user(),
+        reason: body.reason,
+    };
+    let results = jobs::invalidate_wave_task(app, store, plans.clone(), caller)
+        .await
+        .map_err(|e| ApiError::from_failure(&e, "dep_ids"))?;
+    Ok(many_answer(&plans, &results))
+}
+
+/// Every listed dep, valid, once, and in the caller's scopes; the first that is not is
+/// the answer (named by its place in the list), and nothing is done.
+fn many_deps(ids: &[String], principal: &Principal) -> Result<Vec<DepId>, ApiError> {
+    let mut deps: Vec<DepId> = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
         let field = format!("dep_ids[{i}]");
-        let dep = DepId::parse_user(id)
-            .map_err(|e| ApiError::invalid(&field, format!("{field}: {e}")))?;
+        let dep = user_dep(id, &field)?;
         if let Some(first) = deps.iter().position(|d| d == &dep) {
             return Err(ApiError::invalid(
                 &field,
@@ -364,34 +328,25 @@ async fn invalidate_many_inner(
         }
         if !principal.may_touch_dep(&dep) {
             return Err(forbidden(
-                &principal,
+                principal,
                 &field,
                 format!("invalidate {}", dep.as_str()),
             ));
         }
         deps.push(dep);
     }
-    if deps.len() == 1 {
-        log.dep = Some(deps[0].as_str().to_string());
-    }
-    let plans: Vec<Plan> = deps
-        .into_iter()
-        .map(|d| plan(app, d, body.new_hash.clone(), HashCondition::Any, false))
-        .collect();
-    let caller = Caller {
-        token: principal.name.clone(),
-        reason: body.reason,
-    };
-    let results = jobs::invalidate_wave_task(app, store, plans.clone(), caller)
-        .await
-        .map_err(|e| ApiError::from_failure(&e, "dep_ids"))?;
+    Ok(deps)
+}
+
+/// One result per dep, and the status of the whole.
+fn many_answer(plans: &[Plan], results: &[anyhow::Result<Report>]) -> Response {
     let mut doc = ManyDoc {
         deps: plans.len(),
         succeeded: 0,
         failed: 0,
         results: Vec::with_capacity(plans.len()),
     };
-    for (plan, result) in plans.iter().zip(&results) {
+    for (plan, result) in plans.iter().zip(results) {
         let (ok, status, error, report) = match result {
             Ok(r) if !r.interrupted => (true, None, None, Some(r)),
             Ok(r) => (
@@ -411,11 +366,12 @@ async fn invalidate_many_inner(
             doc.failed += 1;
         }
         doc.results.push(DepResult {
-            dep_id: plan.dep.as_str(),
             ok,
+            dep_id: report.is_none().then_some(plan.dep.as_str()),
             status,
             error,
             report,
+            keys_deleted: report.map(|r| r.l1_deleted + r.l2_deleted),
         });
     }
     // 200 only when every dep is done: a caller that reads the status alone is never told
@@ -428,7 +384,7 @@ async fn invalidate_many_inner(
         .max()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    Ok(document(status, "invalidate_many", &doc))
+    document(status, "invalidate_many", &doc)
 }
 
 #[derive(Deserialize, Default)]
@@ -479,7 +435,8 @@ async fn policy_roll_inner(
         ));
     }
     let started = Instant::now();
-    let roll = super::policy::roll(&mut store, &ns, body.to.as_deref(), &principal.name).await;
+    let user = principal.audit_user();
+    let roll = super::policy::roll(&mut store, &ns, body.to.as_deref(), &user, None).await;
     let doc = match roll {
         Ok(doc) => doc,
         Err(e) => {
@@ -526,17 +483,29 @@ async fn dep_inner(
             format!("read {}", dep.as_str()),
         ));
     }
-    let ctx = crate::commands::Context {
-        connect: app.redis.options().clone(),
-        out: crate::output::Output {
-            json: true,
-            quiet: true,
-        },
-        interrupt: app.stop.clone(),
-        reason: None,
-    };
-    match crate::commands::inspect_document(&mut store, &ctx, &dep).await {
-        Ok(doc) => Ok(json_response(StatusCode::OK, &doc)),
+    let bar = indicatif::ProgressBar::hidden();
+    let read = crate::engine::inspect::inspect_dep(
+        &mut store,
+        &dep,
+        None,
+        INSPECT_PAGE,
+        &bar,
+        &app.stop,
+        |_| Ok(true),
+    )
+    .await;
+    match read {
+        Ok(stats) => {
+            let doc = crate::engine::inspect::Inspection {
+                deps: std::slice::from_ref(&stats),
+                ok: None,
+                interrupted: app.stop.is_set(),
+            };
+            Ok(json_response(
+                StatusCode::OK,
+                &crate::output::document("deps inspect", &doc),
+            ))
+        }
         Err(e) => {
             app.redis.failed(&e).await;
             Err(ApiError::from_failure(&e, "dep_id"))
@@ -589,55 +558,4 @@ async fn job_inner(
             Err(ApiError::from_failure(&e, "id"))
         }
     }
-}
-
-pub async fn healthz() -> Response {
-    json_response(
-        StatusCode::OK,
-        &serde_json::json!({"version": crate::output::JSON_VERSION, "status": "alive"}),
-    )
-}
-
-pub async fn readyz(State(app): Shared) -> Response {
-    let mut log = LogFields::default();
-    let result = async {
-        let mut store = app.redis.store().await?;
-        let started = Instant::now();
-        let pinged = store.ping().await;
-        app.metrics.redis_round_trip("ping", started.elapsed());
-        match pinged {
-            Ok(()) => Ok(json_response(
-                StatusCode::OK,
-                &serde_json::json!({"version": crate::output::JSON_VERSION, "status": "ready"}),
-            )),
-            Err(e) => {
-                // A server that does not answer PING is not worth keeping a socket to.
-                app.redis.reset().await;
-                Err(ApiError::unavailable(crate::error::one_line(&e)))
-            }
-        }
-    }
-    .await;
-    log.token = None;
-    finish(&app, result, log)
-}
-
-pub async fn metrics(State(app): Shared) -> Response {
-    let mut text = app.metrics.render();
-    app.connections.render(&mut text, "cachecore_http");
-    let mut resp = Response::new(Body::from(text));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    resp
-}
-
-pub async fn not_found() -> Response {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such endpoint (see `cachecore serve --help`)",
-    )
-    .into_response()
 }

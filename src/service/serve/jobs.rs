@@ -92,7 +92,8 @@ pub enum Outcome {
 
 /// Who asked, for the audit trail.
 pub struct Caller {
-    pub token: String,
+    /// The audit trail's user: `token:NAME`, `jwt:TENANT` or `anonymous`.
+    pub user: String,
     pub reason: Option<String>,
 }
 
@@ -243,10 +244,10 @@ pub async fn invalidate_wave_task(
         .map_err(|e| anyhow::anyhow!("the invalidation task failed: {e}"))?
 }
 
-/// The audit record of an API invalidation: the CLI's fields, with the token as the user.
+/// The audit record of an API invalidation: the CLI's fields, with the caller as the user.
 fn audit_record(r: &Report, caller: &Caller) -> crate::audit::AuditRecord {
     let mut base = crate::audit::AuditRecord::now("serve invalidate", caller.reason.as_deref());
-    base.user = format!("token:{}", caller.token);
+    base.user = caller.user.clone();
     r.audit_record(base)
 }
 

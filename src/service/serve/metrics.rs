@@ -75,6 +75,13 @@ pub struct Metrics {
     drains: AtomicI64,
     /// Requests answered 429 because their address failed to authenticate too often.
     auth_failures_limited: AtomicU64,
+    /// Requests without a credential served under `--anonymous-scope`, by outcome.
+    anonymous: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// A metric's `# HELP` and `# TYPE` lines.
+fn head(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
 /// Label values come from our own route templates and fixed words, but are escaped
@@ -99,6 +106,24 @@ impl Metrics {
             .entry(route.to_string())
             .or_default()
             .observe(took);
+    }
+
+    /// An anonymous request answered `status`: counted as ok, rate_limited, forbidden,
+    /// refused (another 4xx) or failed (5xx).
+    pub fn anonymous(&self, status: u16) {
+        let outcome = match status {
+            200..=399 => "ok",
+            429 => "rate_limited",
+            403 => "forbidden",
+            400..=499 => "refused",
+            _ => "failed",
+        };
+        *self
+            .anonymous
+            .lock()
+            .expect("metrics poisoned")
+            .entry(outcome)
+            .or_default() += 1;
     }
 
     pub fn auth_failures_limited(&self) {
@@ -147,11 +172,16 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
+        self.render_requests(&mut out);
+        self.render_redis_and_invalidations(&mut out);
+        self.render_counters(&mut out);
+        out
+    }
+
+    /// HTTP requests and their durations.
+    fn render_requests(&self, out: &mut String) {
         head(
-            &mut out,
+            out,
             "cachecore_http_requests_total",
             "counter",
             "HTTP requests answered, by route template, method and status.",
@@ -165,20 +195,20 @@ impl Metrics {
             );
         }
         head(
-            &mut out,
+            out,
             "cachecore_http_request_duration_seconds",
             "histogram",
             "Time from request to response, by route template.",
         );
         for (route, h) in self.durations.lock().expect("metrics poisoned").iter() {
             h.render(
-                &mut out,
+                out,
                 "cachecore_http_request_duration_seconds",
                 &format!("route=\"{}\"", escape(route)),
             );
         }
         head(
-            &mut out,
+            out,
             "cachecore_invalidations_total",
             "counter",
             "Deps whose invalidation ended, by outcome (ok, refused, failed, interrupted).",
@@ -189,8 +219,12 @@ impl Metrics {
                 "cachecore_invalidations_total{{outcome=\"{outcome}\"}} {n}"
             );
         }
+    }
+
+    /// Redis round trips and invalidation outcomes.
+    fn render_redis_and_invalidations(&self, out: &mut String) {
         head(
-            &mut out,
+            out,
             "cachecore_keys_deleted_total",
             "counter",
             "Entries deleted by invalidations, by tier.",
@@ -202,7 +236,7 @@ impl Metrics {
             self.l2_deleted.load(Ordering::Relaxed)
         );
         head(
-            &mut out,
+            out,
             "cachecore_resumed_runs_total",
             "counter",
             "Unfinished runs (of any replica or CLI) that this process finished.",
@@ -213,7 +247,7 @@ impl Metrics {
             self.resumed_runs.load(Ordering::Relaxed)
         );
         head(
-            &mut out,
+            out,
             "cachecore_auth_failures_limited_total",
             "counter",
             "Requests answered 429 because their client address failed to authenticate too often.",
@@ -223,8 +257,24 @@ impl Metrics {
             "cachecore_auth_failures_limited_total {}",
             self.auth_failures_limited.load(Ordering::Relaxed)
         );
+    }
+
+    /// Deleted keys, resumed runs, drains and the rest.
+    fn render_counters(&self, out: &mut String) {
         head(
-            &mut out,
+            out,
+            "cachecore_anonymous_requests_total",
+            "counter",
+            "Requests without a credential served under --anonymous-scope, by outcome (ok, rate_limited, forbidden, refused, failed).",
+        );
+        for (outcome, n) in self.anonymous.lock().expect("metrics poisoned").iter() {
+            let _ = writeln!(
+                out,
+                "cachecore_anonymous_requests_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        head(
+            out,
             "cachecore_drains_in_progress",
             "gauge",
             "Invalidations running in this process (in a request or in the background).",
@@ -235,19 +285,18 @@ impl Metrics {
             self.drains_in_progress()
         );
         head(
-            &mut out,
+            out,
             "cachecore_redis_round_trip_seconds",
             "histogram",
             "Latency of the service's own single Redis round trips, by operation.",
         );
         for (op, h) in self.redis.lock().expect("metrics poisoned").iter() {
             h.render(
-                &mut out,
+                out,
                 "cachecore_redis_round_trip_seconds",
                 &format!("op=\"{op}\""),
             );
         }
-        out
     }
 }
 
@@ -264,6 +313,9 @@ mod tests {
         m.invalidation("ok");
         m.deleted(10, 2);
         m.drain_started();
+        m.anonymous(200);
+        m.anonymous(202);
+        m.anonymous(429);
         let text = m.render();
         for line in [
             "cachecore_http_requests_total{route=\"/v1/invalidate\",method=\"POST\",status=\"200\"} 2",
@@ -274,6 +326,8 @@ mod tests {
             "cachecore_invalidations_total{outcome=\"ok\"} 1",
             "cachecore_keys_deleted_total{tier=\"l1\"} 10",
             "cachecore_drains_in_progress 1",
+            "cachecore_anonymous_requests_total{outcome=\"ok\"} 2",
+            "cachecore_anonymous_requests_total{outcome=\"rate_limited\"} 1",
             "# TYPE cachecore_redis_round_trip_seconds histogram",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");

@@ -2,20 +2,24 @@
 //! invalidate. The same engine as the CLI (`crate::engine::invalidation`) behind axum.
 //!
 //! - [`handlers`]: one function per endpoint; [`api`]: answers, errors, bodies.
-//! - [`tokens`]: API tokens and scopes (hashed in Redis, shared by every replica).
+//! - [`auth`]: who is calling (token, JWT or anonymous); [`tokens`]: API tokens and scopes
+//!   (hashed in Redis, shared by every replica); [`jwt`]: the product's HS256 JWTs.
 //! - [`jobs`]: drains that outlive their request, and finishing unfinished runs at start.
-//! - [`metrics`], [`limit`], [`state`] (connection, log), [`tls`], [`policy`].
+//! - [`metrics`], [`limit`], [`state`] (connection, log), [`tls`], [`policy`], [`probes`].
 //!
 //! Stateless by design: a replica keeps nothing that another needs. Tokens are read from
 //! Redis on every request; a job is the dep's record of unfinished runs; rate limits and
 //! metrics are per process, as their consumers expect.
 
 mod api;
+mod auth;
 mod handlers;
 mod jobs;
+pub mod jwt;
 mod limit;
 mod metrics;
 mod policy;
+mod probes;
 mod state;
 mod tls;
 pub mod tokens;
@@ -49,6 +53,20 @@ pub struct Settings {
     /// Failed authentications per second per client address before 429.
     pub auth_failure_limit: u32,
     pub limits: Limits,
+    pub auth: AuthSettings,
+    /// `--anonymous-on-public-listener`: anonymous callers on a non-loopback listener.
+    pub anonymous_on_public_listener: bool,
+}
+
+/// How callers may authenticate, from the flags.
+#[derive(Debug, Clone, Default)]
+pub struct AuthSettings {
+    /// `--anonymous-scope`: what a request without any credential may do (empty: refused).
+    pub anonymous_scopes: Vec<tokens::Scope>,
+    /// `--anonymous-rate-limit`: anonymous requests per second per client address.
+    pub anonymous_rate_limit: u32,
+    /// `--jwt-secret-file` or `CACHECORE_JWT_SECRET`, with `--jwt-scope`.
+    pub jwt: Option<jwt::JwtAuth>,
 }
 
 /// How long shutdown waits for background drains to stop at a batch boundary.
@@ -72,6 +90,7 @@ pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
         .await
         .map_err(|e| invalid(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr()?;
+    refuse_public_anonymous(&settings, addr)?;
     // The store's own events are JSON log lines here, like everything else serve says.
     crate::store::on_event(|e| match e {
         crate::store::StoreEvent::Resend {
@@ -99,6 +118,15 @@ pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
             "open_files_limit": open_files,
             "header_timeout_ms": limits.header_timeout.as_millis() as u64,
             "body_timeout_ms": limits.body_timeout.as_millis() as u64,
+            "anonymous": anonymous_announcement(&settings.auth),
+            "jwt": settings.auth.jwt.as_ref().map(|j| serde_json::json!({
+                "scopes": scope_texts(&j.scopes),
+                "secret_from": match j.source {
+                    jwt::SecretSource::File => "--jwt-secret-file",
+                    jwt::SecretSource::Env => jwt::SECRET_ENV,
+                },
+                "leeway_secs": jwt::LEEWAY_SECS,
+            })),
         }),
     );
     tokio::spawn(jobs::resume_unfinished(app.clone()));
@@ -124,6 +152,37 @@ pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
+fn scope_texts(scopes: &[tokens::Scope]) -> Vec<String> {
+    scopes.iter().map(tokens::Scope::text).collect()
+}
+
+/// What anonymous callers may do, for the start line: every operator reading it sees that
+/// requests without a credential are served, and what they can touch.
+fn anonymous_announcement(auth: &AuthSettings) -> serde_json::Value {
+    if auth.anonymous_scopes.is_empty() {
+        return serde_json::Value::Null;
+    }
+    serde_json::json!({
+        "scopes": scope_texts(&auth.anonymous_scopes),
+        "rate_limit_per_address": auth.anonymous_rate_limit,
+    })
+}
+
+/// Anonymous callers are served only on a loopback listener unless the operator says
+/// twice that anyone who can connect may invalidate.
+fn refuse_public_anonymous(settings: &Settings, addr: std::net::SocketAddr) -> Result<()> {
+    if settings.auth.anonymous_scopes.is_empty()
+        || settings.anonymous_on_public_listener
+        || addr.ip().to_canonical().is_loopback()
+    {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "--anonymous-scope on {addr}, which other hosts can reach, lets anyone who can connect invalidate {}: listen on a loopback address (127.0.0.1), or add --anonymous-on-public-listener to acknowledge it",
+        scope_texts(&settings.auth.anonymous_scopes).join(", ")
+    )))
+}
+
 fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/invalidate", post(handlers::invalidate))
@@ -135,11 +194,11 @@ fn router(app: Arc<App>) -> Router {
         // A dep id may hold `/`: the rest of the path is the id (percent-decoded).
         .route("/v1/deps/{*dep_id}", get(handlers::dep))
         .route("/v1/jobs/{id}", get(handlers::job))
-        .route("/healthz", get(handlers::healthz))
-        .route("/health", get(handlers::healthz))
-        .route("/readyz", get(handlers::readyz))
-        .route("/metrics", get(handlers::metrics))
-        .fallback(handlers::not_found)
+        .route("/healthz", get(probes::healthz))
+        .route("/health", get(probes::healthz))
+        .route("/readyz", get(probes::readyz))
+        .route("/metrics", get(probes::metrics))
+        .fallback(probes::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), observe))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {
@@ -180,8 +239,10 @@ async fn observe(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
             "status": status,
             "duration_ms": (took.as_secs_f64() * 1e6).round() / 1e3,
             "token": fields.token,
+            "auth": fields.auth.map(tokens::Kind::word),
             "dep": fields.dep,
             "error": fields.error,
+            "auth_failure": fields.auth_failure,
         }),
     );
     resp

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::AuthSettings;
 use super::Settings;
 use super::api::ApiError;
 use super::limit::RateLimiter;
@@ -35,6 +36,10 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Failed authentications per client address: over it, 429 before any Redis work.
     pub auth_failures: RateLimiter,
+    /// Anonymous requests per client address (`--anonymous-rate-limit`).
+    pub anonymous_limiter: RateLimiter,
+    /// Who may call: anonymous scopes, JWT verification.
+    pub auth: AuthSettings,
     pub limits: Limits,
     /// What the listener's limits did (rendered with the metrics).
     pub connections: Arc<ConnCounters>,
@@ -56,6 +61,8 @@ impl App {
             metrics: Metrics::default(),
             limiter: RateLimiter::new(settings.rate_limit),
             auth_failures: RateLimiter::new(settings.auth_failure_limit),
+            anonymous_limiter: RateLimiter::new(settings.auth.anonymous_rate_limit),
+            auth: settings.auth.clone(),
             limits: settings.limits.clone(),
             connections: Arc::default(),
             stop,
@@ -98,10 +105,6 @@ impl Redis {
             }
             Err(e) => Err(ApiError::unavailable(crate::error::one_line(&e))),
         }
-    }
-
-    pub fn options(&self) -> &ConnectOptions {
-        &self.options
     }
 
     /// Called with every failure: a broken connection is dropped, to be dialled again.

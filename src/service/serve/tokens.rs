@@ -122,14 +122,77 @@ impl Scope {
     }
 }
 
-/// A verified caller: the token's name and what it may do.
+/// How a caller was admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A token of `cachecore token create`, looked up in Redis.
+    Token,
+    /// An HS256 JWT verified with the operator's secret (`--jwt-scope`).
+    Jwt,
+    /// No credential, under `--anonymous-scope`.
+    Anonymous,
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Token => "token",
+            Kind::Jwt => "jwt",
+            Kind::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// A verified caller: its name (a token's name, `jwt:TENANT` or `anonymous`), how it was
+/// admitted, and what it may do.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub name: String,
     pub scopes: Vec<Scope>,
+    pub kind: Kind,
 }
 
 impl Principal {
+    pub fn token(name: String, scopes: Vec<Scope>) -> Principal {
+        Principal {
+            name,
+            scopes,
+            kind: Kind::Token,
+        }
+    }
+
+    /// The caller as the audit trail names it: `token:NAME`, `jwt:TENANT`, `anonymous`.
+    pub fn audit_user(&self) -> String {
+        match self.kind {
+            Kind::Token => format!("token:{}", self.name),
+            Kind::Jwt | Kind::Anonymous => self.name.clone(),
+        }
+    }
+
+    /// The caller in an error message.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            Kind::Token => format!("token {}", self.name),
+            Kind::Jwt => format!("a JWT ({})", self.name),
+            Kind::Anonymous => "an anonymous caller (--anonymous-scope)".to_string(),
+        }
+    }
+
+    /// The one namespace whose policy this caller may roll, when its scopes name exactly
+    /// one (a single `policy:NS` scope without wildcards); `Err(true)` when they name
+    /// several or a glob, `Err(false)` when none.
+    pub fn only_namespace(&self) -> Result<&str, bool> {
+        let mut policies = self.scopes.iter().filter_map(|s| match s {
+            Scope::Policy(ns) => Some(ns.as_str()),
+            Scope::Dep(_) => None,
+        });
+        match (policies.next(), policies.next()) {
+            (None, _) => Err(false),
+            (Some(ns), None) if !ns.contains(['*', '?']) => Ok(ns),
+            _ => Err(true),
+        }
+    }
+
     pub fn may_touch_dep(&self, dep: &DepId) -> bool {
         self.scopes
             .iter()
@@ -245,10 +308,7 @@ pub async fn verify(store: &mut Store, token: &str) -> Result<Option<Principal>>
     Ok(store
         .token_lookup(&hash_key(&sha256_hex(token)))
         .await?
-        .map(|(name, scopes)| Principal {
-            name,
-            scopes: parse_scopes(&scopes),
-        }))
+        .map(|(name, scopes)| Principal::token(name, parse_scopes(&scopes))))
 }
 
 /// Records that `name` was used now.
@@ -297,23 +357,20 @@ mod tests {
 
     #[test]
     fn scopes_parse_and_allow_only_what_they_name() {
-        let p = Principal {
-            name: "ci".into(),
-            scopes: vec![
+        let p = Principal::token(
+            "ci".into(),
+            vec![
                 Scope::parse("doc:*").unwrap(),
                 Scope::parse("policy:shop").unwrap(),
             ],
-        };
+        );
         assert!(p.may_touch_dep(&DepId::parse("doc:1").unwrap()));
         assert!(!p.may_touch_dep(&DepId::parse("table:1").unwrap()));
         assert!(p.may_roll("shop"));
         assert!(!p.may_roll("default"));
         // A policy scope is not a dep glob, and a dep glob never allows a roll.
         assert!(!p.may_touch_dep(&DepId::parse("policy:shop").unwrap()));
-        let all = Principal {
-            name: "x".into(),
-            scopes: vec![Scope::parse("*").unwrap()],
-        };
+        let all = Principal::token("x".into(), vec![Scope::parse("*").unwrap()]);
         assert!(!all.may_roll("shop"));
         assert_eq!(Scope::parse("policy:*").unwrap(), Scope::Policy("*".into()));
         for bad in ["", "doc: 1", "policy:", "policy:a:b", "doc:\u{200b}"] {
@@ -323,6 +380,23 @@ mod tests {
         assert_eq!(json, r#"["doc:*","policy:shop"]"#);
         assert_eq!(parse_scopes(&json), p.scopes);
         assert!(parse_scopes("not json").is_empty());
+    }
+
+    #[test]
+    fn the_one_namespace_is_a_single_policy_scope_without_wildcards() {
+        let with = |scopes: &[&str]| {
+            let p = Principal::token(
+                "t".into(),
+                scopes.iter().map(|s| Scope::parse(s).unwrap()).collect(),
+            );
+            p.only_namespace().map(str::to_string)
+        };
+        assert_eq!(with(&["doc:*", "policy:shop"]), Ok("shop".into()));
+        assert_eq!(with(&["policy:shop", "policy:blog"]), Err(true));
+        assert_eq!(with(&["policy:*"]), Err(true));
+        assert_eq!(with(&["policy:sho?"]), Err(true));
+        assert_eq!(with(&["doc:*", "*"]), Err(false));
+        assert_eq!(with(&[]), Err(false));
     }
 
     #[test]
