@@ -391,18 +391,26 @@ def bench_many(server, deps, per, repeat):
     # do and the bound skips): the measured cost of that check.
     checked_cmd = piped_script(server, "lua_bound_checked.lua", (
         [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
+    # And with the check that each such key holds an entry (HSTRLEN deps) before its UNLINK,
+    # which cachecore makes too since issue 22.
+    both_cmd = piped_script(server, "lua_bound_checked_hstrlen.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
     cmds = {
         "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
         "Lua bound + entry-key check": (checked_cmd, True),
+        "Lua bound + key and HSTRLEN checks": (both_cmd, True),
         "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
                                        "--new-hash", "v2", "--quiet", "--yes"], False),
+        "cachecore before (CACHECORE_BEFORE)": ([CACHECORE_BEFORE or "", "--redis-url", url, "invalidate-many",
+                                                 "--file", dep_file, "--new-hash", "v2", "--quiet", "--yes"],
+                                                False),
         "redis-py, dep after dep": ([sys.executable, os.path.join(HERE, "baselines.py"), str(server.port),
                                      "many", dep_file], False),
     }
     runs = {}
     for _ in range(repeat):
         for name, (cmd, shell) in cmds.items():
-            if wanted(name):
+            if wanted(name) and (CACHECORE_BEFORE or "before" not in name):
                 runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
     rows = []
     lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])

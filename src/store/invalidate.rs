@@ -168,6 +168,23 @@ fn call_unlink_entries(pipe: &mut redis::Pipeline, l1: &[&[u8]], l2: &[&[u8]], r
     }
 }
 
+/// The counts of a checked delete whose keys the server all took: a key it refused (not
+/// served here, or a permission missing) was neither deleted nor checked, so the batch
+/// failed, whatever the counts say (they would report it as gone).
+fn all_done((l1, l2, not_entries, refused, why): UnlinkReply, what: &str) -> Result<Unlinked> {
+    if !refused.is_empty() {
+        return Err(crate::error::redis_failure(format!(
+            "{what}: the server refused {} of the keys: {why}",
+            refused.len()
+        )));
+    }
+    Ok(Unlinked {
+        l1,
+        l2,
+        not_entries,
+    })
+}
+
 fn as_slices(keys: &[Vec<u8>]) -> Vec<&[u8]> {
     keys.iter().map(Vec::as_slice).collect()
 }
@@ -195,12 +212,7 @@ impl Store {
             .pop()
             .expect("one reply")
             .with_context(context)?;
-        let (d1, d2, kept, _, _): UnlinkReply = redis::from_redis_value(reply)?;
-        Ok(Unlinked {
-            l1: d1,
-            l2: d2,
-            not_entries: kept,
-        })
+        all_done(redis::from_redis_value(reply)?, &context())
     }
 
     /// On a cluster: the batch's keys grouped by the node serving them, one checked delete
@@ -274,15 +286,9 @@ impl Store {
                 .await
                 .with_context(context)?;
             for ((_, key), reply) in retry.iter().zip(replies) {
-                let (d1, d2, kept, refused, why): UnlinkReply =
-                    redis::from_redis_value(reply.with_context(context)?)?;
-                if !refused.is_empty() {
-                    anyhow::bail!(
-                        "deleting {}: the node serving it refused it: {why}",
-                        printable(key)
-                    );
-                }
-                counts.add((d1, d2, kept));
+                let reply = redis::from_redis_value(reply.with_context(context)?)?;
+                let done = all_done(reply, &format!("deleting {}", printable(key)))?;
+                counts.add((done.l1, done.l2, done.not_entries));
             }
         }
         Ok(Some(counts))

@@ -297,3 +297,30 @@ fn a_permission_revoked_mid_wave_is_not_taken_for_a_lost_connection() {
         "{second}"
     );
 }
+
+/// Issue 22: every delete of an entry first checks it with HSTRLEN, inside a script, where
+/// Redis 7.0 does not say which command the ACL refused: a user without `hstrlen` is told
+/// that it lacks exactly that, on the fast path (doc:1) and stepwise (table:big) alike.
+#[test]
+fn a_user_without_hstrlen_is_told_which_permission_the_entry_check_needs() {
+    let server = RedisServer::start_tcp(&[]);
+    let mut conn = server.conn();
+    data(&mut conn);
+    add_user(&mut conn, "no-hstrlen", &OPERATOR.replace(" +hstrlen", ""));
+    for dep in ["doc:1", "table:big"] {
+        let r = run_as(
+            &server,
+            "no-hstrlen",
+            &["invalidate", dep, "--new-hash", "v2"],
+        );
+        let err = r.expect_one_line_error(3);
+        assert!(
+            err.to_lowercase().contains("noperm") && err.contains("'hstrlen'"),
+            "{dep}: {err}"
+        );
+    }
+    assert!(
+        exists(&mut conn, &fixture::key(Tier::L1, "default", 0)),
+        "nothing is deleted unchecked"
+    );
+}
