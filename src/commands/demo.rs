@@ -115,6 +115,59 @@ async fn scratch_or_confirmed(ctx: &Context, store: &mut Store, args: &DemoArgs)
 
 /// Writes `entries` demo entries into `ns` (and the dangling members), counting them on
 /// `bar`. Shared with `sandbox`, which fills its private server the same way.
+/// What every demo entry records: each dep's current hash and set, the policy version,
+/// the write time.
+struct Recorded<'a> {
+    deps: HashMap<&'a str, (Option<String>, String)>,
+    policy: DepId,
+    policy_hash: String,
+    created_at: String,
+}
+
+impl Recorded<'_> {
+    /// Demo entry `i`, written as the proxy writes one: every fifth an L2 entry.
+    fn entry(&self, ns: &Namespace, i: u64) -> NewEntry {
+        let l2 = i % 5 == 4;
+        let key = if l2 {
+            ns.l2_key(&i.to_string())
+        } else {
+            let request = format!(
+                r#"{{"model":"demo-model","messages":[{{"role":"user","content":"demo question {i}"}}],"temperature":0}}"#
+            );
+            ns.l1_key(&fingerprint(&request).expect("the demo request is valid JSON"))
+        };
+        let declared = deps_of(i);
+        let mut records: Vec<DepRecord> = declared
+            .iter()
+            .map(|id| DepRecord {
+                id: id.clone(),
+                hash: self.deps[id.as_str()].0.clone(),
+            })
+            .collect();
+        records.push(DepRecord {
+            id: self.policy.as_str().to_string(),
+            hash: Some(self.policy_hash.clone()),
+        });
+        NewEntry {
+            key,
+            body: format!("Demo answer {i}: the contract's payment terms are net 30 days.")
+                .into_bytes(),
+            deps: write_deps(&records),
+            created_at: self.created_at.clone(),
+            embedding: l2.then(|| {
+                (0..16u32)
+                    .flat_map(|d| ((i as f32) + d as f32).to_le_bytes())
+                    .collect()
+            }),
+            ttl_ms: TTL_MS,
+            dep_sets: declared
+                .iter()
+                .map(|id| self.deps[id.as_str()].1.clone())
+                .collect(),
+        }
+    }
+}
+
 pub(super) async fn fill(
     store: &mut Store,
     ns: &Namespace,
@@ -145,6 +198,12 @@ pub(super) async fn fill(
         .unwrap_or(0)
         .to_string();
 
+    let recorded = Recorded {
+        deps: dep_table,
+        policy,
+        policy_hash,
+        created_at,
+    };
     let mut report = Report {
         namespace: ns.to_string(),
         deps: ids.len() as u64,
@@ -152,46 +211,13 @@ pub(super) async fn fill(
     };
     let mut batch = Vec::with_capacity(500);
     for i in 0..entries {
-        let l2 = i % 5 == 4;
-        let key = if l2 {
+        let entry = recorded.entry(ns, i);
+        if entry.embedding.is_some() {
             report.l2_written += 1;
-            ns.l2_key(&i.to_string())
         } else {
             report.l1_written += 1;
-            let request = format!(
-                r#"{{"model":"demo-model","messages":[{{"role":"user","content":"demo question {i}"}}],"temperature":0}}"#
-            );
-            ns.l1_key(&fingerprint(&request).expect("the demo request is valid JSON"))
-        };
-        let declared = deps_of(i);
-        let mut records: Vec<DepRecord> = declared
-            .iter()
-            .map(|id| DepRecord {
-                id: id.clone(),
-                hash: dep_table[id.as_str()].0.clone(),
-            })
-            .collect();
-        records.push(DepRecord {
-            id: policy.as_str().to_string(),
-            hash: Some(policy_hash.clone()),
-        });
-        batch.push(NewEntry {
-            key,
-            body: format!("Demo answer {i}: the contract's payment terms are net 30 days.")
-                .into_bytes(),
-            deps: write_deps(&records),
-            created_at: created_at.clone(),
-            embedding: l2.then(|| {
-                (0..16u32)
-                    .flat_map(|d| ((i as f32) + d as f32).to_le_bytes())
-                    .collect()
-            }),
-            ttl_ms: TTL_MS,
-            dep_sets: declared
-                .iter()
-                .map(|id| dep_table[id.as_str()].1.clone())
-                .collect(),
-        });
+        }
+        batch.push(entry);
         if batch.len() == 500 {
             store.write_entries(&batch).await?;
             bar.inc(batch.len() as u64);
