@@ -32,11 +32,13 @@
 //! `--claim-idle`, and dead-lettered once it failed `--max-attempts` deliveries.
 
 pub mod event;
+mod flow;
 mod process;
 mod source;
 pub mod status;
 pub mod template;
 
+use flow::Flow;
 pub use process::event_plan;
 use process::process;
 use source::{Batch, Source};
@@ -303,21 +305,16 @@ pub async fn run(
     let mut totals = Totals::default();
     let mut source = Source::new(s);
     let mut last_progress = Instant::now();
-    let mut outage_since: Option<Instant> = None;
-    let mut outage: Option<anyhow::Error> = None;
     // Batches in flight, each a task on a clone of the connection (their commands are
     // pipelined on the one socket, and a batch goes on while the next is read), and
     // batches to finish again once Redis answers.
     let shared = Arc::new(s.clone());
-    let mut in_flight: JoinSet<(Batch, BatchResult)> = JoinSet::new();
-    let mut retry: Vec<Batch> = Vec::new();
-    let mut stopping = false;
-    let mut fatal: Option<anyhow::Error> = None;
+    let mut flow = Flow::default();
     loop {
-        if interrupt.is_set() && !stopping {
+        if interrupt.is_set() && !flow.stopping {
             // Finish the batches in hand, read nothing more.
             totals.interrupted = true;
-            stopping = true;
+            flow.stopping = true;
         }
         if last_progress.elapsed() >= PROGRESS_EVERY {
             totals.stamp(started);
@@ -326,51 +323,40 @@ pub async fn run(
         }
         // Once every batch in flight has come back, an outage is waited out and the
         // batches it stopped are finished first.
-        if in_flight.is_empty() && (outage.is_some() || !retry.is_empty()) && !stopping {
-            if let Some(e) = outage.take()
-                && !recover(&mut store, connect, s, &mut outage_since, e, interrupt, obs).await?
+        if flow.in_flight.is_empty()
+            && (flow.outage.is_some() || !flow.retry.is_empty())
+            && !flow.stopping
+        {
+            if let Some(e) = flow.outage.take()
+                && !recover(
+                    &mut store,
+                    connect,
+                    s,
+                    &mut flow.outage_since,
+                    e,
+                    interrupt,
+                    obs,
+                )
+                .await?
             {
                 totals.interrupted = true;
                 break;
             }
-            if let Some(batch) = retry.pop() {
-                in_flight.spawn(run_batch(store.clone(), shared.clone(), batch));
+            if let Some(batch) = flow.retry.pop() {
+                flow.in_flight
+                    .spawn(run_batch(store.clone(), shared.clone(), batch));
             }
         }
-        // Keep up to --concurrency batches in flight. A read may block only when nothing
-        // is in flight (a blocked read holds up the shared connection).
-        while !stopping
-            && fatal.is_none()
-            && outage.is_none()
-            && retry.is_empty()
-            && in_flight.len() < s.concurrency
-        {
-            let may_block = in_flight.is_empty();
-            match source.next(&mut store, s, may_block).await {
-                Ok(batch) => {
-                    if outage_since.take().is_some() {
-                        obs.note("Redis answers again; consuming");
-                    }
-                    totals.claimed += batch.claimed;
-                    if batch.entries.is_empty() {
-                        break;
-                    }
-                    in_flight.spawn(run_batch(store.clone(), shared.clone(), batch));
-                }
-                Err(e) => match whole(e) {
-                    Trouble::Outage(e) => outage = Some(e),
-                    Trouble::Fatal(e) => fatal = Some(e),
-                },
-            }
-        }
-        let Some(joined) = in_flight.join_next().await else {
-            if let Some(e) = fatal.take() {
+        flow.fill(&mut store, &mut source, s, &shared, &mut totals, obs)
+            .await;
+        let Some(joined) = flow.in_flight.join_next().await else {
+            if let Some(e) = flow.fatal.take() {
                 return Err(e);
             }
-            if stopping {
+            if flow.stopping {
                 break;
             }
-            if outage.is_some() || !retry.is_empty() {
+            if flow.outage.is_some() || !flow.retry.is_empty() {
                 continue;
             }
             // Nothing in flight and nothing read.
@@ -383,24 +369,11 @@ pub async fn run(
             continue;
         };
         let (batch, result) = joined.context("a batch task failed")?;
-        match result {
-            Ok(done) => report_batch(done, &mut totals, obs)?,
-            // Keep the batch in hand and finish it once Redis answers again.
-            Err(Trouble::Outage(e)) => {
-                retry.push(batch);
-                outage.get_or_insert(e);
-            }
-            Err(Trouble::Fatal(e)) => {
-                fatal.get_or_insert(e.context(
-                    "the consumer stopped; the entries of the batches in hand that were not acked will be delivered again",
-                ));
-                stopping = true;
-            }
-        }
+        flow.absorb(batch, result, &mut totals, obs)?;
     }
     // Tidy the group: a consumer that leaves nothing pending is removed from it (not
     // while Redis is away: each try would wait out the timeout).
-    for stream in s.streams.iter().filter(|_| outage_since.is_none()) {
+    for stream in s.streams.iter().filter(|_| flow.outage_since.is_none()) {
         let _ = store
             .remove_consumer_if_done(stream, &s.group, &s.consumer)
             .await;
