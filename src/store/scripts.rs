@@ -100,8 +100,11 @@ pub(super) static ROLL_POLICY: Script = Script::new(include_str!("scripts/roll_p
 pub(super) static UNLINK_LOCAL: Script = Script::new(include_str!("scripts/unlink_local.lua"));
 pub(super) static GATE: Script = Script::with_entry_tier(include_str!("scripts/gate.lua"));
 pub(super) static SSCAN_HERE: Script = Script::new(include_str!("scripts/sscan_here.lua"));
+pub(super) static GATEWAY_LOOKUP: Script = Script::new(include_str!("scripts/gateway_lookup.lua"));
+pub(super) static GATEWAY_WRITE: Script = Script::new(include_str!("scripts/gateway_write.lua"));
+pub(super) static GATEWAY_UNLOCK: Script = Script::new(include_str!("scripts/gateway_unlock.lua"));
 
-static ALL: [&Script; 10] = [
+static ALL: [&Script; 13] = [
     &SET_HASH,
     &DETACH,
     &SWEEP_WAVE,
@@ -112,6 +115,9 @@ static ALL: [&Script; 10] = [
     &UNLINK_LOCAL,
     &GATE,
     &SSCAN_HERE,
+    &GATEWAY_LOOKUP,
+    &GATEWAY_WRITE,
+    &GATEWAY_UNLOCK,
 ];
 
 /// The script `cmd` calls, if it is an EVALSHA of one of ours.

@@ -48,6 +48,8 @@ pub struct App {
     pub stop: Interrupt,
     /// When this process last wrote each token's last use (at most once a second).
     touched: Mutex<HashMap<String, Instant>>,
+    /// Metrics of a service mounted beside the API (the gateway's), appended to /metrics.
+    pub extra_metrics: std::sync::OnceLock<Box<dyn Fn(&mut String) + Send + Sync>>,
 }
 
 impl App {
@@ -67,6 +69,7 @@ impl App {
             connections: Arc::default(),
             stop,
             touched: Mutex::default(),
+            extra_metrics: std::sync::OnceLock::new(),
         }
     }
 
