@@ -16,6 +16,7 @@ mod entry;
 mod fast_path;
 mod faults;
 mod fuzz;
+mod gateway;
 mod honest;
 mod housekeeping;
 mod housekeeping_paused;

@@ -163,7 +163,7 @@ mod tests {
         };
         let full = format!("{}{}data: [DONE]\n\n", chunk("null"), chunk("\"stop\""));
         assert_eq!(complete_sse(full.as_bytes()), Ok(()));
-        let cut = format!("{}", chunk("null"));
+        let cut = chunk("null");
         assert_eq!(complete_sse(cut.as_bytes()), Err("stream_cut"));
         let unfinished = format!("{}data: [DONE]\n\n", chunk("null"));
         assert_eq!(complete_sse(unfinished.as_bytes()), Err("no_finish_reason"));
