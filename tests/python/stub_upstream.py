@@ -2,6 +2,8 @@
 or streamed, counting its calls (GET /count). The last user message picks a mode:
   "ERROR500"      answers 500 with an OpenAI error document
   "CUT"           streams one chunk and closes the connection without the end
+  "TRUNC"         streams one chunk, then ends the HTTP body cleanly, with no finish_reason
+                  and no [DONE] (a stream that stopped early without a transport error)
   "SLOW <ms>"     waits that long before answering
   anything else   answers "echo: <message>"
 It also records the Authorization and X-Cachecore-* headers it saw (GET /seen), so a
@@ -58,14 +60,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, {"error": {"message": "stub failure", "type": "server_error"}})
         text = f"echo: {msg} (call {n})"
         if req.get("stream"):
-            return self.stream(text, cut=(msg == "CUT"))
+            return self.stream(text, cut=(msg == "CUT"), trunc=(msg == "TRUNC"))
         self.reply(200, {
             "id": f"chatcmpl-{n}", "object": "chat.completion", "created": 1, "model": req.get("model", "stub"),
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         })
 
-    def stream(self, text, cut):
+    def stream(self, text, cut, trunc=False):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -85,6 +87,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.wfile.flush()
             self.connection.shutdown(2)
+            return
+        if trunc:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
             return
         for w in words[1:]:
             event(chunk({"content": " " + w}, None))

@@ -297,30 +297,99 @@ fn streams_are_replayed_and_errors_and_cut_streams_never_cached() {
         .args(["chat", &url, &t, "CUT", "--stream"])
         .output()
         .unwrap();
+    // A stream that ends cleanly but early (no finish_reason, no [DONE]).
+    let early = chat(&gw, &t, "TRUNC", &["--stream"]);
+    assert_eq!(early["x_cache"], "MISS");
     let calls = stub.calls();
+    for cut in ["CUT", "TRUNC"] {
+        let _ = Command::new(super::sdk::python())
+            .arg(root().join("tests/python/gateway_client.py"))
+            .args(["chat", &url, &t, cut, "--stream"])
+            .output()
+            .unwrap();
+    }
+    assert_eq!(
+        stub.calls(),
+        calls + 2,
+        "cut and early-ended streams are asked again"
+    );
     assert_eq!(
         l1_keys(&server, "default").len(),
         1,
         "only the complete stream is cached"
     );
-    let _ = Command::new(super::sdk::python())
-        .arg(root().join("tests/python/gateway_client.py"))
-        .args(["chat", &url, &t, "CUT", "--stream"])
-        .output()
+}
+
+#[test]
+fn a_stale_entry_is_served_while_one_refresh_runs() {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let gw = Serve::gateway(
+        &server,
+        &stub.url(),
+        &["--fresh-ttl", "3s", "--stale-window", "60s"],
+    );
+    let t = token(&server, "app", "default");
+    assert_eq!(chat(&gw, &t, "hello", &[])["x_cache"], "MISS");
+    let key = l1_keys(&server, "default").pop().unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&key)
+        .query(&mut server.conn())
         .unwrap();
-    assert_eq!(stub.calls(), calls + 1, "a cut stream is asked again");
+    assert!((58..=63).contains(&ttl), "the TTL is fresh + stale: {ttl}");
+    std::thread::sleep(Duration::from_millis(3100));
+    let stale = chat(&gw, &t, "hello", &[]);
+    assert_eq!(stale["x_cache"], "HIT_L1_STALE", "{stale}");
+    // The background refresh makes one upstream call and a fresh entry.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stub.calls() < 2 {
+        assert!(Instant::now() < deadline, "no refresh ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let a = chat(&gw, &t, "hello", &[]);
+        if a["x_cache"] == "HIT_L1" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the refresh was not written: {a}"
+        );
+    }
+    assert_eq!(stub.calls(), 2, "one refresh, not one per stale hit");
 }
 
 #[test]
 fn with_redis_killed_answers_keep_coming_uncached() {
     let mut server = RedisServer::start();
     let stub = Stub::start();
-    let gw = Serve::gateway(&server, &stub.url(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("jwt-secret");
+    std::fs::write(&secret, "a-secret-of-the-product-gateway-0123456789\n").unwrap();
+    let secret = secret.to_str().unwrap();
+    let gw = Serve::gateway(
+        &server,
+        &stub.url(),
+        &["--jwt-secret-file", secret, "--jwt-scope", "doc:*"],
+    );
     let t = token(&server, "app", "default");
+    // A JWT needs no Redis to verify: its requests reach the lookup, which must fail open.
+    let jwt = super::sdk::sdk(&["mint", secret, "acme", "600"]);
     assert_eq!(chat(&gw, &t, "hello", &[])["x_cache"], "MISS");
+    assert_eq!(
+        chat(&gw, &jwt, "hello", &[])["x_cache"],
+        "MISS",
+        "acme is another namespace"
+    );
+    assert_eq!(
+        l1_keys(&server, "acme").len(),
+        1,
+        "a JWT caches in its tenant_id"
+    );
     server.kill();
-    for _ in 0..3 {
-        let a = chat(&gw, &t, "hello", &[]);
+    for credential in [&t, &jwt, &t, &jwt] {
+        let a = chat(&gw, credential, "hello", &[]);
         assert_eq!(a["x_cache"], "BYPASS", "{a}");
     }
     let (status, _) = gw.get("/readyz", None);

@@ -32,7 +32,7 @@ pub(crate) fn python() -> PathBuf {
 }
 
 /// Runs tests/python/sdk_client.py with `args`; its JSON answer (or its line for `mint`).
-fn sdk(args: &[&str]) -> String {
+pub(crate) fn sdk(args: &[&str]) -> String {
     let out = Command::new(python())
         .arg(root().join("tests/python/sdk_client.py"))
         .args(args)

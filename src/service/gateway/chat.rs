@@ -69,7 +69,7 @@ async fn handle(
 ) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
     let mut log_fields = LogFields::default();
-    let caller = identify(&gw.app, client, &parts.headers, &mut log_fields).await?;
+    let caller = identify(gw, client, &parts.headers, &mut log_fields).await?;
     let declared = match parts.headers.get(DEPS_HEADER) {
         Some(v) => deps::parse(v.as_bytes()).map_err(|m| {
             ApiError::invalid("X-Cachecore-Deps", format!("{m}; nothing was forwarded"))
@@ -501,7 +501,7 @@ pub async fn forward_other(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let mut log_fields = LogFields::default();
-    match identify(&gw.app, client, &parts.headers, &mut log_fields).await {
+    match identify(&gw, client, &parts.headers, &mut log_fields).await {
         Err(e) => return e.into_response(),
         Ok(Caller::Bypass) => {
             if gw

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use axum::http::{HeaderMap, StatusCode};
 
+use super::Gateway;
 use crate::layout::Namespace;
 use crate::service::serve::App;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
@@ -37,11 +38,12 @@ fn ours(app: &App, value: &str) -> bool {
 }
 
 pub async fn identify(
-    app: &App,
+    gw: &Gateway,
     client: ClientAddr,
     headers: &HeaderMap,
     log: &mut LogFields,
 ) -> Result<Caller, ApiError> {
+    let app = &gw.app;
     let address = client.0.ip().to_string();
     if let Err(wait) = app.auth_failures.check(&address, Instant::now()) {
         return Err(retry_after(
@@ -67,7 +69,7 @@ pub async fn identify(
     if !from_token_header && !ours(app, credential) {
         return Ok(Caller::Bypass);
     }
-    let found = verify(app, credential, log).await;
+    let found = verify(gw, credential, log).await;
     match found {
         Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(charge(app, &address, e)),
         other => other,
@@ -79,7 +81,8 @@ fn charge(app: &App, address: &str, e: ApiError) -> ApiError {
     e
 }
 
-async fn verify(app: &App, credential: &str, log: &mut LogFields) -> Result<Caller, ApiError> {
+async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<Caller, ApiError> {
+    let app = &gw.app;
     if let Some(jwt) = jwt_part(credential) {
         let Some(auth) = &app.auth.jwt else {
             return Err(unknown(log, "jwt_not_configured"));
@@ -96,11 +99,21 @@ async fn verify(app: &App, credential: &str, log: &mut LogFields) -> Result<Call
     if !credential.starts_with(tokens::TOKEN_PREFIX) || credential.len() > 256 {
         return Err(unknown(log, "token_unknown"));
     }
-    let mut store = match app.redis.store().await {
-        Ok(s) => s,
-        Err(e) => return Ok(Caller::RedisDown(e.message)),
+    // Bounded and skipped while Redis is known to be away, like every Redis step here.
+    let Some(mut store) = gw.store().await else {
+        return Ok(Caller::RedisDown("Redis is unavailable".into()));
     };
-    match tokens::verify(&mut store, credential).await {
+    let bounded = tokio::time::timeout(
+        gw.settings.redis_timeout,
+        tokens::verify(&mut store, credential),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(anyhow::anyhow!(
+            "the token lookup took longer than --redis-timeout"
+        ))
+    });
+    match bounded {
         Ok(Some(p)) => {
             let ns = p
                 .namespace
@@ -114,9 +127,6 @@ async fn verify(app: &App, credential: &str, log: &mut LogFields) -> Result<Call
             })
         }
         Ok(None) => Err(unknown(log, "token_unknown")),
-        Err(e) => {
-            app.redis.failed(&e).await;
-            Ok(Caller::RedisDown(crate::error::one_line(&e)))
-        }
+        Err(e) => Ok(Caller::RedisDown(crate::error::one_line(&e))),
     }
 }
