@@ -146,6 +146,40 @@ fn the_seed_story_misses_hits_and_misses_again_after_each_kind_of_invalidation()
     let after = ask("doc:contract-123:v3");
     assert_eq!(after["x_cache"], "MISS", "{after}");
     assert_eq!(stub.calls(), 6);
+
+    // Counted by tier and refusal reason, and one log line per request without a secret.
+    let metrics = String::from_utf8(
+        Command::new("curl")
+            .args(["-s", &gw.url("/metrics")])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    for line in [
+        "cachecore_gateway_hits_total{tier=\"HIT_L1\"} 3",
+        "cachecore_gateway_misses_total 6",
+        "cachecore_gateway_refusals_total{reason=\"dep_changed\"} 1",
+        "cachecore_gateway_entries_written_total 4",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
+    let chats: Vec<String> = gw
+        .log_lines()
+        .into_iter()
+        .filter(|l| l.contains(r#""event":"chat""#))
+        .collect();
+    assert_eq!(chats.len(), 9, "{chats:?}");
+    for l in &chats {
+        assert!(
+            !l.contains(&t) && !l.contains("Summarise") && !l.contains("sk-upstream"),
+            "{l}"
+        );
+        assert!(
+            l.contains(r#""namespace":"default""#) && l.contains(r#""deps":1"#),
+            "{l}"
+        );
+    }
 }
 
 #[test]
@@ -330,7 +364,9 @@ fn a_stale_entry_is_served_while_one_refresh_runs() {
         &["--fresh-ttl", "3s", "--stale-window", "60s"],
     );
     let t = token(&server, "app", "default");
-    assert_eq!(chat(&gw, &t, "hello", &[])["x_cache"], "MISS");
+    // The refresh takes 1.5 s upstream: stale hits meanwhile must not start more.
+    let ask = "SLOW 1500";
+    assert_eq!(chat(&gw, &t, ask, &[])["x_cache"], "MISS");
     let key = l1_keys(&server, "default").pop().unwrap();
     let ttl: i64 = redis::cmd("TTL")
         .arg(&key)
@@ -338,8 +374,11 @@ fn a_stale_entry_is_served_while_one_refresh_runs() {
         .unwrap();
     assert!((58..=63).contains(&ttl), "the TTL is fresh + stale: {ttl}");
     std::thread::sleep(Duration::from_millis(3100));
-    let stale = chat(&gw, &t, "hello", &[]);
-    assert_eq!(stale["x_cache"], "HIT_L1_STALE", "{stale}");
+    let url = gw.url("");
+    let stale = client(&["many", &url, &t, ask, "3"]);
+    for s in stale.as_array().unwrap() {
+        assert_eq!(s["x_cache"], "HIT_L1_STALE", "{stale}");
+    }
     // The background refresh makes one upstream call and a fresh entry.
     let deadline = Instant::now() + Duration::from_secs(10);
     while stub.calls() < 2 {
@@ -348,7 +387,7 @@ fn a_stale_entry_is_served_while_one_refresh_runs() {
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let a = chat(&gw, &t, "hello", &[]);
+        let a = chat(&gw, &t, ask, &[]);
         if a["x_cache"] == "HIT_L1" {
             break;
         }
