@@ -8,11 +8,18 @@ one JSON document on stdout.
         N identical completions at once, spread over the gateways: [{"x_cache", "content"}]
     gateway_client.py invalidate GATEWAY DEP NEW_HASH
         cc.invalidate on the gateway's own API: {"ok", "error"}
+    gateway_client.py mint SECRET_FILE TENANT EXP_OFFSET_SECS CLAIMS_JSON
+        an HS256 JWT with extra claims (the product's fresh_ttl_secs, ...), made here with
+        the standard library alone: {"jwt"}
 """
 
 import argparse
 import asyncio
+import base64
+import hashlib
+import hmac
 import json
+import time
 
 import httpx
 from cachecore import CacheCoreClient, Dep
@@ -64,6 +71,20 @@ async def invalidate(gateway, dep, new_hash):
         return {"ok": r.ok, "error": r.error}
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(secret_file, tenant, exp_offset, claims):
+    with open(secret_file, "rb") as f:
+        secret = f.read().rstrip(b"\r\n")
+    body = {"tenant_id": tenant, "exp": int(time.time()) + exp_offset, **json.loads(claims)}
+    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(body).encode())
+    sig = b64url(hmac.new(secret, f"{head}.{payload}".encode(), hashlib.sha256).digest())
+    return {"jwt": f"{head}.{payload}.{sig}"}
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -76,8 +97,12 @@ def main():
     m.add_argument("--dep", action="append")
     i = sub.add_parser("invalidate")
     i.add_argument("gateway"); i.add_argument("dep"); i.add_argument("new_hash")
+    j = sub.add_parser("mint")
+    j.add_argument("secret"); j.add_argument("tenant"); j.add_argument("exp", type=int); j.add_argument("claims")
     a = p.parse_args()
-    if a.cmd == "chat":
+    if a.cmd == "mint":
+        out = mint(a.secret, a.tenant, a.exp, a.claims)
+    elif a.cmd == "chat":
         out = asyncio.run(one(a.gateway, a.token, a.message, a.dep, a.stream, a.bypass))
     elif a.cmd == "many":
         out = asyncio.run(many(a.gateways, a.token, a.message, a.n, a.dep))

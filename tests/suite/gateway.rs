@@ -479,3 +479,32 @@ fn the_sdks_bypass_and_a_bad_token_header() {
     );
     assert_eq!(stub.calls(), 1, "nothing forwarded for a 401 or a 400");
 }
+
+#[test]
+fn a_jwt_carries_its_own_windows() {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("jwt-secret");
+    std::fs::write(&secret, "a-secret-of-the-product-gateway-0123456789\n").unwrap();
+    let secret = secret.to_str().unwrap();
+    let gw = Serve::gateway(
+        &server,
+        &stub.url(),
+        &["--jwt-secret-file", secret, "--jwt-scope", "doc:*"],
+    );
+    let claims = r#"{"fresh_ttl_secs": 2, "stale_window_secs": 30}"#;
+    let jwt = client(&["mint", secret, "acme", "600", claims])["jwt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(chat(&gw, &jwt, "hello", &[])["x_cache"], "MISS");
+    let key = l1_keys(&server, "acme").pop().unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&key)
+        .query(&mut server.conn())
+        .unwrap();
+    assert!((29..=32).contains(&ttl), "the JWT's fresh + stale: {ttl}");
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(chat(&gw, &jwt, "hello", &[])["x_cache"], "HIT_L1_STALE");
+}

@@ -78,7 +78,7 @@ async fn handle(
     };
     trace.deps = declared.len();
     let body = read_request(gw, &parts.headers, body).await?;
-    let ns = match caller {
+    let (ns, grant) = match caller {
         Caller::Bypass => {
             if let Err(wait) = gw
                 .bypass_limiter
@@ -99,11 +99,16 @@ async fn handle(
             gw.redis_failed(&why).await;
             return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
         }
-        Caller::Cached { ns, name, kind } => {
+        Caller::Cached {
+            ns,
+            name,
+            kind,
+            grant,
+        } => {
             trace.caller = Some(name);
             trace.auth = Some(kind.word());
             trace.ns = Some(ns.to_string());
-            ns
+            (ns, grant)
         }
     };
     let parsed = std::str::from_utf8(&body)
@@ -113,7 +118,14 @@ async fn handle(
     let Some((fp, stream)) = parsed else {
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
     };
+    let grant = grant.unwrap_or_default();
+    let secs = |claim: Option<u64>, default: Duration| claim.map_or(default, Duration::from_secs);
     let request = Cacheable {
+        windows: Windows {
+            fresh: secs(grant.fresh_ttl_secs, gw.settings.fresh),
+            stale: secs(grant.stale_window_secs, gw.settings.stale),
+        },
+        refresh_until_secs: grant.exp,
         key: ns.l1_key(&fp),
         ns,
         declared,
@@ -129,6 +141,10 @@ async fn handle(
 /// A request the cache may answer.
 #[derive(Clone)]
 pub struct Cacheable {
+    /// The gateway's windows, or the caller's JWT's own.
+    pub windows: Windows,
+    /// A JWT's `exp`: no background refresh on its behalf after it.
+    pub refresh_until_secs: Option<u64>,
     pub key: String,
     pub ns: Namespace,
     pub declared: Vec<Declared>,
@@ -229,6 +245,7 @@ async fn cached(
         deps_json,
         checks,
         stream: req.stream,
+        ttl: req.windows.fresh + req.windows.stale,
         lock,
     };
     forward(gw, headers, body, trace, Some(write)).await
@@ -257,11 +274,7 @@ pub fn serve_hit(
     body: &Bytes,
     trace: &mut Trace,
 ) -> Option<Response> {
-    let windows = Windows {
-        fresh: gw.settings.fresh,
-        stale: gw.settings.stale,
-    };
-    let (age, stale) = match judge(found, &req.ns, &req.declared, &windows, now_ms()) {
+    let (age, stale) = match judge(found, &req.ns, &req.declared, &req.windows, now_ms()) {
         Verdict::Fresh { age } => (age, false),
         Verdict::Stale { age } => (age, true),
         Verdict::Absent => return None,
@@ -295,6 +308,8 @@ pub struct Pending {
     pub deps_json: String,
     pub checks: Vec<crate::store::WriteDep>,
     pub stream: bool,
+    /// The entry's TTL: fresh + stale window.
+    pub ttl: Duration,
     /// The coalescing lock, released once the entry is written (or not).
     pub lock: Option<super::coalesce::Lock>,
 }
@@ -312,7 +327,7 @@ impl Pending {
             body,
             deps_json: &self.deps_json,
             created_at_ms: now_ms(),
-            ttl_secs: (gw.settings.fresh + gw.settings.stale).as_secs(),
+            ttl_secs: self.ttl.as_secs(),
             deps: &self.checks,
         };
         let written = gw.bounded(store.gateway_write(&w)).await;

@@ -112,6 +112,11 @@ pub fn refresh_in_background(
     headers: &HeaderMap,
     body: &Bytes,
 ) {
+    let now_secs = super::chat::now_ms() / 1000;
+    if req.refresh_until_secs.is_some_and(|exp| exp <= now_secs) {
+        // The JWT that asked has expired: no upstream call on its behalf.
+        return;
+    }
     let (gw, req, headers, body) = (gw.clone(), req.clone(), headers.clone(), body.clone());
     tokio::spawn(async move {
         let Some(Some(lock)) = try_lock(&gw, format!("cc:gateway:refresh:{}", req.key)).await
@@ -131,6 +136,7 @@ pub fn refresh_in_background(
             deps_json: write_deps(&records),
             checks,
             stream: req.stream,
+            ttl: req.windows.fresh + req.windows.stale,
             lock: Some(lock),
         };
         let mut trace = Trace::default();

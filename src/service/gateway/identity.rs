@@ -14,7 +14,7 @@ use crate::layout::Namespace;
 use crate::service::serve::App;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
 use crate::service::serve::auth::{TOKEN_HEADER, presented, retry_after, unknown};
-use crate::service::serve::jwt::jwt_part;
+use crate::service::serve::jwt::{Grant, jwt_part};
 use crate::service::serve::tokens::{self, Kind};
 
 /// The outcome: a namespace to cache in, or no caching at all.
@@ -25,6 +25,8 @@ pub enum Caller {
         /// For the log: a token's name or `jwt:TENANT`.
         name: String,
         kind: Kind,
+        /// A JWT's own windows and expiry (the product's per-tenant overrides).
+        grant: Option<Grant>,
     },
     /// No credential: forwarded, never read from or written to the cache.
     Bypass,
@@ -87,13 +89,15 @@ async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<C
         let Some(auth) = &app.auth.jwt else {
             return Err(unknown(log, "jwt_not_configured"));
         };
-        let tenant = auth.verify(jwt).map_err(|r| unknown(log, r.word()))?;
+        let grant = auth.verify_grant(jwt).map_err(|r| unknown(log, r.word()))?;
+        let tenant = grant.tenant.clone();
         // The namespace rule is stricter than the tenant-name rule only in length.
         let ns = Namespace::parse(&tenant).map_err(|_| unknown(log, "tenant_not_a_namespace"))?;
         return Ok(Caller::Cached {
             ns,
             name: format!("jwt:{tenant}"),
             kind: Kind::Jwt,
+            grant: Some(grant),
         });
     }
     if !credential.starts_with(tokens::TOKEN_PREFIX) || credential.len() > 256 {
@@ -124,6 +128,7 @@ async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<C
                 ns,
                 name: p.name,
                 kind: Kind::Token,
+                grant: None,
             })
         }
         Ok(None) => Err(unknown(log, "token_unknown")),

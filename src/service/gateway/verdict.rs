@@ -30,6 +30,7 @@ pub enum Verdict {
     },
 }
 
+#[derive(Debug, Clone)]
 pub struct Windows {
     pub fresh: Duration,
     pub stale: Duration,
