@@ -478,6 +478,10 @@ fn the_sdks_bypass_and_a_bad_token_header() {
             .contains("X-Cachecore-Deps")
     );
     assert_eq!(stub.calls(), 1, "nothing forwarded for a 401 or a 400");
+    // Other /v1/ routes are forwarded, uncached.
+    let (status, models) = gw.get("/v1/models", Some("sk-the-clients-own"));
+    assert_eq!(status, 200, "{models}");
+    assert_eq!(models["data"][0]["id"], "stub-model");
 }
 
 #[test]

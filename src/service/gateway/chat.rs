@@ -454,7 +454,7 @@ fn complete_json(status: StatusCode, body: &[u8]) -> Result<(), &'static str> {
     }
 }
 
-fn upstream_unreachable(e: &anyhow::Error) -> Response {
+pub fn upstream_unreachable(e: &anyhow::Error) -> Response {
     ApiError::new(
         StatusCode::BAD_GATEWAY,
         "upstream_unreachable",
@@ -506,51 +506,4 @@ fn finish(gw: &Gateway, mut resp: Response, trace: &Trace, started: Instant) -> 
         }),
     );
     resp
-}
-
-/// Any other `/v1/` route: forwarded uncached, the client's credentials stripped.
-pub async fn forward_other(
-    State(gw): State<Arc<Gateway>>,
-    client: ClientAddr,
-    req: Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let mut log_fields = LogFields::default();
-    match identify(&gw, client, &parts.headers, &mut log_fields).await {
-        Err(e) => return e.into_response(),
-        Ok(Caller::Bypass) => {
-            if gw
-                .bypass_limiter
-                .admit(&client.0.ip().to_string(), Instant::now())
-                .is_err()
-            {
-                return ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    "requests without a cachecore credential from this address are over --bypass-rate-limit",
-                )
-                .into_response();
-            }
-        }
-        Ok(_) => {}
-    }
-    let path = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .trim_start_matches("/v1");
-    match gw
-        .upstream
-        .send(parts.method, path, &parts.headers, body)
-        .await
-    {
-        Ok(resp) => {
-            let (p, b) = resp.into_parts();
-            let mut out = Response::new(Body::new(b));
-            *out.status_mut() = p.status;
-            *out.headers_mut() = incoming(&p.headers);
-            out
-        }
-        Err(e) => upstream_unreachable(&e),
-    }
 }

@@ -112,6 +112,11 @@ impl Metrics {
                 get(c)
             );
         }
+        self.render_reasons_and_latency(out);
+    }
+
+    /// The counters by reason and the latency histograms.
+    fn render_reasons_and_latency(&self, out: &mut String) {
         for (name, help, map) in [
             (
                 "refusals",

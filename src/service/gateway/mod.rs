@@ -14,6 +14,7 @@ mod coalesce;
 mod deps;
 mod identity;
 mod metrics;
+mod other;
 mod stream;
 mod upstream;
 mod verdict;
@@ -168,6 +169,6 @@ fn router(gw: Arc<Gateway>) -> Router {
         .route("/v1/chat/completions", post(chat::completions))
         // Every other /v1/ route of the upstream (models, embeddings, ...): forwarded,
         // uncached, with the same credential stripping.
-        .route("/v1/{*rest}", any(chat::forward_other))
+        .route("/v1/{*rest}", any(other::forward_other))
         .with_state(gw)
 }
