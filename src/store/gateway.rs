@@ -19,7 +19,8 @@ pub struct Found {
     /// `cc:dep:hash:` of each element of the entry's `deps`, in order (`None` when absent
     /// or when the element has no id).
     pub entry_current: Vec<Option<String>>,
-    /// `cc:dep:hash:` of each dep id the request asked about, in order.
+    /// `cc:dep:hash:` of each dep id the request asked about, in order (empty when the
+    /// lookup found an entry and was not asked to read them).
     pub request_current: Vec<Option<String>>,
 }
 
@@ -62,10 +63,19 @@ fn strings(v: Value) -> Vec<Option<String>> {
 }
 
 impl Store {
-    /// Reads `key` and the current hashes of its deps and of `request_deps`, in one step.
-    pub async fn gateway_lookup(&mut self, key: &str, request_deps: &[&str]) -> Result<Found> {
+    /// Reads `key` and the current hashes of its deps and of `request_deps`, in one step;
+    /// unless `always`, the request's deps only when there is no entry (then
+    /// `request_current` is empty).
+    pub async fn gateway_lookup(
+        &mut self,
+        key: &str,
+        request_deps: &[&str],
+        always: bool,
+    ) -> Result<Found> {
         let mut cmd = GATEWAY_LOOKUP.cmd(1);
-        cmd.arg(key).arg(DEP_HASH_PREFIX);
+        cmd.arg(key)
+            .arg(DEP_HASH_PREFIX)
+            .arg(if always { "1" } else { "0" });
         for id in request_deps {
             cmd.arg(*id);
         }

@@ -95,8 +95,8 @@ async fn handle(
             }
             return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
         }
-        Caller::RedisDown(why) => {
-            gw.redis_failed(&why).await;
+        // Recorded (metric, log, back-off) where it failed, once.
+        Caller::RedisDown => {
             return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
         }
         Caller::Cached {
@@ -216,6 +216,15 @@ async fn cached(
     if let Some(hit) = serve_hit(gw, req, &found, headers, &body, trace) {
         return hit;
     }
+    // A refused entry: the deps' current hashes, which a miss records, were not read.
+    let found = if found.body.is_some() {
+        match lookup_with(gw, req, true).await {
+            Some(f) => f,
+            None => return forward_uncached(gw, headers, body, trace).await,
+        }
+    } else {
+        found
+    };
     let plan = plan_write(&req.ns, &req.declared, &found.request_current);
     let (records, checks) = match plan {
         Ok(p) => p,
@@ -252,7 +261,12 @@ async fn cached(
 }
 
 /// Reads the entry and the deps' current hashes; `None` when Redis is away (fail open).
+/// The request's own deps are read only when there is no entry, or when `always`.
 pub async fn lookup(gw: &Gateway, req: &Cacheable) -> Option<Found> {
+    lookup_with(gw, req, false).await
+}
+
+pub async fn lookup_with(gw: &Gateway, req: &Cacheable, always: bool) -> Option<Found> {
     let mut store = gw.store().await?;
     if !store.is_standalone() {
         // The one-step lookup reads keys named inside the entry, which a cluster refuses
@@ -262,7 +276,8 @@ pub async fn lookup(gw: &Gateway, req: &Cacheable) -> Option<Found> {
     }
     let ids = req.dep_ids();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    gw.bounded(store.gateway_lookup(&req.key, &refs)).await
+    gw.bounded(store.gateway_lookup(&req.key, &refs, always))
+        .await
 }
 
 /// The cached answer when the entry may be served; records a refusal otherwise.

@@ -123,7 +123,7 @@ pub fn refresh_in_background(
         else {
             return;
         };
-        let Some(found) = lookup(&gw, &req).await else {
+        let Some(found) = super::chat::lookup_with(&gw, &req, true).await else {
             return;
         };
         let Ok((records, checks)) = plan_write(&req.ns, &req.declared, &found.request_current)

@@ -31,7 +31,7 @@ pub enum Caller {
     /// No credential: forwarded, never read from or written to the cache.
     Bypass,
     /// Redis could not be asked about a token: forwarded uncached (the cache fails open).
-    RedisDown(String),
+    RedisDown,
 }
 
 /// Whether `value` has the shape of a cachecore credential this gateway would check.
@@ -105,7 +105,7 @@ async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<C
     }
     // Bounded and skipped while Redis is known to be away, like every Redis step here.
     let Some(mut store) = gw.store().await else {
-        return Ok(Caller::RedisDown("Redis is unavailable".into()));
+        return Ok(Caller::RedisDown);
     };
     let bounded = tokio::time::timeout(
         gw.settings.redis_timeout,
@@ -132,6 +132,9 @@ async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<C
             })
         }
         Ok(None) => Err(unknown(log, "token_unknown")),
-        Err(e) => Ok(Caller::RedisDown(crate::error::one_line(&e))),
+        Err(e) => {
+            gw.redis_failed(&crate::error::one_line(&e)).await;
+            Ok(Caller::RedisDown)
+        }
     }
 }
