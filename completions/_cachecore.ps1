@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Fill a Redis with a realistic synthetic data set to try every command on')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try cachecore on a private, throwaway Redis filled with the demo data set')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the HTTP invalidation API (for webhooks) on this Redis')
+            [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'An OpenAI-compatible caching proxy on this Redis, with the HTTP API beside it')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -659,6 +660,50 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'cachecore;gateway' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on (host:port; port 0 picks a free one, logged at start)')
+            [CompletionResult]::new('--listen-cert', '--listen-cert', [CompletionResultType]::ParameterName, 'Serve HTTPS with this PEM certificate chain (with --listen-key). Distinct from --tls-cert, which is the client certificate for Redis')
+            [CompletionResult]::new('--listen-key', '--listen-key', [CompletionResultType]::ParameterName, 'The PEM private key of --listen-cert')
+            [CompletionResult]::new('--drain-budget', '--drain-budget', [CompletionResultType]::ParameterName, 'How long POST /v1/invalidate waits for the drain before answering 202 with a job URL (the drain then goes on in the background)')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Requests per second each token may make on this replica (a token bucket holding one second''s worth); more are answered 429')
+            [CompletionResult]::new('--auth-failure-limit', '--auth-failure-limit', [CompletionResultType]::ParameterName, 'Failed authentications (401) per second each client address may make (a bucket holding one second''s worth); more are answered 429 before any Redis round trip')
+            [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'How long a connection may wait for a complete request head: from accept (TLS handshake included), and between requests on a kept-alive connection. Then it is closed')
+            [CompletionResult]::new('--body-timeout', '--body-timeout', [CompletionResultType]::ParameterName, 'How long a request body may take to arrive once its head is in; then 408 and the connection is closed')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Client connections open at once. At the limit the longest-idle connection is closed for a new one; with none idle, 32 more are let in for health checks only. Lowered at start to fit the open-file limit (which serve raises to its hard limit)')
+            [CompletionResult]::new('--anonymous-scope', '--anonymous-scope', [CompletionResultType]::ParameterName, 'What requests without any credential may do, repeatable (the token scope language: a dep-id glob, or policy:NS). Off by default. For the product''s client library, whose invalidate sends no credential. Refused on a listener other hosts can reach unless --anonymous-on-public-listener is given too')
+            [CompletionResult]::new('--anonymous-rate-limit', '--anonymous-rate-limit', [CompletionResultType]::ParameterName, 'Anonymous requests per second per client address (a bucket holding one second''s worth); more are answered 429. High enough for the client library''s invalidate_many, which sends one request per dep, all at once')
+            [CompletionResult]::new('--jwt-scope', '--jwt-scope', [CompletionResultType]::ParameterName, 'Accept the product''s HS256 JWTs (eyJ... or cc_live_....eyJ..., with an exp claim and a tenant_id of A-Z a-z 0-9 _ . -) and grant them these scopes, repeatable. Needs the secret: --jwt-secret-file, or the environment variable CACHECORE_JWT_SECRET (never a flag value, which any user can read in the process list)')
+            [CompletionResult]::new('--jwt-secret-file', '--jwt-secret-file', [CompletionResultType]::ParameterName, 'The HS256 secret of the product''s JWTs, read from this file (a final newline is dropped; at least 32 bytes)')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most N keys deleted per second (a throttle for a busy production Redis)')
+            [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)')
+            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'The OpenAI-compatible base URL requests go to, e.g. https://api.openai.com/v1')
+            [CompletionResult]::new('--upstream-key-file', '--upstream-key-file', [CompletionResultType]::ParameterName, 'The upstream''s API key, read from this file (a final newline is dropped). Else the environment variable CACHECORE_UPSTREAM_KEY; never a flag value')
+            [CompletionResult]::new('--upstream-timeout', '--upstream-timeout', [CompletionResultType]::ParameterName, 'How long the upstream may take to send its response head, and then its whole non-streamed body')
+            [CompletionResult]::new('--fresh-ttl', '--fresh-ttl', [CompletionResultType]::ParameterName, 'How long an entry is served as HIT_L1')
+            [CompletionResult]::new('--stale-window', '--stale-window', [CompletionResultType]::ParameterName, 'After --fresh-ttl, how long an entry is still served (HIT_L1_STALE) while one background refresh runs. The entry''s TTL is the sum')
+            [CompletionResult]::new('--coalesce-wait', '--coalesce-wait', [CompletionResultType]::ParameterName, 'How long identical concurrent misses wait for the first one''s entry before going upstream themselves')
+            [CompletionResult]::new('--bypass-rate-limit', '--bypass-rate-limit', [CompletionResultType]::ParameterName, 'Requests without a cachecore credential (BYPASS) per second per client address')
+            [CompletionResult]::new('--redis-timeout', '--redis-timeout', [CompletionResultType]::ParameterName, 'The longest any Redis step of a request may take; past it the request goes on uncached (the cache fails open)')
+            [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
+            [CompletionResult]::new('--tls-ca', '--tls-ca', [CompletionResultType]::ParameterName, 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM client certificate for mutual TLS (with --tls-key)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key of the client certificate (with --tls-cert)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why: recorded with every change in the audit trail (`cachecore audit`)')
+            [CompletionResult]::new('--anonymous-on-public-listener', '--anonymous-on-public-listener', [CompletionResultType]::ParameterName, 'Acknowledges that --anonymous-scope applies on a non-loopback --listen: anyone who can connect may invalidate what those scopes match')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'Treat the server as a Redis Cluster (detected automatically otherwise)')
+            [CompletionResult]::new('--tls-insecure', '--tls-insecure', [CompletionResultType]::ParameterName, 'Do not verify the server''s certificate: for self-signed test setups only')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (JSON Lines for streamed listings) instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress bars or notes on stderr; results and errors are still printed')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'cachecore;token' {
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
@@ -683,7 +728,8 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             break
         }
         'cachecore;token;create' {
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy. Optional with --namespace: a token for the gateway only')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace `cachecore gateway` caches this token''s requests in (1-64 of A-Z a-z 0-9 _ . -); `default` when not given')
             [CompletionResult]::new('--redis-url', '--redis-url', [CompletionResultType]::ParameterName, 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)')
@@ -776,6 +822,7 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Fill a Redis with a realistic synthetic data set to try every command on')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Try cachecore on a private, throwaway Redis filled with the demo data set')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the HTTP invalidation API (for webhooks) on this Redis')
+            [CompletionResult]::new('gateway', 'gateway', [CompletionResultType]::ParameterValue, 'An OpenAI-compatible caching proxy on this Redis, with the HTTP API beside it')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -854,6 +901,9 @@ Register-ArgumentCompleter -Native -CommandName 'cachecore' -ScriptBlock {
             break
         }
         'cachecore;help;serve' {
+            break
+        }
+        'cachecore;help;gateway' {
             break
         }
         'cachecore;help;token' {

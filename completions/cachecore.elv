@@ -52,6 +52,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
             cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
             cand serve 'Serve the HTTP invalidation API (for webhooks) on this Redis'
+            cand gateway 'An OpenAI-compatible caching proxy on this Redis, with the HTTP API beside it'
             cand token 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -621,6 +622,49 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'cachecore;gateway'= {
+            cand --listen 'Address to listen on (host:port; port 0 picks a free one, logged at start)'
+            cand --listen-cert 'Serve HTTPS with this PEM certificate chain (with --listen-key). Distinct from --tls-cert, which is the client certificate for Redis'
+            cand --listen-key 'The PEM private key of --listen-cert'
+            cand --drain-budget 'How long POST /v1/invalidate waits for the drain before answering 202 with a job URL (the drain then goes on in the background)'
+            cand --rate-limit 'Requests per second each token may make on this replica (a token bucket holding one second''s worth); more are answered 429'
+            cand --auth-failure-limit 'Failed authentications (401) per second each client address may make (a bucket holding one second''s worth); more are answered 429 before any Redis round trip'
+            cand --header-timeout 'How long a connection may wait for a complete request head: from accept (TLS handshake included), and between requests on a kept-alive connection. Then it is closed'
+            cand --body-timeout 'How long a request body may take to arrive once its head is in; then 408 and the connection is closed'
+            cand --max-connections 'Client connections open at once. At the limit the longest-idle connection is closed for a new one; with none idle, 32 more are let in for health checks only. Lowered at start to fit the open-file limit (which serve raises to its hard limit)'
+            cand --anonymous-scope 'What requests without any credential may do, repeatable (the token scope language: a dep-id glob, or policy:NS). Off by default. For the product''s client library, whose invalidate sends no credential. Refused on a listener other hosts can reach unless --anonymous-on-public-listener is given too'
+            cand --anonymous-rate-limit 'Anonymous requests per second per client address (a bucket holding one second''s worth); more are answered 429. High enough for the client library''s invalidate_many, which sends one request per dep, all at once'
+            cand --jwt-scope 'Accept the product''s HS256 JWTs (eyJ... or cc_live_....eyJ..., with an exp claim and a tenant_id of A-Z a-z 0-9 _ . -) and grant them these scopes, repeatable. Needs the secret: --jwt-secret-file, or the environment variable CACHECORE_JWT_SECRET (never a flag value, which any user can read in the process list)'
+            cand --jwt-secret-file 'The HS256 secret of the product''s JWTs, read from this file (a final newline is dropped; at least 32 bytes)'
+            cand --batch-size 'Members per SSCAN/UNLINK round trip; bounds how long Redis is held per command'
+            cand --rate 'At most N keys deleted per second (a throttle for a busy production Redis)'
+            cand --pipeline 'UNLINK batches in flight at once (advanced; the default keeps Redis busy)'
+            cand --upstream 'The OpenAI-compatible base URL requests go to, e.g. https://api.openai.com/v1'
+            cand --upstream-key-file 'The upstream''s API key, read from this file (a final newline is dropped). Else the environment variable CACHECORE_UPSTREAM_KEY; never a flag value'
+            cand --upstream-timeout 'How long the upstream may take to send its response head, and then its whole non-streamed body'
+            cand --fresh-ttl 'How long an entry is served as HIT_L1'
+            cand --stale-window 'After --fresh-ttl, how long an entry is still served (HIT_L1_STALE) while one background refresh runs. The entry''s TTL is the sum'
+            cand --coalesce-wait 'How long identical concurrent misses wait for the first one''s entry before going upstream themselves'
+            cand --bypass-rate-limit 'Requests without a cachecore credential (BYPASS) per second per client address'
+            cand --redis-timeout 'The longest any Redis step of a request may take; past it the request goes on uncached (the cache fails open)'
+            cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
+            cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
+            cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
+            cand --tls-ca 'PEM file of the certificate authorities to trust for rediss:// (default: the system''s trust store)'
+            cand --tls-cert 'PEM client certificate for mutual TLS (with --tls-key)'
+            cand --tls-key 'PEM private key of the client certificate (with --tls-cert)'
+            cand --timeout 'Timeout for connecting and for each Redis round trip (e.g. 500ms, 5s, 1m)'
+            cand --color 'Color tables and progress bars: auto (on a terminal, unless NO_COLOR is set), always, or never'
+            cand --reason 'Why: recorded with every change in the audit trail (`cachecore audit`)'
+            cand --anonymous-on-public-listener 'Acknowledges that --anonymous-scope applies on a non-loopback --listen: anyone who can connect may invalidate what those scopes match'
+            cand --cluster 'Treat the server as a Redis Cluster (detected automatically otherwise)'
+            cand --tls-insecure 'Do not verify the server''s certificate: for self-signed test setups only'
+            cand --json 'Print one JSON document (JSON Lines for streamed listings) instead of tables'
+            cand -q 'No progress bars or notes on stderr; results and errors are still printed'
+            cand --quiet 'No progress bars or notes on stderr; results and errors are still printed'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'cachecore;token'= {
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
@@ -644,7 +688,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cachecore;token;create'= {
-            cand --scope 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy'
+            cand --scope 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy. Optional with --namespace: a token for the gateway only'
+            cand --namespace 'The namespace `cachecore gateway` caches this token''s requests in (1-64 of A-Z a-z 0-9 _ . -); `default` when not given'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
             cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'
@@ -729,6 +774,7 @@ set edit:completion:arg-completer[cachecore] = {|@words|
             cand demo 'Fill a Redis with a realistic synthetic data set to try every command on'
             cand sandbox 'Try cachecore on a private, throwaway Redis filled with the demo data set'
             cand serve 'Serve the HTTP invalidation API (for webhooks) on this Redis'
+            cand gateway 'An OpenAI-compatible caching proxy on this Redis, with the HTTP API beside it'
             cand token 'Create, list and revoke the HTTP API''s tokens (stored hashed in Redis)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -784,6 +830,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;help;sandbox'= {
         }
         &'cachecore;help;serve'= {
+        }
+        &'cachecore;help;gateway'= {
         }
         &'cachecore;help;token'= {
             cand create 'Create a token and print it once (only its SHA-256 is stored)'

@@ -10,9 +10,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::EXIT_STATUS_HELP;
 
 mod args;
+mod gateway;
 mod help;
 mod serve;
 pub use args::*;
+pub use gateway::GatewayArgs;
 pub use help::{EXAMPLES, TOP_EXAMPLES, command, examples_text};
 pub use serve::{ServeArgs, TokenCommand, TokenCreateArgs, TokenNameArg};
 
@@ -325,6 +327,15 @@ pub enum Command {
     /// replicas may run behind a load balancer.
     #[command(after_long_help = serve::SERVE_API_HELP)]
     Serve(ServeArgs),
+
+    /// An OpenAI-compatible caching proxy on this Redis, with the HTTP API beside it.
+    ///
+    /// Caches POST /v1/chat/completions under the contract's keys, with the deps the
+    /// request declares; an entry is served only while every dep is fresh (checked in
+    /// Redis on every hit). Identical concurrent misses make one upstream call across
+    /// replicas. Redis away: requests go upstream uncached.
+    #[command(after_long_help = gateway::GATEWAY_HELP)]
+    Gateway(GatewayArgs),
 
     /// Create, list and revoke the HTTP API's tokens (stored hashed in Redis).
     #[command(subcommand)]

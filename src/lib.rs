@@ -53,7 +53,9 @@ pub async fn run(cli: cli::Cli) -> Exit {
     // and always remove its server, so the exit-at-once on a second signal is not for it.
     // `serve` handles its signals itself: the first one shuts it down gracefully (exit 0).
     let interrupt = match cli.command {
-        cli::Command::Sandbox(_) | cli::Command::Serve(_) => interrupt::Interrupt::default(),
+        cli::Command::Sandbox(_) | cli::Command::Serve(_) | cli::Command::Gateway(_) => {
+            interrupt::Interrupt::default()
+        }
         _ => interrupt::Interrupt::install(),
     };
     match commands::run(cli, interrupt).await {

@@ -251,6 +251,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "gateway",
+        &[
+            (
+                "cachecore token create app --namespace shop && CACHECORE_UPSTREAM_KEY=sk-... cachecore gateway --upstream https://api.openai.com/v1",
+                "a token caching in namespace shop, then the proxy (and the invalidation API) on 127.0.0.1:8080",
+            ),
+            (
+                "cachecore gateway --upstream http://llm.internal/v1 --upstream-key-file /run/secrets/llm --anonymous-scope 'doc:*'",
+                "the key from a file; the client library's cc.invalidate (no credential) may invalidate doc:*",
+            ),
+        ],
+    ),
+    (
         "token create",
         &[
             (

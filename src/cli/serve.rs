@@ -153,8 +153,18 @@ pub struct TokenCreateArgs {
     /// What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`,
     /// `user:?42`; `*` and `?` only) allows invalidating and reading matching deps;
     /// `policy:NS` (or a glob like `policy:*`) allows rolling that namespace's policy.
-    #[arg(long = "scope", value_name = "PATTERN", required = true)]
+    /// Optional with --namespace: a token for the gateway only.
+    #[arg(
+        long = "scope",
+        value_name = "PATTERN",
+        required_unless_present = "namespace"
+    )]
     pub scopes: Vec<String>,
+
+    /// The namespace `cachecore gateway` caches this token's requests in (1-64 of
+    /// A-Z a-z 0-9 _ . -); `default` when not given.
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Args)]

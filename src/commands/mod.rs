@@ -6,6 +6,7 @@ mod demo;
 mod deps;
 mod doctor;
 mod entry;
+mod gateway;
 mod invalidate;
 mod invalidate_many;
 mod key;
@@ -194,6 +195,7 @@ pub async fn run(cli: Cli, interrupt: Interrupt) -> Result<Exit> {
         Command::Man(args) => crate::docs::install_man(args.install_dir.as_deref(), &ctx.out),
         Command::Sandbox(args) => sandbox::run(&ctx, args).await,
         Command::Serve(args) => serve::run(&ctx, args).await,
+        Command::Gateway(args) => gateway::run_gateway(&ctx, args).await,
         Command::Token(cmd) => token::run(&ctx, cmd).await,
         Command::Completions(args) => {
             crate::output::write_stdout(&crate::docs::completion(args.shell))?;

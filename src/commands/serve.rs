@@ -12,6 +12,11 @@ use crate::service::serve::tokens::Scope;
 use crate::service::serve::{AuthSettings, DrainSettings, Settings, run as serve};
 
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<Exit> {
+    serve(settings(args)?, ctx.connect.clone()).await
+}
+
+/// serve's settings from its flags (the gateway's too, which takes every one of them).
+pub fn settings(args: ServeArgs) -> Result<Settings> {
     let anonymous_scopes = args
         .anonymous_scopes
         .iter()
@@ -49,5 +54,5 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<Exit> {
         },
         anonymous_on_public_listener: args.anonymous_on_public_listener,
     };
-    serve(settings, ctx.connect.clone()).await
+    Ok(settings)
 }

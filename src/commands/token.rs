@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::TokenCommand;
 use crate::error::{Exit, refused};
+use crate::layout::Namespace;
 use crate::output::{Report, print_table, table};
 use crate::service::serve::tokens::{self, Scope, parse_scopes};
 
@@ -13,6 +14,7 @@ use crate::service::serve::tokens::{self, Scope, parse_scopes};
 struct Created<'a> {
     name: &'a str,
     scopes: Vec<String>,
+    namespace: &'a str,
     token: &'a str,
 }
 
@@ -46,8 +48,13 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
                 .iter()
                 .map(|s| Scope::parse(s))
                 .collect::<Result<Vec<_>>>()?;
+            let namespace = Namespace::parse(
+                args.namespace
+                    .as_deref()
+                    .unwrap_or(crate::layout::DEFAULT_NAMESPACE),
+            )?;
             let mut store = ctx.store().await?;
-            let token = tokens::create(&mut store, &args.name.name, &scopes).await?;
+            let token = tokens::create(&mut store, &args.name.name, &scopes, &namespace).await?;
             let mut record = ctx.audit_record("token create");
             record.deps = scopes.iter().map(Scope::text).collect::<Vec<_>>().join(",");
             record.new_hash = format!("token:{}", args.name.name);
@@ -55,6 +62,7 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
             ctx.out.emit(&Created {
                 name: &args.name.name,
                 scopes: scopes.iter().map(Scope::text).collect(),
+                namespace: namespace.as_str(),
                 token: &token,
             })?;
             Ok(Exit::Success)

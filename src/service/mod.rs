@@ -3,6 +3,7 @@
 //! of their own that correctness depends on; everything durable lives in Redis.
 
 pub mod consume;
+pub mod gateway;
 pub mod http;
 mod log;
 pub mod serve;

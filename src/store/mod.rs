@@ -7,6 +7,8 @@
 mod admin;
 mod connect;
 mod entries;
+// The gateway's lookup, race-safe write and coalescing lock (issue 25).
+mod gateway;
 mod invalidate;
 mod local_server;
 mod prune;
@@ -27,6 +29,7 @@ pub use admin::{PolicyKeys, PolicyRoll, PolicyState};
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 pub use entries::{EntryFields, EntryState, MemberProbe, NewEntry};
+pub use gateway::{Found, GatewayWrite, WriteDep};
 pub use invalidate::{
     DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
     SweepRequest, Unlinked,

@@ -107,8 +107,11 @@ pub(super) static UNLINK_ENTRIES: Script =
     Script::with(include_str!("scripts/unlink_entries.lua"), false, true);
 pub(super) static GATE: Script = Script::with(include_str!("scripts/gate.lua"), true, true);
 pub(super) static SSCAN_HERE: Script = Script::new(include_str!("scripts/sscan_here.lua"));
+pub(super) static GATEWAY_LOOKUP: Script = Script::new(include_str!("scripts/gateway_lookup.lua"));
+pub(super) static GATEWAY_WRITE: Script = Script::new(include_str!("scripts/gateway_write.lua"));
+pub(super) static GATEWAY_UNLOCK: Script = Script::new(include_str!("scripts/gateway_unlock.lua"));
 
-static ALL: [&Script; 10] = [
+static ALL: [&Script; 13] = [
     &SET_HASH,
     &DETACH,
     &SWEEP_WAVE,
@@ -119,6 +122,9 @@ static ALL: [&Script; 10] = [
     &UNLINK_ENTRIES,
     &GATE,
     &SSCAN_HERE,
+    &GATEWAY_LOOKUP,
+    &GATEWAY_WRITE,
+    &GATEWAY_UNLOCK,
 ];
 
 /// The script `cmd` calls, if it is an EVALSHA of one of ours.

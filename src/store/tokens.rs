@@ -32,11 +32,12 @@ pub struct TokenKeys {
 
 // Creates a token unless the name is taken: the name record, the lookup record and the
 // name list change together or not at all.
-// KEYS: by name, by hash, names. ARGV: name, sha256 hex, scopes JSON, created ms.
+// KEYS: by name, by hash, names. ARGV: name, sha256 hex, scopes JSON, created ms, the
+// gateway namespace (issue 25; a token stored before it has none and means `default`).
 const CREATE_LUA: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'sha256', ARGV[2], 'scopes', ARGV[3], 'created_ms', ARGV[4], 'last_used_ms', 0)
-redis.call('HSET', KEYS[2], 'name', ARGV[1], 'scopes', ARGV[3])
+redis.call('HSET', KEYS[1], 'sha256', ARGV[2], 'scopes', ARGV[3], 'created_ms', ARGV[4], 'last_used_ms', 0, 'namespace', ARGV[5])
+redis.call('HSET', KEYS[2], 'name', ARGV[1], 'scopes', ARGV[3], 'namespace', ARGV[5])
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 "#;
@@ -81,11 +82,12 @@ impl Store {
         sha256: &str,
         scopes: &str,
         created_ms: u64,
+        namespace: &str,
     ) -> Result<bool> {
         let cmd = eval(
             CREATE_LUA,
             &[&keys.by_name, &keys.by_hash, &keys.names],
-            &[name, sha256, scopes, &created_ms.to_string()],
+            &[name, sha256, scopes, &created_ms.to_string(), namespace],
         );
         // A create that ran once would find its own name and report it taken.
         let created: i64 = self
@@ -94,13 +96,17 @@ impl Store {
         Ok(created == 1)
     }
 
-    /// The token whose secret hashes to `by_hash`: (name, scopes JSON), one round trip.
-    pub async fn token_lookup(&mut self, by_hash: &str) -> Result<Option<(String, String)>> {
+    /// The token whose secret hashes to `by_hash`: (name, scopes JSON, gateway namespace
+    /// when one was stored), one round trip.
+    pub async fn token_lookup(
+        &mut self,
+        by_hash: &str,
+    ) -> Result<Option<(String, String, Option<String>)>> {
         let mut cmd = redis::cmd("HMGET");
-        cmd.arg(by_hash).arg("name").arg("scopes");
-        let (name, scopes): (Option<String>, Option<String>) =
+        cmd.arg(by_hash).arg("name").arg("scopes").arg("namespace");
+        let (name, scopes, ns): (Option<String>, Option<String>, Option<String>) =
             self.send_one(cmd, READ, "looking up a token").await?;
-        Ok(name.zip(scopes))
+        Ok(name.zip(scopes).map(|(n, s)| (n, s, ns)))
     }
 
     /// The SHA-256 recorded for the token `name`, if it exists.

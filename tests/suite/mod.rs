@@ -18,6 +18,7 @@ mod fast_path;
 mod faults;
 mod foreign;
 mod fuzz;
+mod gateway;
 mod honest;
 mod housekeeping;
 mod housekeeping_paused;

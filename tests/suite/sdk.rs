@@ -18,7 +18,7 @@ fn root() -> &'static Path {
 }
 
 /// The environment's python, refusing one made from other requirements than the file's.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let env = root().join("target/pyenv");
     let want = hex::encode(Sha256::digest(
         std::fs::read(root().join("tests/python/requirements.txt")).unwrap(),
@@ -32,7 +32,7 @@ fn python() -> PathBuf {
 }
 
 /// Runs tests/python/sdk_client.py with `args`; its JSON answer (or its line for `mint`).
-fn sdk(args: &[&str]) -> String {
+pub(crate) fn sdk(args: &[&str]) -> String {
     let out = Command::new(python())
         .arg(root().join("tests/python/sdk_client.py"))
         .args(args)

@@ -45,9 +45,22 @@ impl Serve {
         Serve::spawn(cmd, &[])
     }
 
-    fn spawn(mut cmd: Command, extra: &[&str]) -> Serve {
+    fn spawn(cmd: Command, extra: &[&str]) -> Serve {
+        Serve::spawn_as(cmd, &["serve"], extra)
+    }
+
+    /// A `cachecore gateway` to `upstream` (the key in CACHECORE_UPSTREAM_KEY), whose
+    /// invalidation API answers like serve's.
+    pub fn gateway(server: &RedisServer, upstream: &str, extra: &[&str]) -> Serve {
+        let mut cmd = cachecore_cmd(&server.url);
+        cmd.env("CACHECORE_UPSTREAM_KEY", "sk-upstream-secret");
+        Serve::spawn_as(cmd, &["gateway", "--upstream", upstream], extra)
+    }
+
+    fn spawn_as(mut cmd: Command, subcommand: &[&str], extra: &[&str]) -> Serve {
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(subcommand)
+            .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .env_remove("CACHECORE_LISTEN")
             .stdout(Stdio::null())

@@ -105,7 +105,7 @@ fn missing(why: &str) -> ApiError {
 
 /// Every credential that does not verify gets this one answer, whatever the reason (the
 /// server's log has the reason): nothing tells a guesser how close it came.
-fn unknown(log: &mut LogFields, why: &'static str) -> ApiError {
+pub(crate) fn unknown(log: &mut LogFields, why: &'static str) -> ApiError {
     log.auth_failure = Some(why);
     ApiError::new(
         StatusCode::UNAUTHORIZED,
@@ -115,7 +115,10 @@ fn unknown(log: &mut LogFields, why: &'static str) -> ApiError {
 }
 
 /// The credential the request presents, by the precedence above; `None` for none.
-fn presented<'h>(headers: &'h HeaderMap, log: &mut LogFields) -> Result<Option<&'h str>, ApiError> {
+pub(crate) fn presented<'h>(
+    headers: &'h HeaderMap,
+    log: &mut LogFields,
+) -> Result<Option<&'h str>, ApiError> {
     let mut given = headers.get_all(TOKEN_HEADER).iter();
     if let Some(value) = given.next() {
         if given.next().is_some() {
@@ -152,6 +155,7 @@ async fn identify(
             name: "anonymous".into(),
             scopes: app.auth.anonymous_scopes.clone(),
             kind: Kind::Anonymous,
+            namespace: None,
         };
         return Ok((principal, None));
     };
@@ -164,6 +168,7 @@ async fn identify(
             name: format!("jwt:{tenant}"),
             scopes: auth.scopes.clone(),
             kind: Kind::Jwt,
+            namespace: Some(tenant),
         };
         return Ok((principal, None));
     }

@@ -94,6 +94,25 @@ impl Refusal {
 #[derive(Deserialize)]
 struct Claims {
     tenant_id: Option<serde_json::Value>,
+    // The product's per-tenant cache windows and the expiry, read by the gateway (issue
+    // 25). Kept as raw values: a claim of another type is ignored, not a refusal.
+    #[serde(default)]
+    fresh_ttl_secs: Option<serde_json::Value>,
+    #[serde(default)]
+    stale_window_secs: Option<serde_json::Value>,
+    #[serde(default)]
+    exp: Option<serde_json::Value>,
+}
+
+/// A verified JWT: its tenant, and what the gateway reads beside it.
+#[derive(Debug, Clone, Default)]
+pub struct Grant {
+    pub tenant: String,
+    /// The `fresh_ttl_secs` and `stale_window_secs` claims, when whole numbers.
+    pub fresh_ttl_secs: Option<u64>,
+    pub stale_window_secs: Option<u64>,
+    /// `exp`, unix seconds: a stale entry's background refresh is skipped after it.
+    pub exp: Option<u64>,
 }
 
 impl JwtAuth {
@@ -175,6 +194,11 @@ impl JwtAuth {
 
     /// The tenant a JWT stands for, once its signature, `alg`, `exp` and `nbf` are checked.
     pub fn verify(&self, jwt: &str) -> Result<String, Refusal> {
+        self.verify_grant(jwt).map(|g| g.tenant)
+    }
+
+    /// As [`JwtAuth::verify`], with the claims the gateway reads.
+    pub fn verify_grant(&self, jwt: &str) -> Result<Grant, Refusal> {
         if jwt.len() > MAX_JWT_BYTES {
             return Err(Refusal::Invalid);
         }
@@ -195,7 +219,13 @@ impl JwtAuth {
         };
         // The tenant becomes a name in logs and the audit trail: the token-name alphabet.
         validate_name(&tenant).map_err(|_| Refusal::Claims)?;
-        Ok(tenant)
+        let whole = |v: &Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_u64);
+        Ok(Grant {
+            fresh_ttl_secs: whole(&data.claims.fresh_ttl_secs),
+            stale_window_secs: whole(&data.claims.stale_window_secs),
+            exp: whole(&data.claims.exp),
+            tenant,
+        })
     }
 }
 

@@ -15,14 +15,14 @@ const BUCKETS: [f64; 14] = [
 ];
 
 #[derive(Debug, Clone, Default)]
-struct Histogram {
+pub(crate) struct Histogram {
     counts: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
 }
 
 impl Histogram {
-    fn observe(&mut self, d: Duration) {
+    pub(crate) fn observe(&mut self, d: Duration) {
         let secs = d.as_secs_f64();
         if let Some(i) = BUCKETS.iter().position(|&b| secs <= b) {
             self.counts[i] += 1;
@@ -31,7 +31,7 @@ impl Histogram {
         self.sum += secs;
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
+    pub(crate) fn render(&self, out: &mut String, name: &str, labels: &str) {
         let sep = if labels.is_empty() { "" } else { "," };
         let mut cumulative = 0;
         for (bound, n) in BUCKETS.iter().zip(self.counts) {

@@ -11,16 +11,16 @@
 //! Redis on every request; a job is the dep's record of unfinished runs; rate limits and
 //! metrics are per process, as their consumers expect.
 
-mod api;
-mod auth;
+pub(crate) mod api;
+pub(crate) mod auth;
 mod handlers;
 mod jobs;
 pub mod jwt;
-mod limit;
-mod metrics;
+pub(crate) mod limit;
+pub(crate) mod metrics;
 mod policy;
 mod probes;
-mod state;
+pub(crate) mod state;
 mod tls;
 pub mod tokens;
 
@@ -40,8 +40,9 @@ use crate::interrupt::Interrupt;
 use crate::service::http::{Limits, listener};
 use crate::store::ConnectOptions;
 use api::{ApiError, LogFields};
+pub use state::App;
 pub use state::DrainSettings;
-use state::{App, log};
+use state::log;
 
 /// Everything `serve` needs, resolved from its flags.
 #[derive(Debug, Clone)]
@@ -76,6 +77,17 @@ const DRAIN_STOP_WAIT: Duration = Duration::from_secs(30);
 /// stops background drains between two batches (their runs stay in Redis for the next
 /// start) and returns success.
 pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
+    run_with(settings, connect, |_| Router::new()).await
+}
+
+/// As [`run`], with the routes `mount` makes from the shared [`App`] served beside the
+/// invalidation API on the same listener (the gateway's, issue 25). Its routes must not
+/// repeat one of the API's; the API's fallback (404) answers what neither matches.
+pub async fn run_with(
+    settings: Settings,
+    connect: ConnectOptions,
+    mount: impl FnOnce(Arc<App>) -> Router,
+) -> Result<Exit> {
     // A URL that cannot work is a usage error now, not an "unreachable" forever.
     connect.validate()?;
     let tls = match &settings.tls {
@@ -130,7 +142,7 @@ pub async fn run(settings: Settings, connect: ConnectOptions) -> Result<Exit> {
         }),
     );
     tokio::spawn(jobs::resume_unfinished(app.clone()));
-    let router = router(app.clone());
+    let router = router(app.clone()).merge(mount(app.clone()));
     listener::serve(
         listener,
         tls,

@@ -49,6 +49,9 @@ pub async fn readyz(State(app): Shared) -> Response {
 pub async fn metrics(State(app): Shared) -> Response {
     let mut text = app.metrics.render();
     app.connections.render(&mut text, "cachecore_http");
+    if let Some(extra) = app.extra_metrics.get() {
+        extra(&mut text);
+    }
     let mut resp = Response::new(Body::from(text));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

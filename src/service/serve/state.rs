@@ -29,6 +29,9 @@ pub struct DrainSettings {
     pub pacer: Pacer,
 }
 
+/// Renders a mounted service's metrics into the `/metrics` text.
+pub type ExtraMetrics = Box<dyn Fn(&mut String) + Send + Sync>;
+
 pub struct App {
     pub redis: Redis,
     pub drains: DrainSettings,
@@ -48,6 +51,8 @@ pub struct App {
     pub stop: Interrupt,
     /// When this process last wrote each token's last use (at most once a second).
     touched: Mutex<HashMap<String, Instant>>,
+    /// Metrics of a service mounted beside the API (the gateway's), appended to /metrics.
+    pub extra_metrics: std::sync::OnceLock<ExtraMetrics>,
 }
 
 impl App {
@@ -67,6 +72,7 @@ impl App {
             connections: Arc::default(),
             stop,
             touched: Mutex::default(),
+            extra_metrics: std::sync::OnceLock::new(),
         }
     }
 

@@ -150,6 +150,9 @@ pub struct Principal {
     pub name: String,
     pub scopes: Vec<Scope>,
     pub kind: Kind,
+    /// The gateway namespace the caller's requests are cached in (issue 25): a token's
+    /// `--namespace`, a JWT's `tenant_id`; none for an anonymous caller.
+    pub namespace: Option<String>,
 }
 
 impl Principal {
@@ -158,6 +161,7 @@ impl Principal {
             name,
             scopes,
             kind: Kind::Token,
+            namespace: None,
         }
     }
 
@@ -261,7 +265,12 @@ fn now_ms() -> u64 {
 }
 
 /// Creates a token and returns its secret (the only time it exists outside the caller).
-pub async fn create(store: &mut Store, name: &str, scopes: &[Scope]) -> Result<String> {
+pub async fn create(
+    store: &mut Store,
+    name: &str,
+    scopes: &[Scope],
+    namespace: &crate::layout::Namespace,
+) -> Result<String> {
     validate_name(name)?;
     let token = new_secret()?;
     let digest = sha256_hex(&token);
@@ -273,6 +282,7 @@ pub async fn create(store: &mut Store, name: &str, scopes: &[Scope]) -> Result<S
             &digest,
             &scopes_json(scopes),
             now_ms(),
+            namespace.as_str(),
         )
         .await?
     {
@@ -308,7 +318,11 @@ pub async fn verify(store: &mut Store, token: &str) -> Result<Option<Principal>>
     Ok(store
         .token_lookup(&hash_key(&sha256_hex(token)))
         .await?
-        .map(|(name, scopes)| Principal::token(name, parse_scopes(&scopes))))
+        .map(|(name, scopes, ns)| {
+            let mut p = Principal::token(name, parse_scopes(&scopes));
+            p.namespace = Some(ns.unwrap_or_else(|| crate::layout::DEFAULT_NAMESPACE.into()));
+            p
+        }))
 }
 
 /// Records that `name` was used now.

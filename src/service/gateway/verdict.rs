@@ -1,0 +1,281 @@
+//! Whether a found entry may be served, by the contract's freshness rule
+//! (shared/redis-layout.md) applied to the hashes the lookup read in the same step, and
+//! what a miss would record. Pure: no Redis here.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::deps::Declared;
+use crate::layout::{
+    DEFAULT_POLICY_VERSION, DepRecord, Freshness, Namespace, freshness, parse_entry_deps,
+};
+use crate::store::{Found, WriteDep};
+
+/// What the lookup found, judged.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Fresh {
+        age: Duration,
+    },
+    /// In the stale window: served as HIT_L1_STALE while one refresh runs.
+    Stale {
+        age: Duration,
+    },
+    Absent,
+    /// Found and refused: a miss, with the reason word (for metrics) and the detail (for
+    /// the `X-Cache-Refused` header).
+    Refused {
+        reason: &'static str,
+        detail: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Windows {
+    pub fresh: Duration,
+    pub stale: Duration,
+}
+
+pub fn judge(
+    found: &Found,
+    ns: &Namespace,
+    declared: &[Declared],
+    windows: &Windows,
+    now_ms: u64,
+) -> Verdict {
+    let Some(_) = &found.body else {
+        return Verdict::Absent;
+    };
+    let refused = |reason, detail: String| Verdict::Refused { reason, detail };
+    let deps = match parse_entry_deps(found.deps.as_deref(), ns) {
+        Ok(d) => d,
+        Err(e) => return refused("corrupt", e.to_string()),
+    };
+    let current: HashMap<&str, &str> = deps
+        .iter()
+        .zip(&found.entry_current)
+        .filter_map(|(d, c)| c.as_deref().map(|c| (d.id.as_str(), c)))
+        .collect();
+    if let Freshness::Stale { dep, .. } = freshness(&deps, |id| current.get(id).copied()) {
+        return refused("dep_changed", dep);
+    }
+    // The request's own declaration must match what the entry recorded: an entry written
+    // without a dep this request declares is not in that dep's set, so invalidating the
+    // dep would not delete it; one written under another expected hash answers for
+    // another version of the data.
+    for d in declared {
+        match deps.iter().find(|r| r.id == d.id.as_str()) {
+            None => return refused("dep_not_recorded", d.id.to_string()),
+            Some(r) if d.hash.is_some() && r.hash != d.hash => {
+                return refused("declared_hash_differs", d.id.to_string());
+            }
+            Some(_) => {}
+        }
+    }
+    let created = found
+        .created_at
+        .as_deref()
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|s| s.parse::<u64>().ok());
+    let Some(created) = created else {
+        return refused("corrupt", "created_at is not a unix time in ms".into());
+    };
+    let age = Duration::from_millis(now_ms.saturating_sub(created));
+    if age < windows.fresh {
+        Verdict::Fresh { age }
+    } else if age < windows.fresh + windows.stale {
+        Verdict::Stale { age }
+    } else {
+        refused("expired", format!("{}s old", age.as_secs()))
+    }
+}
+
+/// What a miss writes: the entry's `deps` (declared, then the policy dep) and each dep's
+/// hash at request start for the race check; `Err(id)` when a declared expected hash is
+/// already not the dep's current one, so the answer would be stale the moment it is
+/// written (it is not cached).
+pub fn plan_write(
+    ns: &Namespace,
+    declared: &[Declared],
+    at_start: &[Option<String>],
+) -> Result<(Vec<DepRecord>, Vec<WriteDep>), String> {
+    let mut records = Vec::with_capacity(declared.len() + 1);
+    let mut checks = Vec::with_capacity(declared.len() + 1);
+    for (i, d) in declared.iter().enumerate() {
+        let now = at_start.get(i).cloned().flatten();
+        if let (Some(want), Some(now)) = (&d.hash, &now)
+            && want != now
+        {
+            return Err(d.id.to_string());
+        }
+        records.push(DepRecord {
+            id: d.id.to_string(),
+            hash: d.hash.clone().or_else(|| now.clone()),
+        });
+        checks.push(WriteDep {
+            id: d.id.to_string(),
+            at_start: now,
+            tracked: true,
+        });
+    }
+    let policy = crate::layout::DepId::policy(ns).to_string();
+    let now = at_start.get(declared.len()).cloned().flatten();
+    records.push(DepRecord {
+        id: policy.clone(),
+        hash: Some(
+            now.clone()
+                .unwrap_or_else(|| DEFAULT_POLICY_VERSION.to_string()),
+        ),
+    });
+    checks.push(WriteDep {
+        id: policy,
+        at_start: now,
+        tracked: false,
+    });
+    Ok((records, checks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{DepId, write_deps};
+
+    fn ns() -> Namespace {
+        Namespace::parse("default").unwrap()
+    }
+
+    fn found(deps: &str, current: Vec<Option<&str>>, created: u64) -> Found {
+        Found {
+            body: Some(b"{}".to_vec()),
+            deps: Some(deps.as_bytes().to_vec()),
+            created_at: Some(created.to_string().into_bytes()),
+            entry_current: current.into_iter().map(|c| c.map(String::from)).collect(),
+            request_current: vec![],
+        }
+    }
+
+    const W: Windows = Windows {
+        fresh: Duration::from_secs(3000),
+        stale: Duration::from_secs(600),
+    };
+
+    fn declared(id: &str, hash: Option<&str>) -> Declared {
+        Declared {
+            id: DepId::parse(id).unwrap(),
+            hash: hash.map(String::from),
+        }
+    }
+
+    #[test]
+    fn the_freshness_rule_decides_in_every_window() {
+        let deps = r#"[{"id":"doc:1","hash":"v1"},{"id":"cc:policy-version:default","hash":"1"}]"#;
+        let d = [declared("doc:1", Some("v1"))];
+        let now = 10_000_000;
+        assert!(matches!(
+            judge(
+                &found(deps, vec![None, None], now - 1000),
+                &ns(),
+                &d,
+                &W,
+                now
+            ),
+            Verdict::Fresh { .. }
+        ));
+        assert!(matches!(
+            judge(
+                &found(deps, vec![Some("v1"), Some("1")], now - 3_100_000),
+                &ns(),
+                &d,
+                &W,
+                now
+            ),
+            Verdict::Stale { .. }
+        ));
+        for age in [1000, 3_100_000] {
+            let v = judge(
+                &found(deps, vec![Some("v2"), None], now - age),
+                &ns(),
+                &d,
+                &W,
+                now,
+            );
+            assert_eq!(
+                v,
+                Verdict::Refused {
+                    reason: "dep_changed",
+                    detail: "doc:1".into()
+                }
+            );
+        }
+        let v = judge(&found(deps, vec![None, Some("2")], now), &ns(), &d, &W, now);
+        assert_eq!(
+            v,
+            Verdict::Refused {
+                reason: "dep_changed",
+                detail: "cc:policy-version:default".into()
+            }
+        );
+        let v = judge(
+            &found(deps, vec![None, None], now),
+            &ns(),
+            &[declared("doc:2", None)],
+            &W,
+            now,
+        );
+        assert!(matches!(
+            v,
+            Verdict::Refused {
+                reason: "dep_not_recorded",
+                ..
+            }
+        ));
+        let v = judge(
+            &found(deps, vec![None, None], now),
+            &ns(),
+            &[declared("doc:1", Some("v2"))],
+            &W,
+            now,
+        );
+        assert!(matches!(
+            v,
+            Verdict::Refused {
+                reason: "declared_hash_differs",
+                ..
+            }
+        ));
+        let other = Namespace::parse("other").unwrap();
+        assert!(matches!(
+            judge(&found(deps, vec![None, None], now), &other, &d, &W, now),
+            Verdict::Refused {
+                reason: "corrupt",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_write_records_the_current_hash_of_deps_declared_without_one() {
+        let d = [declared("doc:1", None), declared("doc:2", Some("v1"))];
+        let (records, checks) =
+            plan_write(&ns(), &d, &[Some("h7".into()), None, Some("3".into())]).unwrap();
+        assert_eq!(
+            write_deps(&records),
+            r#"[{"id":"doc:1","hash":"h7"},{"id":"doc:2","hash":"v1"},{"id":"cc:policy-version:default","hash":"3"}]"#
+        );
+        assert_eq!(checks.iter().filter(|c| c.tracked).count(), 2);
+        let (records, _) = plan_write(&ns(), &[], &[None]).unwrap();
+        assert_eq!(
+            write_deps(&records),
+            r#"[{"id":"cc:policy-version:default","hash":"1"}]"#
+        );
+        assert_eq!(
+            plan_write(
+                &ns(),
+                &[declared("doc:2", Some("v1"))],
+                &[Some("v2".into()), None]
+            )
+            .unwrap_err(),
+            "doc:2"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! The gateway's Redis steps (issue 25): one lookup script per request, one race-safe
+//! write script per cacheable answer, and the coalescing lock. Key names come from the
+//! layout and from `crate::service::gateway`; this file only sends the commands.
+
+use anyhow::Result;
+use redis::Value;
+
+use super::scripts::{GATEWAY_LOOKUP, GATEWAY_UNLOCK, GATEWAY_WRITE};
+use super::{READ, Repeat, Store};
+use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX};
+
+/// What the lookup read: the entry's fields (all `None` when there is none) and current
+/// dep hashes.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub body: Option<Vec<u8>>,
+    pub deps: Option<Vec<u8>>,
+    pub created_at: Option<Vec<u8>>,
+    /// `cc:dep:hash:` of each element of the entry's `deps`, in order (`None` when absent
+    /// or when the element has no id).
+    pub entry_current: Vec<Option<String>>,
+    /// `cc:dep:hash:` of each dep id the request asked about, in order (empty when the
+    /// lookup found an entry and was not asked to read them).
+    pub request_current: Vec<Option<String>>,
+}
+
+/// One declared dep of a write: its id, its hash when the request started, and whether
+/// the entry joins its `cc:dep:keys:` set (every dep but the policy dep).
+#[derive(Debug, Clone)]
+pub struct WriteDep {
+    pub id: String,
+    pub at_start: Option<String>,
+    pub tracked: bool,
+}
+
+/// An entry to store unless a dep moved.
+#[derive(Debug)]
+pub struct GatewayWrite<'a> {
+    pub key: &'a str,
+    pub body: &'a [u8],
+    pub deps_json: &'a str,
+    pub created_at_ms: u64,
+    pub ttl_secs: u64,
+    pub deps: &'a [WriteDep],
+}
+
+fn bytes(v: Value) -> Option<Vec<u8>> {
+    match v {
+        Value::BulkString(b) => Some(b),
+        Value::SimpleString(s) => Some(s.into_bytes()),
+        _ => None,
+    }
+}
+
+fn strings(v: Value) -> Vec<Option<String>> {
+    match v {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|i| bytes(i).map(|b| String::from_utf8_lossy(&b).into_owned()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Store {
+    /// Reads `key` and the current hashes of its deps and of `request_deps`, in one step;
+    /// unless `always`, the request's deps only when there is no entry (then
+    /// `request_current` is empty).
+    pub async fn gateway_lookup(
+        &mut self,
+        key: &str,
+        request_deps: &[&str],
+        always: bool,
+    ) -> Result<Found> {
+        let mut cmd = GATEWAY_LOOKUP.cmd(1);
+        cmd.arg(key)
+            .arg(DEP_HASH_PREFIX)
+            .arg(if always { "1" } else { "0" });
+        for id in request_deps {
+            cmd.arg(*id);
+        }
+        let reply: Value = self
+            .send_one(cmd, READ, "looking up a gateway entry")
+            .await?;
+        let Value::Array(parts) = reply else {
+            anyhow::bail!("the gateway lookup script answered {reply:?}, not an array");
+        };
+        let mut parts = parts.into_iter();
+        let mut next = || parts.next().unwrap_or(Value::Nil);
+        Ok(Found {
+            body: bytes(next()),
+            deps: bytes(next()),
+            created_at: bytes(next()),
+            entry_current: strings(next()),
+            request_current: strings(next()),
+        })
+    }
+
+    /// Stores the entry unless a declared dep's hash moved since the request started;
+    /// `Ok(Some(id))` names the first dep that moved (nothing written).
+    pub async fn gateway_write(&mut self, w: &GatewayWrite<'_>) -> Result<Option<String>> {
+        let mut cmd = GATEWAY_WRITE.cmd(1);
+        cmd.arg(w.key)
+            .arg(DEP_HASH_PREFIX)
+            .arg(DEP_KEYS_PREFIX)
+            .arg(w.body)
+            .arg(w.deps_json)
+            .arg(w.created_at_ms.to_string())
+            .arg(w.ttl_secs.max(1).to_string());
+        for d in w.deps {
+            let was = d
+                .at_start
+                .as_ref()
+                .map_or(String::new(), |h| format!("={h}"));
+            cmd.arg(&d.id)
+                .arg(was)
+                .arg(if d.tracked { "1" } else { "0" });
+        }
+        // Written twice, the same fields and members: the state is the same.
+        let reply: Value = self
+            .send_one(
+                cmd,
+                Repeat::Safe("the same entry written twice is the same entry"),
+                "writing a gateway entry",
+            )
+            .await?;
+        Ok(match reply {
+            Value::Int(1) => None,
+            other => Some(bytes(other).map_or_else(
+                || "?".to_string(),
+                |b| String::from_utf8_lossy(&b).into_owned(),
+            )),
+        })
+    }
+
+    /// Takes the lock `key` for `ttl_ms` with this holder's `value`; false when held.
+    pub async fn gateway_lock(&mut self, key: &str, value: &str, ttl_ms: u64) -> Result<bool> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(key).arg(value).arg("NX").arg("PX").arg(ttl_ms);
+        // Sent again after a drop, a lock this holder took reads as held: the holder then
+        // waits as a follower and finds its own lock expire, which only costs time.
+        let reply: Option<String> = self
+            .send_one(
+                cmd,
+                Repeat::Safe("a repeated SET NX takes nothing from anyone"),
+                "taking a gateway lock",
+            )
+            .await?;
+        Ok(reply.is_some())
+    }
+
+    /// Releases the lock if `value` still holds it.
+    pub async fn gateway_unlock(&mut self, key: &str, value: &str) -> Result<()> {
+        let mut cmd = GATEWAY_UNLOCK.cmd(1);
+        cmd.arg(key).arg(value);
+        let _: i64 = self
+            .send_one(
+                cmd,
+                Repeat::Safe("a compare-and-delete run twice deletes once"),
+                "releasing a gateway lock",
+            )
+            .await?;
+        Ok(())
+    }
+}
