@@ -169,10 +169,10 @@ litellm_settings:
             subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", lurl, "-H", "Content-Type: application/json",
                             "-H", f"Authorization: Bearer {MASTER}", "-d", BODY], check=True)
             rows.append(measure("LiteLLM proxy (Redis cache, 1 worker)", lurl, auth, ll.pid, args, upstream))
-        print("| server | hits/s at 16 conns | hit p50 / p99 at ~%d req/s (reached) | RSS peak |" % args.rate)
-        print("|---|---|---|---|")
+        print("| server | hits/s at 16 conns | hit p50 / p99 at ~%d req/s (reached) | RSS peak | upstream calls |" % args.rate)
+        print("|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r['server']} | {r['hits_per_s_16c']:,} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms ({r['fixed_rate']:,}) | {r['rss_peak_mb']} MB |")
+            print(f"| {r['server']} | {r['hits_per_s_16c']:,} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms ({r['fixed_rate']:,}) | {r['rss_peak_mb']} MB | {r['upstream_calls_during_runs']} |")
     finally:
         for pr in reversed(procs):
             pr.terminate()
