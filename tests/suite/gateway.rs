@@ -146,6 +146,8 @@ fn the_seed_story_misses_hits_and_misses_again_after_each_kind_of_invalidation()
     let after = ask("doc:contract-123:v3");
     assert_eq!(after["x_cache"], "MISS", "{after}");
     assert_eq!(stub.calls(), 6);
+    // That miss recorded the new policy version: served again.
+    assert_eq!(ask("doc:contract-123:v3")["x_cache"], "HIT_L1");
 
     // Counted by tier and refusal reason, and one log line per request without a secret.
     let metrics = String::from_utf8(
@@ -157,7 +159,7 @@ fn the_seed_story_misses_hits_and_misses_again_after_each_kind_of_invalidation()
     )
     .unwrap();
     for line in [
-        "cachecore_gateway_hits_total{tier=\"HIT_L1\"} 3",
+        "cachecore_gateway_hits_total{tier=\"HIT_L1\"} 4",
         "cachecore_gateway_misses_total 6",
         "cachecore_gateway_refusals_total{reason=\"dep_changed\"} 1",
         "cachecore_gateway_entries_written_total 4",
@@ -169,7 +171,7 @@ fn the_seed_story_misses_hits_and_misses_again_after_each_kind_of_invalidation()
         .into_iter()
         .filter(|l| l.contains(r#""event":"chat""#))
         .collect();
-    assert_eq!(chats.len(), 9, "{chats:?}");
+    assert_eq!(chats.len(), 10, "{chats:?}");
     for l in &chats {
         assert!(
             !l.contains(&t) && !l.contains("Summarise") && !l.contains("sk-upstream"),

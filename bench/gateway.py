@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""`cachecore gateway` against LiteLLM's proxy (issue 25), in the same run, on the same
+machine, the same private redis-server and the same stub upstream
+(tests/python/stub_upstream.py). wrk (Debian's package) drives cache hits:
+
+  1. hits/s at saturation: 16 connections, closed loop, one cached request;
+  2. hit latency at a fixed rate: 16 connections each pausing (wrk's delay()) so the
+     total is about --rate requests/s; wrk's p50 and p99;
+  3. RSS of the server process (VmHWM, the peak) from /proc;
+  4. the gateway again with 10 declared deps per entry (every dep checked on every hit).
+
+The gateway's hits carry a `cachecore token` (one Redis round trip to verify it, one for
+the lookup script that checks every dep); LiteLLM's carry no key and answer hits from
+its own process memory (it checks nothing in Redis per hit).
+
+  python3 bench/gateway.py --litellm /path/to/venv/bin/litellm   # ~2 minutes
+  python3 bench/gateway.py                                        # the gateway alone
+
+Needs a release build (`cargo build --release`), redis-server, wrk, python3; LiteLLM from
+PyPI (`pip install 'litellm[proxy]'`) in a venv of its own for the peer's rows. Every load
+loop is bounded (wrk -d) and goes to 127.0.0.1.
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CACHECORE = os.path.join(ROOT, "target", "release", "cachecore")
+STUB = os.path.join(ROOT, "tests", "python", "stub_upstream.py")
+# LiteLLM refuses to start without a master key; its requests carry it.
+MASTER = "sk-bench-" + "0" * 32
+BODY = json.dumps({"model": "gpt-bench", "messages": [{"role": "user", "content": "Summarise contract #123"}]})
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_http(url, timeout=60, proc=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            sys.exit(f"the server behind {url} exited with {proc.returncode}")
+        r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url], capture_output=True, text=True)
+        if r.stdout not in ("", "000"):
+            return
+        time.sleep(0.2)
+    sys.exit(f"{url} did not answer within {timeout}s")
+
+
+def wrk_script(headers, delay_ms):
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(BODY)}",
+             'wrk.headers["Content-Type"] = "application/json"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    if delay_ms:
+        lines.append(f"function delay() return {delay_ms} end")
+    f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    f.write("\n".join(lines) + "\n")
+    f.close()
+    return f.name
+
+
+def wrk(url, headers, seconds, delay_ms=0):
+    script = wrk_script(headers, delay_ms)
+    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(script)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    return {"rate": rate, "p50_ms": pct(50), "p99_ms": pct(99),
+            "non2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        status = f.read()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def stub_calls(upstream):
+    out = subprocess.run(["curl", "-s", upstream.replace("/v1", "/count")], capture_output=True, text=True).stdout
+    return json.loads(out)["calls"]
+
+
+def measure(name, url, headers, pid, args, upstream):
+    before = stub_calls(upstream)
+    sat = wrk(url, headers, args.duration)
+    fixed = wrk(url, headers, args.duration, delay_ms=int(16 * 1000 / args.rate))
+    row = {"server": name, "hits_per_s_16c": round(sat["rate"]), "sat_non2xx": sat["non2xx"],
+           "fixed_rate": round(fixed["rate"]), "p50_ms": fixed["p50_ms"], "p99_ms": fixed["p99_ms"],
+           "fixed_non2xx": fixed["non2xx"], "rss_peak_mb": round(rss_mb(pid), 1),
+           # Hits never reach the upstream: any call here means the peer did not serve from its cache.
+           "upstream_calls_during_runs": stub_calls(upstream) - before}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--rate", type=int, default=1000, help="the fixed rate of the latency runs")
+    p.add_argument("--litellm", help="the litellm executable of a venv with litellm[proxy]")
+    args = p.parse_args()
+    procs = []
+    tmp = tempfile.mkdtemp()
+    try:
+        rport = free_port()
+        procs.append(subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
+                                       "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL))
+        redis_url = f"redis://127.0.0.1:{rport}"
+        stub = subprocess.Popen([sys.executable, STUB], stdout=subprocess.PIPE, text=True)
+        procs.append(stub)
+        upstream = f"http://127.0.0.1:{stub.stdout.readline().strip()}/v1"
+        time.sleep(0.5)
+        token = json.loads(subprocess.run([CACHECORE, "--redis-url", redis_url, "--json", "token", "create", "bench",
+                                           "--namespace", "bench"], capture_output=True, text=True, check=True).stdout)["token"]
+        gport = free_port()
+        env = dict(os.environ, CACHECORE_UPSTREAM_KEY="sk-bench")
+        gw = subprocess.Popen([CACHECORE, "--redis-url", redis_url, "gateway", "--listen", f"127.0.0.1:{gport}",
+                               "--upstream", upstream], env=env, stderr=subprocess.DEVNULL)
+        procs.append(gw)
+        gurl = f"http://127.0.0.1:{gport}/v1/chat/completions"
+        wait_http(f"http://127.0.0.1:{gport}/healthz")
+        rows = []
+        for ndeps in (1, 10):
+            deps = [{"dep_id": f"doc:bench-{i}", "expected_hash": "v1"} for i in range(ndeps)]
+            headers = {"X-Cachecore-Token": token,
+                       "X-Cachecore-Deps": base64.urlsafe_b64encode(json.dumps(deps).encode()).decode().rstrip("=")}
+            subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", gurl, "-d", BODY]
+                           + sum([["-H", f"{k}: {v}"] for k, v in headers.items()], []), check=True)
+            rows.append(measure(f"cachecore gateway ({ndeps} dep{'s' if ndeps > 1 else ''})", gurl, headers, gw.pid, args, upstream))
+        if args.litellm:
+            lport = free_port()
+            cfg = os.path.join(tmp, "litellm.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"""model_list:
+  - model_name: gpt-bench
+    litellm_params: {{model: openai/gpt-bench, api_base: "{upstream}", api_key: sk-bench}}
+general_settings:
+  master_key: {MASTER}
+litellm_settings:
+  cache: true
+  cache_params: {{type: redis, host: 127.0.0.1, port: {rport}}}
+""")
+            ll = subprocess.Popen([args.litellm, "--config", cfg, "--port", str(lport), "--num_workers", "1"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            procs.append(ll)
+            lurl = f"http://127.0.0.1:{lport}/v1/chat/completions"
+            wait_http(f"http://127.0.0.1:{lport}/health/liveliness", timeout=180, proc=ll)
+            auth = {"Authorization": f"Bearer {MASTER}"}
+            subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", lurl, "-H", "Content-Type: application/json",
+                            "-H", f"Authorization: Bearer {MASTER}", "-d", BODY], check=True)
+            rows.append(measure("LiteLLM proxy (Redis cache, 1 worker)", lurl, auth, ll.pid, args, upstream))
+        print("| server | hits/s at 16 conns | hit p50 / p99 at ~%d req/s (reached) | RSS peak | upstream calls |" % args.rate)
+        print("|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['server']} | {r['hits_per_s_16c']:,} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms ({r['fixed_rate']:,}) | {r['rss_peak_mb']} MB | {r['upstream_calls_during_runs']} |")
+    finally:
+        for pr in reversed(procs):
+            pr.terminate()
+            try:
+                pr.wait(10)
+            except subprocess.TimeoutExpired:
+                pr.kill()
+
+
+if __name__ == "__main__":
+    main()
