@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::support::docs;
 use crate::support::fixture::{self, Tier};
-use crate::support::serve::Serve;
+use crate::support::serve::{Serve, token};
 use crate::support::{RedisServer, exists, get, run, scan_keys, snapshot};
 
 fn root() -> &'static Path {
@@ -68,25 +68,6 @@ fn docs(server: &RedisServer, first: u64, count: u64) -> Vec<String> {
         .collect()
 }
 
-fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
-    let mut args = vec!["--json", "token", "create", name];
-    for s in scopes {
-        args.extend(["--scope", s]);
-    }
-    run(server, &args).json()["token"]
-        .as_str()
-        .expect("a token")
-        .to_string()
-}
-
-fn metrics(serve: &Serve) -> String {
-    let out = Command::new("curl")
-        .args(["-s", &serve.url("/metrics")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn sdk_the_unchanged_library_invalidates_when_the_operator_allows_anonymous_callers() {
     let server = RedisServer::start();
@@ -141,7 +122,7 @@ fn sdk_the_unchanged_library_invalidates_when_the_operator_allows_anonymous_call
     assert_eq!(r[0]["ok"], false);
     assert!(r[0]["error"].as_str().unwrap().contains("auth error 403"));
     assert_eq!(snapshot(&mut conn), before);
-    let text = metrics(&serve);
+    let text = serve.metrics();
     for line in [
         r#"cachecore_anonymous_requests_total{outcome="ok"} 301"#,
         r#"cachecore_anonymous_requests_total{outcome="forbidden"} 1"#,

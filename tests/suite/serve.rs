@@ -7,23 +7,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::fixture::{self, with};
-use crate::support::serve::{Serve, curl};
+use crate::support::serve::{Serve, curl, token};
 use crate::support::server::TlsFiles;
 use crate::support::{
     Deletions, RedisServer, blocked_commands, cmd, exists, get, run, scan_keys, snapshot,
     wait_until,
 };
-
-fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
-    let mut args = vec!["--json", "token", "create", name];
-    for s in scopes {
-        args.extend(["--scope", s]);
-    }
-    let r = cmd(server).args(&args).succeeds();
-    let v = r.json();
-    assert_eq!(v["name"], name);
-    v["token"].as_str().unwrap().to_string()
-}
 
 fn products(server: &RedisServer) {
     let mut conn = server.conn();

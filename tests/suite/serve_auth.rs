@@ -9,27 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::fixture::{self, with};
-use crate::support::serve::Serve;
+use crate::support::serve::{Serve, token};
 use crate::support::{RedisServer, cachecore_cmd, finish, get, run, snapshot};
-
-fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
-    let mut args = vec!["--json", "token", "create", name];
-    for s in scopes {
-        args.extend(["--scope", s]);
-    }
-    run(server, &args).json()["token"]
-        .as_str()
-        .expect("a token")
-        .to_string()
-}
-
-fn metrics(serve: &Serve) -> String {
-    let out = Command::new("curl")
-        .args(["-s", &serve.url("/metrics")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// `serve` with `args` that must refuse to start: its exit code and stderr. One that
 /// starts instead is killed after a while and reported, rather than waited for forever.
@@ -236,7 +217,7 @@ fn anonymous_requests_have_a_bucket_per_address_apart_from_tokens() {
         let message = v["message"].as_str().unwrap();
         assert!(message.contains("--anonymous-rate-limit"), "{message}");
     }
-    let text = metrics(&serve);
+    let text = serve.metrics();
     let line = format!(
         r#"cachecore_anonymous_requests_total{{outcome="rate_limited"}} {}"#,
         limited + usize::from(s == 429)
@@ -580,7 +561,7 @@ fn anonymous_scopes_are_the_whole_grant() {
         assert_eq!(snapshot(&mut conn), before);
     }
     // Counted before the answer goes out.
-    let text = metrics(&serve);
+    let text = serve.metrics();
     let line = r#"cachecore_anonymous_requests_total{outcome="forbidden"} 4"#;
     assert!(
         text.lines()

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::fixture::{self, with};
-use crate::support::serve::{Serve, curl};
+use crate::support::serve::{Serve, curl, token};
 use crate::support::*;
 
 /// Lets this test process hold `n` sockets: its own soft limit may be 1,024.
@@ -90,23 +90,8 @@ fn within_a_second(args: &[&str]) -> (u16, Value) {
     answer
 }
 
-fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
-    let mut args = vec!["--json", "token", "create", name];
-    for s in scopes {
-        args.extend(["--scope", s]);
-    }
-    run(server, &args).json()["token"]
-        .as_str()
-        .expect("a token")
-        .to_string()
-}
-
 fn metric(serve: &Serve, name: &str) -> u64 {
-    let out = Command::new("curl")
-        .args(["-s", &serve.url("/metrics")])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = serve.metrics();
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in\n{text}"))

@@ -179,3 +179,27 @@ pub fn curl(args: &[String]) -> (u16, Value) {
         serde_json::from_str(body).unwrap_or(Value::Null),
     )
 }
+
+/// A token made with `cachecore token create NAME --scope ...`, as printed once.
+pub fn token(server: &RedisServer, name: &str, scopes: &[&str]) -> String {
+    let mut args = vec!["--json", "token", "create", name];
+    for s in scopes {
+        args.extend(["--scope", s]);
+    }
+    let r = super::run(server, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["name"], name);
+    v["token"].as_str().expect("a token").to_string()
+}
+
+impl Serve {
+    /// `GET /metrics`, as text.
+    pub fn metrics(&self) -> String {
+        let out = Command::new("curl")
+            .args(["-s", &self.url("/metrics")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
