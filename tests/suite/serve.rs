@@ -7,24 +7,12 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::fixture::{self, with};
-use crate::support::serve::{Serve, curl, token};
+use crate::support::serve::{Serve, curl, products, token};
 use crate::support::server::TlsFiles;
 use crate::support::{
     Deletions, RedisServer, blocked_commands, cmd, exists, get, run, scan_keys, snapshot,
     wait_until,
 };
-
-fn products(server: &RedisServer) {
-    let mut conn = server.conn();
-    fixture::write_many(
-        &mut conn,
-        0,
-        10,
-        &[with("table:products", "v1")],
-        None,
-        Some(600),
-    );
-}
 
 #[test]
 fn serve_the_documented_curl_command_works_as_written() {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support::fixture::{self, with};
-use crate::support::serve::{Serve, curl, token};
+use crate::support::serve::{Serve, curl, products, token};
 use crate::support::*;
 
 /// Lets this test process hold `n` sockets: its own soft limit may be 1,024.
@@ -112,18 +112,6 @@ fn honest_clients_are_answered(serve: &Serve, server: &RedisServer, tok: &str) {
     assert_eq!((s, v["l1_deleted"].as_u64()), (200, Some(8)), "{v}");
     let mut conn = server.conn();
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty());
-}
-
-fn products(server: &RedisServer) {
-    let mut conn = server.conn();
-    fixture::write_many(
-        &mut conn,
-        0,
-        10,
-        &[with("table:products", "v1")],
-        None,
-        Some(600),
-    );
 }
 
 #[test]

@@ -203,3 +203,16 @@ impl Serve {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
+
+/// Ten entries (8 L1, 2 L2) tagged `table:products` at v1: the serve tests' usual data.
+pub fn products(server: &RedisServer) {
+    let mut conn = server.conn();
+    super::fixture::write_many(
+        &mut conn,
+        0,
+        10,
+        &[super::fixture::with("table:products", "v1")],
+        None,
+        Some(600),
+    );
+}
