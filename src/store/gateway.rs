@@ -6,8 +6,9 @@ use anyhow::Result;
 use redis::Value;
 
 use super::scripts::{GATEWAY_LOOKUP, GATEWAY_UNLOCK, GATEWAY_WRITE};
+use super::tokens::TokenRecord;
 use super::{READ, Repeat, Store};
-use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX};
+use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX, L1_PREFIX, POLICY_DEP_PREFIX};
 
 /// What the lookup read: the entry's fields (all `None` when there is none) and current
 /// dep hashes.
@@ -19,9 +20,43 @@ pub struct Found {
     /// `cc:dep:hash:` of each element of the entry's `deps`, in order (`None` when absent
     /// or when the element has no id).
     pub entry_current: Vec<Option<String>>,
-    /// `cc:dep:hash:` of each dep id the request asked about, in order (empty when the
-    /// lookup found an entry and was not asked to read them).
+    /// `cc:dep:hash:` of each dep id the request declared, then of the namespace's policy
+    /// dep (empty when the lookup found an entry and was not asked to read them).
     pub request_current: Vec<Option<String>>,
+    /// The caller's token, when the lookup resolved one.
+    pub token: TokenFound,
+    /// Whether this lookup took the coalescing lock (asked for, and no entry).
+    pub locked: bool,
+}
+
+/// Whose entry a lookup reads: a namespace already known (a JWT's tenant, a follower's
+/// second look), or the namespace of a stored token, read in the same step.
+#[derive(Debug, Clone, Copy)]
+pub enum LookupFor<'a> {
+    Namespace(&'a str),
+    /// The token's lookup key (`cc:token:{..}sha256:..`).
+    Token(&'a str),
+}
+
+/// One lookup's question.
+#[derive(Debug)]
+pub struct Lookup<'a> {
+    pub who: LookupFor<'a>,
+    pub fingerprint: &'a str,
+    /// The request's declared dep ids (the policy dep is added by the lookup).
+    pub declared: &'a [&'a str],
+    pub always: bool,
+    /// (key prefix, holder value, expiry ms) of the coalescing lock to take on a miss.
+    pub lock: Option<(&'a str, &'a str, u64)>,
+}
+
+/// A token as the lookup found it.
+#[derive(Debug, Default)]
+pub enum TokenFound {
+    #[default]
+    NotAsked,
+    Unknown,
+    Found(TokenRecord),
 }
 
 /// One declared dep of a write: its id, its hash when the request started, and whether
@@ -63,22 +98,31 @@ fn strings(v: Value) -> Vec<Option<String>> {
 }
 
 impl Store {
-    /// Reads `key` and the current hashes of its deps and of `request_deps`, in one step;
-    /// unless `always`, the request's deps only when there is no entry (then
-    /// `request_current` is empty).
-    pub async fn gateway_lookup(
-        &mut self,
-        key: &str,
-        request_deps: &[&str],
-        always: bool,
-    ) -> Result<Found> {
-        let mut cmd = GATEWAY_LOOKUP.cmd(1);
-        cmd.arg(key)
-            .arg(DEP_HASH_PREFIX)
-            .arg(if always { "1" } else { "0" });
-        for id in request_deps {
+    /// The one-step lookup (see gateway_lookup.lua): the caller's token when `q.who` is
+    /// one, the entry, the current hashes of its deps and (on a miss, or when `q.always`)
+    /// of the request's, and the coalescing lock on a miss when `q.lock` asks for it.
+    pub async fn gateway_lookup(&mut self, q: &Lookup<'_>) -> Result<Found> {
+        let mut cmd = GATEWAY_LOOKUP.cmd(0);
+        let (token_key, ns) = match q.who {
+            LookupFor::Namespace(ns) => ("", ns),
+            LookupFor::Token(key) => (key, ""),
+        };
+        let (lock_prefix, lock_value, lock_ms) = q.lock.unwrap_or(("", "", 0));
+        cmd.arg(DEP_HASH_PREFIX)
+            .arg(if q.always { "1" } else { "0" })
+            .arg(token_key)
+            .arg(ns)
+            .arg(q.fingerprint)
+            .arg(L1_PREFIX)
+            .arg(POLICY_DEP_PREFIX)
+            .arg(lock_prefix)
+            .arg(lock_value)
+            .arg(lock_ms);
+        for id in q.declared {
             cmd.arg(*id);
         }
+        // A lookup that took the lock and was sent again finds the lock held (by itself):
+        // the request then waits as a follower until the lock expires, which costs time only.
         let reply: Value = self
             .send_one(cmd, READ, "looking up a gateway entry")
             .await?;
@@ -93,6 +137,23 @@ impl Store {
             created_at: bytes(next()),
             entry_current: strings(next()),
             request_current: strings(next()),
+            token: match next() {
+                Value::Int(0) => TokenFound::Unknown,
+                Value::Array(f) => {
+                    let f: Vec<Option<String>> = strings(Value::Array(f));
+                    let field = |i: usize| f.get(i).cloned().flatten();
+                    let secs = |i: usize| field(i).and_then(|v| v.parse::<u64>().ok());
+                    TokenFound::Found(TokenRecord {
+                        name: field(0).unwrap_or_default(),
+                        scopes: field(1).unwrap_or_default(),
+                        namespace: field(2),
+                        fresh_ttl_secs: secs(3),
+                        stale_window_secs: secs(4),
+                    })
+                }
+                _ => TokenFound::NotAsked,
+            },
+            locked: matches!(next(), Value::Int(1)),
         })
     }
 

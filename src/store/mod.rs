@@ -29,7 +29,7 @@ pub use admin::{PolicyKeys, PolicyRoll, PolicyState};
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 pub use entries::{EntryFields, EntryState, MemberProbe, NewEntry};
-pub use gateway::{Found, GatewayWrite, WriteDep};
+pub use gateway::{Found, GatewayWrite, Lookup, LookupFor, TokenFound, WriteDep};
 pub use invalidate::{
     DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
     SweepRequest, Unlinked,
@@ -39,6 +39,7 @@ pub use prune::PrunePage;
 use scripts::Script;
 pub use stream_replies::{Fields, GateOutcome, RawEntry};
 pub use streams::{ConsumerInfo, Gate, GateSweep, GroupInfo};
+pub use tokens::TokenRecord;
 pub use tokens::{StoredToken, TokenKeys};
 
 use crate::error::redis_failure;

@@ -19,6 +19,29 @@ pub struct StoredToken {
     pub last_used_ms: u64,
 }
 
+/// A stored token's lookup record (serve's token check and the gateway's lookup).
+#[derive(Debug, Clone, Default)]
+pub struct TokenRecord {
+    pub name: String,
+    /// The JSON array of scopes, as written.
+    pub scopes: String,
+    /// The gateway namespace; `None` for a token stored before namespaces (`default`).
+    pub namespace: Option<String>,
+    /// The token's own fresh window and stale window, when it was made with them.
+    pub fresh_ttl_secs: Option<u64>,
+    pub stale_window_secs: Option<u64>,
+}
+
+/// The lookup record's fields, in [`TokenRecord`]'s order (gateway_lookup.lua reads the
+/// same list).
+const TOKEN_RECORD_FIELDS: [&str; 5] = [
+    "name",
+    "scopes",
+    "namespace",
+    "fresh_ttl_secs",
+    "stale_window_secs",
+];
+
 /// The keys one token occupies.
 #[derive(Debug, Clone)]
 pub struct TokenKeys {
@@ -96,17 +119,22 @@ impl Store {
         Ok(created == 1)
     }
 
-    /// The token whose secret hashes to `by_hash`: (name, scopes JSON, gateway namespace
-    /// when one was stored), one round trip.
-    pub async fn token_lookup(
-        &mut self,
-        by_hash: &str,
-    ) -> Result<Option<(String, String, Option<String>)>> {
+    /// The lookup record of the token whose secret hashes to `by_hash`, one round trip.
+    pub async fn token_record(&mut self, by_hash: &str) -> Result<Option<TokenRecord>> {
         let mut cmd = redis::cmd("HMGET");
-        cmd.arg(by_hash).arg("name").arg("scopes").arg("namespace");
-        let (name, scopes, ns): (Option<String>, Option<String>, Option<String>) =
-            self.send_one(cmd, READ, "looking up a token").await?;
-        Ok(name.zip(scopes).map(|(n, s)| (n, s, ns)))
+        cmd.arg(by_hash).arg(&TOKEN_RECORD_FIELDS[..]);
+        let f: Vec<Option<String>> = self.send_one(cmd, READ, "looking up a token").await?;
+        let mut f = f.into_iter();
+        let mut next = || f.next().flatten();
+        let (name, scopes, namespace, fresh, stale) = (next(), next(), next(), next(), next());
+        let secs = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
+        Ok(name.zip(scopes).map(|(name, scopes)| TokenRecord {
+            name,
+            scopes,
+            namespace,
+            fresh_ttl_secs: secs(fresh),
+            stale_window_secs: secs(stale),
+        }))
     }
 
     /// The SHA-256 recorded for the token `name`, if it exists.

@@ -16,6 +16,7 @@ use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
 use crate::service::serve::auth::{TOKEN_HEADER, presented, retry_after, unknown};
 use crate::service::serve::jwt::{Grant, jwt_part};
 use crate::service::serve::tokens::{self, Kind};
+use crate::store::TokenRecord;
 
 /// The outcome: a namespace to cache in, or no caching at all.
 #[derive(Debug, Clone)]
@@ -27,6 +28,12 @@ pub enum Caller {
         kind: Kind,
         /// A JWT's own windows and expiry (the product's per-tenant overrides).
         grant: Option<Grant>,
+    },
+    /// A stored token, not looked up yet: the chat lookup reads it in its own step (one
+    /// round trip for both); other routes [`resolve`] it first.
+    Token {
+        /// The token's lookup key (its SHA-256's record).
+        lookup_key: String,
     },
     /// No credential: forwarded, never read from or written to the cache.
     Bypass,
@@ -71,19 +78,84 @@ pub async fn identify(
     if !from_token_header && !ours(app, credential) {
         return Ok(Caller::Bypass);
     }
-    let found = verify(gw, credential, log).await;
+    let found = verify(gw, credential, log);
     match found {
         Err(e) if e.status == StatusCode::UNAUTHORIZED => Err(charge(app, &address, e)),
         other => other,
     }
 }
 
-fn charge(app: &App, address: &str, e: ApiError) -> ApiError {
+/// Counts a failed authentication against the client's address.
+pub fn charge(app: &App, address: &str, e: ApiError) -> ApiError {
     let _ = app.auth_failures.admit(address, Instant::now());
     e
 }
 
-async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<Caller, ApiError> {
+/// Looks a [`Caller::Token`] up on its own (one round trip): for requests the chat lookup
+/// does not answer (other routes, a refused header, a body that is not JSON).
+pub async fn resolve(
+    gw: &Gateway,
+    client: ClientAddr,
+    caller: Caller,
+    log: &mut LogFields,
+) -> Result<Caller, ApiError> {
+    let Caller::Token { lookup_key } = caller else {
+        return Ok(caller);
+    };
+    let Some(mut store) = gw.store().await else {
+        return Ok(Caller::RedisDown);
+    };
+    let found = tokio::time::timeout(gw.settings.redis_timeout, store.token_record(&lookup_key))
+        .await
+        .unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "the token lookup took longer than --redis-timeout"
+            ))
+        });
+    match found {
+        Ok(record) => from_record(gw, client, record, log),
+        Err(e) => {
+            gw.redis_failed(&crate::error::one_line(&e)).await;
+            Ok(Caller::RedisDown)
+        }
+    }
+}
+
+/// The caller a token's stored record names (`None`: no such token, a 401 charged to the
+/// client's address): its namespace, and its own windows when it was made with them.
+pub fn from_record(
+    gw: &Gateway,
+    client: ClientAddr,
+    record: Option<TokenRecord>,
+    log: &mut LogFields,
+) -> Result<Caller, ApiError> {
+    let fail =
+        |log: &mut LogFields, why| charge(&gw.app, &client.0.ip().to_string(), unknown(log, why));
+    let Some(r) = record else {
+        return Err(fail(log, "token_unknown"));
+    };
+    let ns = r
+        .namespace
+        .as_deref()
+        .unwrap_or(crate::layout::DEFAULT_NAMESPACE);
+    let Ok(ns) = Namespace::parse(ns) else {
+        return Err(fail(log, "token_namespace_invalid"));
+    };
+    let grant = (r.fresh_ttl_secs.is_some() || r.stale_window_secs.is_some()).then(|| Grant {
+        tenant: ns.to_string(),
+        fresh_ttl_secs: r.fresh_ttl_secs,
+        stale_window_secs: r.stale_window_secs,
+        exp: None,
+    });
+    Ok(Caller::Cached {
+        ns,
+        name: r.name,
+        kind: Kind::Token,
+        grant,
+    })
+}
+
+fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<Caller, ApiError> {
     let app = &gw.app;
     if let Some(jwt) = jwt_part(credential) {
         let Some(auth) = &app.auth.jwt else {
@@ -103,38 +175,7 @@ async fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<C
     if !credential.starts_with(tokens::TOKEN_PREFIX) || credential.len() > 256 {
         return Err(unknown(log, "token_unknown"));
     }
-    // Bounded and skipped while Redis is known to be away, like every Redis step here.
-    let Some(mut store) = gw.store().await else {
-        return Ok(Caller::RedisDown);
-    };
-    let bounded = tokio::time::timeout(
-        gw.settings.redis_timeout,
-        tokens::verify(&mut store, credential),
-    )
-    .await
-    .unwrap_or_else(|_| {
-        Err(anyhow::anyhow!(
-            "the token lookup took longer than --redis-timeout"
-        ))
-    });
-    match bounded {
-        Ok(Some(p)) => {
-            let ns = p
-                .namespace
-                .as_deref()
-                .unwrap_or(crate::layout::DEFAULT_NAMESPACE);
-            let ns = Namespace::parse(ns).map_err(|_| unknown(log, "token_namespace_invalid"))?;
-            Ok(Caller::Cached {
-                ns,
-                name: p.name,
-                kind: Kind::Token,
-                grant: None,
-            })
-        }
-        Ok(None) => Err(unknown(log, "token_unknown")),
-        Err(e) => {
-            gw.redis_failed(&crate::error::one_line(&e)).await;
-            Ok(Caller::RedisDown)
-        }
-    }
+    Ok(Caller::Token {
+        lookup_key: tokens::lookup_key(credential),
+    })
 }

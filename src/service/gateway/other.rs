@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::Gateway;
 use super::chat::upstream_unreachable;
-use super::identity::{Caller, identify};
+use super::identity::{Caller, identify, resolve};
 use super::upstream::incoming;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
 
@@ -23,7 +23,11 @@ pub async fn forward_other(
 ) -> Response {
     let (parts, body) = req.into_parts();
     let mut log_fields = LogFields::default();
-    match identify(&gw, client, &parts.headers, &mut log_fields).await {
+    let caller = match identify(&gw, client, &parts.headers, &mut log_fields).await {
+        Ok(c) => resolve(&gw, client, c, &mut log_fields).await,
+        Err(e) => Err(e),
+    };
+    match caller {
         Err(e) => return e.into_response(),
         Ok(Caller::Bypass) => {
             if gw

@@ -151,6 +151,7 @@ mod tests {
             created_at: Some(created.to_string().into_bytes()),
             entry_current: current.into_iter().map(|c| c.map(String::from)).collect(),
             request_current: vec![],
+            ..Found::default()
         }
     }
 

@@ -315,14 +315,19 @@ pub async fn verify(store: &mut Store, token: &str) -> Result<Option<Principal>>
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 256 {
         return Ok(None);
     }
-    Ok(store
-        .token_lookup(&hash_key(&sha256_hex(token)))
-        .await?
-        .map(|(name, scopes, ns)| {
-            let mut p = Principal::token(name, parse_scopes(&scopes));
-            p.namespace = Some(ns.unwrap_or_else(|| crate::layout::DEFAULT_NAMESPACE.into()));
-            p
-        }))
+    Ok(store.token_record(&lookup_key(token)).await?.map(|r| {
+        let mut p = Principal::token(r.name, parse_scopes(&r.scopes));
+        p.namespace = Some(
+            r.namespace
+                .unwrap_or_else(|| crate::layout::DEFAULT_NAMESPACE.into()),
+        );
+        p
+    }))
+}
+
+/// The key of the record a request's token is looked up by.
+pub fn lookup_key(token: &str) -> String {
+    hash_key(&sha256_hex(token))
 }
 
 /// Records that `name` was used now.

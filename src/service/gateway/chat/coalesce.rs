@@ -29,6 +29,9 @@ pub enum Role {
     Alone,
 }
 
+/// The coalescing lock of an entry key is this prefix before it.
+pub const LOCK_PREFIX: &str = "cc:gateway:lock:";
+
 /// A held lock, released when dropped (after the write, or when the request failed).
 pub struct Lock {
     gw: Arc<Gateway>,
@@ -51,7 +54,26 @@ impl Drop for Lock {
     }
 }
 
-fn lock_ttl(gw: &Gateway) -> u64 {
+impl Lock {
+    /// A lock this request took (in its lookup) under `key` with `value`.
+    pub fn held(gw: &Arc<Gateway>, key: String, value: String) -> Lock {
+        Lock {
+            gw: gw.clone(),
+            key,
+            value,
+        }
+    }
+}
+
+/// What the request's lookup did with the lock: took it, found it held, or did not try
+/// (the entry it found was refused).
+pub enum FirstTry {
+    Took(Lock),
+    Held,
+    NotTried,
+}
+
+pub fn lock_ttl(gw: &Gateway) -> u64 {
     (gw.upstream.timeout * 2).as_millis() as u64
 }
 
@@ -74,9 +96,15 @@ pub async fn lead_or_follow(
     headers: &HeaderMap,
     body: &Bytes,
     trace: &mut Trace,
+    first: FirstTry,
 ) -> Role {
-    let key = format!("cc:gateway:lock:{}", req.key);
-    match try_lock(gw, key.clone()).await {
+    let key = format!("{LOCK_PREFIX}{}", req.key);
+    let took = match first {
+        FirstTry::Took(lock) => Some(Some(lock)),
+        FirstTry::Held => Some(None),
+        FirstTry::NotTried => try_lock(gw, key.clone()).await,
+    };
+    match took {
         None => return Role::Alone,
         Some(Some(lock)) => return Role::Leader(lock),
         Some(None) => {}
@@ -84,7 +112,7 @@ pub async fn lead_or_follow(
     let deadline = Instant::now() + gw.settings.coalesce_wait;
     while Instant::now() < deadline {
         tokio::time::sleep(FOLLOW_POLL).await;
-        let Some(found) = lookup(gw, req).await else {
+        let Some(found) = lookup::again(gw, req, false).await else {
             return Role::Alone;
         };
         let mut scratch = Trace::default();
@@ -123,7 +151,7 @@ pub fn refresh_in_background(
         else {
             return;
         };
-        let Some(found) = super::lookup_with(&gw, &req, true).await else {
+        let Some(found) = lookup::again(&gw, &req, true).await else {
             return;
         };
         let Ok((records, checks)) = plan_write(&req.ns, &req.declared, &found.request_current)

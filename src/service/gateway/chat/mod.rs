@@ -3,6 +3,7 @@
 //! bounded and fails open: the request then goes on uncached.
 
 mod coalesce;
+mod lookup;
 mod stream;
 
 use std::sync::Arc;
@@ -16,10 +17,10 @@ use http_body_util::BodyExt as _;
 
 use super::Gateway;
 use super::deps::{self, DEPS_HEADER, Declared};
-use super::identity::{Caller, identify};
+use super::identity::{Caller, identify, resolve};
 use super::upstream::incoming;
 use super::verdict::{Verdict, Windows, judge, plan_write};
-use crate::layout::{DepId, Namespace, fingerprint, write_deps};
+use crate::layout::{Namespace, fingerprint, write_deps};
 use crate::service::log;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
 use crate::store::{Found, GatewayWrite};
@@ -74,14 +75,22 @@ async fn handle(
     let mut log_fields = LogFields::default();
     let caller = identify(gw, client, &parts.headers, &mut log_fields).await?;
     let declared = match parts.headers.get(DEPS_HEADER) {
-        Some(v) => deps::parse(v.as_bytes()).map_err(|m| {
-            ApiError::invalid("X-Cachecore-Deps", format!("{m}; nothing was forwarded"))
-        })?,
+        Some(v) => match deps::parse(v.as_bytes()) {
+            Ok(d) => d,
+            Err(m) => {
+                // A credential that does not verify is a 401 first, as on every route.
+                resolve(gw, client, caller, &mut log_fields).await?;
+                return Err(ApiError::invalid(
+                    "X-Cachecore-Deps",
+                    format!("{m}; nothing was forwarded"),
+                ));
+            }
+        },
         None => Vec::new(),
     };
     trace.deps = declared.len();
     let body = read_request(gw, &parts.headers, body).await?;
-    let (ns, grant) = match caller {
+    match caller {
         Caller::Bypass => {
             if let Err(wait) = gw
                 .bypass_limiter
@@ -102,26 +111,37 @@ async fn handle(
         Caller::RedisDown => {
             return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
         }
-        Caller::Cached {
-            ns,
-            name,
-            kind,
-            grant,
-        } => {
-            trace.caller = Some(name);
-            trace.auth = Some(kind.word());
-            trace.ns = Some(ns.to_string());
-            (ns, grant)
-        }
-    };
+        Caller::Cached { .. } | Caller::Token { .. } => {}
+    }
     let parsed = std::str::from_utf8(&body)
         .ok()
         .and_then(|t| fingerprint(t).ok().map(|fp| (fp, is_stream(t))));
     // Not JSON: the upstream will say what is wrong; nothing to cache.
     let Some((fp, stream)) = parsed else {
+        let caller = resolve(gw, client, caller, &mut log_fields).await?;
+        lookup::note(trace, &caller);
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
     };
-    let grant = grant.unwrap_or_default();
+    let coalesce = !parts
+        .headers
+        .get(COALESCE_HEADER)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off"));
+    let ids: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
+    let first = lookup::first(
+        gw,
+        client,
+        caller,
+        &fp,
+        &ids,
+        coalesce,
+        &mut log_fields,
+        trace,
+    )
+    .await?;
+    let Some(first) = first else {
+        return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
+    };
+    let grant = first.grant.unwrap_or_default();
     let secs = |claim: Option<u64>, default: Duration| claim.map_or(default, Duration::from_secs);
     let request = Cacheable {
         windows: Windows {
@@ -129,16 +149,28 @@ async fn handle(
             stale: secs(grant.stale_window_secs, gw.settings.stale),
         },
         refresh_until_secs: grant.exp,
-        key: ns.l1_key(&fp),
-        ns,
+        key: first.ns.l1_key(&fp),
+        fingerprint: fp,
+        ns: first.ns,
         declared,
         stream,
-        coalesce: !parts
-            .headers
-            .get(COALESCE_HEADER)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off")),
+        coalesce,
     };
-    Ok(cached(gw, &parts.headers, body, &request, trace).await)
+    let tried = match (coalesce, first.lock) {
+        (_, Some(lock)) => coalesce::FirstTry::Took(lock),
+        (true, None) if first.found.body.is_none() => coalesce::FirstTry::Held,
+        _ => coalesce::FirstTry::NotTried,
+    };
+    Ok(cached(
+        gw,
+        &parts.headers,
+        body,
+        &request,
+        first.found,
+        tried,
+        trace,
+    )
+    .await)
 }
 
 /// A request the cache may answer.
@@ -149,19 +181,11 @@ pub struct Cacheable {
     /// A JWT's `exp`: no background refresh on its behalf after it.
     pub refresh_until_secs: Option<u64>,
     pub key: String,
+    pub fingerprint: String,
     pub ns: Namespace,
     pub declared: Vec<Declared>,
     pub stream: bool,
     pub coalesce: bool,
-}
-
-impl Cacheable {
-    /// The dep ids whose current hashes the lookup reads: declared, then the policy dep.
-    fn dep_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.declared.iter().map(|d| d.id.to_string()).collect();
-        ids.push(DepId::policy(&self.ns).to_string());
-        ids
-    }
 }
 
 fn is_stream(text: &str) -> bool {
@@ -205,23 +229,22 @@ async fn read_request(gw: &Gateway, headers: &HeaderMap, body: Body) -> Result<B
     }
 }
 
-/// Lookup, then a hit, or a miss answered upstream (coalesced when it may be).
+/// After the first lookup: a hit, or a miss answered upstream (coalesced when it may be).
 async fn cached(
     gw: &Arc<Gateway>,
     headers: &HeaderMap,
     body: Bytes,
     req: &Cacheable,
+    found: Found,
+    tried: coalesce::FirstTry,
     trace: &mut Trace,
 ) -> Response {
-    let Some(found) = lookup(gw, req).await else {
-        return forward_uncached(gw, headers, body, trace).await;
-    };
     if let Some(hit) = serve_hit(gw, req, &found, headers, &body, trace) {
         return hit;
     }
     // A refused entry: the deps' current hashes, which a miss records, were not read.
     let found = if found.body.is_some() {
-        match lookup_with(gw, req, true).await {
+        match lookup::again(gw, req, true).await {
             Some(f) => f,
             None => return forward_uncached(gw, headers, body, trace).await,
         }
@@ -232,6 +255,7 @@ async fn cached(
     let (records, checks) = match plan {
         Ok(p) => p,
         Err(id) => {
+            // A lock taken in the lookup is released here (dropped with `tried`).
             trace.not_written = Some("declared_hash_stale");
             trace.refused.get_or_insert(("declared_hash_stale", id));
             gw.metrics.miss();
@@ -241,7 +265,7 @@ async fn cached(
     };
     let deps_json = write_deps(&records);
     let lock = if req.coalesce {
-        match coalesce::lead_or_follow(gw, req, headers, &body, trace).await {
+        match coalesce::lead_or_follow(gw, req, headers, &body, trace, tried).await {
             coalesce::Role::Leader(lock) => Some(lock),
             coalesce::Role::Served(resp) => return resp,
             coalesce::Role::Alone => None,
@@ -261,26 +285,6 @@ async fn cached(
         lock,
     };
     forward(gw, headers, body, trace, Some(write)).await
-}
-
-/// Reads the entry and the deps' current hashes; `None` when Redis is away (fail open).
-/// The request's own deps are read only when there is no entry, or when `always`.
-pub async fn lookup(gw: &Gateway, req: &Cacheable) -> Option<Found> {
-    lookup_with(gw, req, false).await
-}
-
-pub async fn lookup_with(gw: &Gateway, req: &Cacheable, always: bool) -> Option<Found> {
-    let mut store = gw.store().await?;
-    if !store.is_standalone() {
-        // The one-step lookup reads keys named inside the entry, which a cluster refuses
-        // in a script: on a cluster the gateway forwards uncached (documented).
-        gw.metrics.not_written("cluster_unsupported");
-        return None;
-    }
-    let ids = req.dep_ids();
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    gw.bounded(store.gateway_lookup(&req.key, &refs, always))
-        .await
 }
 
 /// The cached answer when the entry may be served; records a refusal otherwise.
@@ -333,6 +337,16 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// [`Pending::write`] in a task of its own; a refusal is counted in the metrics.
+    pub fn write_in_background(self, body: Bytes) {
+        tokio::spawn(async move {
+            let gw = self.gw.clone();
+            if let Some(why) = self.write(&body).await {
+                gw.metrics.not_written(why);
+            }
+        });
+    }
+
     /// Writes `body` unless a declared dep moved since the request started; the reason
     /// when nothing was written.
     pub async fn write(self, body: &[u8]) -> Option<&'static str> {
@@ -432,12 +446,16 @@ pub async fn forward(
         }
     };
     if let Some(w) = write {
-        trace.not_written = match complete_json(parts.status, &bytes) {
-            Err(why) => Some(why),
-            Ok(()) => w.write(&bytes).await,
-        };
-        if let Some(why) = trace.not_written {
-            gw.metrics.not_written(why);
+        match complete_json(parts.status, &bytes) {
+            Err(why) => {
+                trace.not_written = Some(why);
+                gw.metrics.not_written(why);
+            }
+            // The answer leaves without waiting for its write (a Redis round trip off every
+            // miss). This replica's next lookup is sent after the write on the same
+            // connection, so it finds the entry; another replica's finds the lock held
+            // until the write is done and waits for it as a follower.
+            Ok(()) => w.write_in_background(bytes.clone()),
         }
     }
     out_headers.remove(header::CONTENT_LENGTH);

@@ -75,13 +75,7 @@ impl Tee {
             w.gw.metrics.not_written(why);
             return;
         }
-        let body = std::mem::take(&mut self.copy);
-        tokio::spawn(async move {
-            let gw = w.gw.clone();
-            if let Some(why) = w.write(&body).await {
-                gw.metrics.not_written(why);
-            }
-        });
+        w.write_in_background(std::mem::take(&mut self.copy).into());
     }
 }
 
