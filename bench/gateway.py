@@ -7,11 +7,18 @@ machine, the same private redis-server and the same stub upstream
   2. hit latency at a fixed rate: 16 connections each pausing (wrk's delay()) so the
      total is about --rate requests/s; wrk's p50 and p99;
   3. RSS of the server process (VmHWM, the peak) from /proc;
-  4. the gateway again with 10 declared deps per entry (every dep checked on every hit).
+  4. the gateway again with 10 declared deps per entry (every dep checked on every hit);
+  5. the overhead a miss adds to the upstream's own time: unique requests that the stub
+     answers after a fixed delay (its "SLOW <ms>" mode), each sent once straight to the
+     stub and once through the gateway, one after the other on one keep-alive connection
+     to each (sequential: more client threads in one Python process measure the GIL's
+     queue, not the servers); the overhead is the gateway's p50 minus the stub's p50 (and
+     the median of the per-pair differences).
 
-The gateway's hits carry a `cachecore token` (one Redis round trip to verify it, one for
-the lookup script that checks every dep); LiteLLM's carry no key and answer hits from
-its own process memory (it checks nothing in Redis per hit).
+The gateway's hits carry a `cachecore token` (one Redis round trip: the lookup script
+reads the token's record, the entry and every dep's current hash in one step); LiteLLM's
+carry no key and answer hits from its own process memory (it checks nothing in Redis per
+hit).
 
   python3 bench/gateway.py --litellm /path/to/venv/bin/litellm   # ~2 minutes
   python3 bench/gateway.py                                        # the gateway alone
@@ -22,6 +29,10 @@ loop is bounded (wrk -d) and goes to 127.0.0.1.
 """
 import argparse
 import base64
+import http.client
+import statistics
+import threading
+import uuid
 import json
 import os
 import re
@@ -113,11 +124,63 @@ def measure(name, url, headers, pid, args, upstream):
     return row
 
 
+def timed_post(conn, path, body, headers):
+    started = time.perf_counter()
+    conn.request("POST", path, body=body, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    took = (time.perf_counter() - started) * 1000
+    return took, resp.status, resp.getheader("X-Cache")
+
+
+def miss_overhead(stub_url, gw_url, gw_headers, seconds, delay_ms, conns=1, expect_tier="MISS"):
+    """Pairs of unique requests, one to the stub, one through the gateway (its tier must be
+    MISS), on `conns` threads for `seconds`. Returns p50/p99 of both and the overhead."""
+    pairs, bad = [], []
+    deadline = time.time() + seconds
+
+    def worker():
+        s, g = (http.client.HTTPConnection(u.split("/")[2]) for u in (stub_url, gw_url))
+        for c in (s, g):
+            # http.client sends the head and the body in two writes: Nagle would hold the
+            # body for the server's delayed ACK (40 ms) and measure that instead.
+            c.connect()
+            c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        spath, gpath = ("/" + u.split("/", 3)[3] for u in (stub_url, gw_url))
+        base = {"Content-Type": "application/json"}
+        while time.time() < deadline:
+            body = json.dumps({"model": "gpt-bench", "messages": [
+                {"role": "user", "content": f"SLOW {delay_ms} {uuid.uuid4().hex}"}]})
+            st, sstatus, _ = timed_post(s, spath, body, base)
+            gt, gstatus, tier = timed_post(g, gpath, body, {**base, **gw_headers})
+            if sstatus != 200 or gstatus != 200 or tier != expect_tier:
+                bad.append((sstatus, gstatus, tier))
+            pairs.append((st, gt))
+    threads = [threading.Thread(target=worker) for _ in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if bad:
+        sys.exit(f"miss run: {len(bad)} requests were not a 200 MISS, e.g. {bad[0]}")
+    stub = sorted(p[0] for p in pairs)
+    gw = sorted(p[1] for p in pairs)
+    q = lambda xs, f: xs[min(len(xs) - 1, int(f * len(xs)))]
+    row = {"pairs": len(pairs), "upstream_delay_ms": delay_ms,
+           "stub_p50_ms": round(q(stub, 0.5), 3), "gateway_p50_ms": round(q(gw, 0.5), 3),
+           "stub_p99_ms": round(q(stub, 0.99), 3), "gateway_p99_ms": round(q(gw, 0.99), 3),
+           "overhead_p50_ms": round(q(gw, 0.5) - q(stub, 0.5), 3),
+           "overhead_median_of_pairs_ms": round(statistics.median(g - s for s, g in pairs), 3)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--duration", type=int, default=10)
     p.add_argument("--rate", type=int, default=1000, help="the fixed rate of the latency runs")
     p.add_argument("--litellm", help="the litellm executable of a venv with litellm[proxy]")
+    p.add_argument("--miss-delay", type=int, default=20, help="the stub's delay (ms) in the miss runs")
     args = p.parse_args()
     procs = []
     tmp = tempfile.mkdtemp()
@@ -147,6 +210,9 @@ def main():
             subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", gurl, "-d", BODY]
                            + sum([["-H", f"{k}: {v}"] for k, v in headers.items()], []), check=True)
             rows.append(measure(f"cachecore gateway ({ndeps} dep{'s' if ndeps > 1 else ''})", gurl, headers, gw.pid, args, upstream))
+            if ndeps == 1:
+                rows[-1]["miss"] = miss_overhead(upstream + "/chat/completions", gurl, headers, args.duration,
+                                                 args.miss_delay)
         if args.litellm:
             lport = free_port()
             cfg = os.path.join(tmp, "litellm.yaml")
@@ -169,10 +235,16 @@ litellm_settings:
             subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", lurl, "-H", "Content-Type: application/json",
                             "-H", f"Authorization: Bearer {MASTER}", "-d", BODY], check=True)
             rows.append(measure("LiteLLM proxy (Redis cache, 1 worker)", lurl, auth, ll.pid, args, upstream))
-        print("| server | hits/s at 16 conns | hit p50 / p99 at ~%d req/s (reached) | RSS peak | upstream calls |" % args.rate)
-        print("|---|---|---|---|---|")
+            rows[-1]["miss"] = miss_overhead(upstream + "/chat/completions", lurl, auth, args.duration,
+                                             args.miss_delay, expect_tier=None)
+        print("| server | hits/s at 16 conns | hit p50 / p99 at ~%d req/s (reached) | miss overhead p50 "
+              "(upstream %d ms) | RSS peak | upstream calls during hit runs |" % (args.rate, args.miss_delay))
+        print("|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r['server']} | {r['hits_per_s_16c']:,} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms ({r['fixed_rate']:,}) | {r['rss_peak_mb']} MB | {r['upstream_calls_during_runs']} |")
+            m = r.get("miss")
+            miss = f"{m['overhead_p50_ms']:.2f} ms ({m['pairs']} pairs)" if m else "—"
+            print(f"| {r['server']} | {r['hits_per_s_16c']:,} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms "
+                  f"({r['fixed_rate']:,}) | {miss} | {r['rss_peak_mb']} MB | {r['upstream_calls_during_runs']} |")
     finally:
         for pr in reversed(procs):
             pr.terminate()

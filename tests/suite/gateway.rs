@@ -461,6 +461,21 @@ fn the_sdks_bypass_and_a_bad_token_header() {
         "{}".into(),
     ]);
     assert_eq!(status, 401, "{body}");
+    // A token that does not verify is a 401 before any other refusal, whatever else is
+    // wrong with the request (the chat lookup reads the token in its own step, so the
+    // paths that never reach it must check it first).
+    for (headers, body) in [
+        (
+            &["X-Cachecore-Token: cc_live_nope", "X-Cachecore-Deps: %%%"][..],
+            "{}",
+        ),
+        (&["X-Cachecore-Token: cc_live_nope"][..], "not json"),
+    ] {
+        let (status, answer) = gw.post_with("/v1/chat/completions", headers, body);
+        assert_eq!(status, 401, "{headers:?} {body}: {answer}");
+    }
+    let (status, models) = gw.get("/v1/models", Some("cc_live_nope"));
+    assert_eq!(status, 401, "{models}");
     let (status, body) = curl(&[
         "-X".into(),
         "POST".into(),

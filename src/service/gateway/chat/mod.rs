@@ -89,7 +89,13 @@ async fn handle(
         None => Vec::new(),
     };
     trace.deps = declared.len();
-    let body = read_request(gw, &parts.headers, body).await?;
+    let body = match read_request(gw, &parts.headers, body).await {
+        Ok(body) => body,
+        Err(e) => {
+            resolve(gw, client, caller, &mut log_fields).await?;
+            return Err(e);
+        }
+    };
     match caller {
         Caller::Bypass => {
             if let Err(wait) = gw
