@@ -2501,7 +2501,7 @@ _cachecore() {
             return 0
             ;;
         cachecore__subcmd__token__subcmd__create)
-            opts="-q -h --scope --namespace --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
+            opts="-q -h --scope --namespace --fresh-ttl --stale-window --redis-url --cluster --user --password-file --tls-ca --tls-cert --tls-key --tls-insecure --timeout --json --color --reason --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2512,6 +2512,14 @@ _cachecore() {
                     return 0
                     ;;
                 --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fresh-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

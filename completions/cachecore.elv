@@ -690,6 +690,8 @@ set edit:completion:arg-completer[cachecore] = {|@words|
         &'cachecore;token;create'= {
             cand --scope 'What the token may do, repeatable: a dep-id glob (`doc:*`, `table:products`, `user:?42`; `*` and `?` only) allows invalidating and reading matching deps; `policy:NS` (or a glob like `policy:*`) allows rolling that namespace''s policy. Optional with --namespace: a token for the gateway only'
             cand --namespace 'The namespace `cachecore gateway` caches this token''s requests in (1-64 of A-Z a-z 0-9 _ . -); `default` when not given'
+            cand --fresh-ttl 'This token''s own fresh window in `cachecore gateway` (whole seconds, e.g. 300s or 1h), instead of the gateway''s --fresh-ttl: the per-credential override a JWT''s `fresh_ttl_secs` claim gives'
+            cand --stale-window 'This token''s own stale window in `cachecore gateway` (whole seconds), instead of the gateway''s --stale-window (a JWT''s `stale_window_secs`)'
             cand --redis-url 'Redis to administer: redis://[user:password@]host[:port][/db], rediss://... for TLS, or redis+unix:///path/to.sock. For a cluster, give one node or several seed nodes (repeat the flag or separate with commas). Falls back to REDIS_URL, then redis://127.0.0.1:6379. Credentials are never printed'
             cand --user 'ACL user (overrides a user in the URL). The password comes from CACHECORE_REDIS_PASSWORD or --password-file, never from the command line'
             cand --password-file 'File whose first line is the Redis password (instead of CACHECORE_REDIS_PASSWORD)'

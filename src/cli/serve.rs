@@ -165,6 +165,33 @@ pub struct TokenCreateArgs {
     /// A-Z a-z 0-9 _ . -); `default` when not given.
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
+
+    /// This token's own fresh window in `cachecore gateway` (whole seconds, e.g. 300s or
+    /// 1h), instead of the gateway's --fresh-ttl: the per-credential override a JWT's
+    /// `fresh_ttl_secs` claim gives.
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub fresh_ttl: Option<u64>,
+
+    /// This token's own stale window in `cachecore gateway` (whole seconds), instead of the
+    /// gateway's --stale-window (a JWT's `stale_window_secs`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+    pub stale_window: Option<u64>,
+}
+
+/// The longest window a token may carry: an entry's TTL is fresh + stale, and a year is
+/// far past any answer anyone should be served.
+const MAX_WINDOW_SECS: u64 = 366 * 24 * 3600;
+
+/// A token's window: a duration of whole seconds, 1 s to a year.
+fn parse_window(text: &str) -> Result<u64, String> {
+    let d = parse_duration(text).map_err(|e| e.replace("the timeout", "a window"))?;
+    if d.subsec_nanos() != 0 {
+        return Err("a window is whole seconds (e.g. 90s, 5m, 1h)".into());
+    }
+    if d.as_secs() > MAX_WINDOW_SECS {
+        return Err("at most 366 days".into());
+    }
+    Ok(d.as_secs())
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,10 @@ struct Created<'a> {
     name: &'a str,
     scopes: Vec<String>,
     namespace: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fresh_ttl_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale_window_secs: Option<u64>,
     token: &'a str,
 }
 
@@ -25,6 +29,10 @@ struct Row {
     created_ms: u64,
     /// Absent when never used.
     last_used_ms: Option<u64>,
+    namespace: String,
+    /// The token's own gateway windows; absent: the gateway's.
+    fresh_ttl_secs: Option<u64>,
+    stale_window_secs: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -54,7 +62,12 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
                     .unwrap_or(crate::layout::DEFAULT_NAMESPACE),
             )?;
             let mut store = ctx.store().await?;
-            let token = tokens::create(&mut store, &args.name.name, &scopes, &namespace).await?;
+            let windows = tokens::Windows {
+                fresh_ttl_secs: args.fresh_ttl,
+                stale_window_secs: args.stale_window,
+            };
+            let token =
+                tokens::create(&mut store, &args.name.name, &scopes, &namespace, windows).await?;
             let mut record = ctx.audit_record("token create");
             record.deps = scopes.iter().map(Scope::text).collect::<Vec<_>>().join(",");
             record.new_hash = format!("token:{}", args.name.name);
@@ -63,6 +76,8 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
                 name: &args.name.name,
                 scopes: scopes.iter().map(Scope::text).collect(),
                 namespace: namespace.as_str(),
+                fresh_ttl_secs: args.fresh_ttl,
+                stale_window_secs: args.stale_window,
                 token: &token,
             })?;
             Ok(Exit::Success)
@@ -77,6 +92,11 @@ pub async fn run(ctx: &Context, cmd: TokenCommand) -> Result<Exit> {
                     name: t.name,
                     created_ms: t.created_ms,
                     last_used_ms: (t.last_used_ms > 0).then_some(t.last_used_ms),
+                    namespace: t
+                        .namespace
+                        .unwrap_or_else(|| crate::layout::DEFAULT_NAMESPACE.into()),
+                    fresh_ttl_secs: t.fresh_ttl_secs,
+                    stale_window_secs: t.stale_window_secs,
                 })
                 .collect();
             ctx.out.emit(&Listed { tokens: rows })?;
@@ -125,11 +145,20 @@ impl Report for Listed {
     }
 
     fn render(&self) -> Result<()> {
-        let mut t = table(&["name", "scopes", "created", "last used"]);
+        let mut t = table(&[
+            "name",
+            "scopes",
+            "namespace",
+            "windows",
+            "created",
+            "last used",
+        ]);
         for r in &self.tokens {
             t.add_row(vec![
                 r.name.clone(),
                 r.scopes.join(" "),
+                r.namespace.clone(),
+                windows_text(r.fresh_ttl_secs, r.stale_window_secs),
                 time_text(Some(r.created_ms)),
                 time_text(r.last_used_ms),
             ]);
@@ -150,6 +179,12 @@ impl Report for Revoked<'_> {
         );
         Ok(())
     }
+}
+
+/// A token's windows as `fresh 300s, stale 60s` (`gateway's` for the flags' own).
+fn windows_text(fresh: Option<u64>, stale: Option<u64>) -> String {
+    let one = |v: Option<u64>| v.map_or("gateway's".to_string(), |s| format!("{s}s"));
+    format!("fresh {}, stale {}", one(fresh), one(stale))
 }
 
 /// A unix-ms time as UTC text (`never` for none).

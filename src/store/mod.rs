@@ -40,7 +40,7 @@ use scripts::Script;
 pub use stream_replies::{Fields, GateOutcome, RawEntry};
 pub use streams::{ConsumerInfo, Gate, GateSweep, GroupInfo};
 pub use tokens::TokenRecord;
-pub use tokens::{StoredToken, TokenKeys};
+pub use tokens::{NewToken, StoredToken, TokenKeys};
 
 use crate::error::redis_failure;
 use crate::printable::printable;

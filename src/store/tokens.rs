@@ -17,6 +17,24 @@ pub struct StoredToken {
     pub created_ms: u64,
     /// 0 when never used.
     pub last_used_ms: u64,
+    /// `None` for a token stored before namespaces (`default`).
+    pub namespace: Option<String>,
+    pub fresh_ttl_secs: Option<u64>,
+    pub stale_window_secs: Option<u64>,
+}
+
+/// A token to store: never the secret, only its SHA-256.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    pub sha256: &'a str,
+    /// The JSON array of scopes.
+    pub scopes: &'a str,
+    pub created_ms: u64,
+    pub namespace: &'a str,
+    /// The token's own gateway windows, when it has them.
+    pub fresh_ttl_secs: Option<u64>,
+    pub stale_window_secs: Option<u64>,
 }
 
 /// A stored token's lookup record (serve's token check and the gateway's lookup).
@@ -57,10 +75,18 @@ pub struct TokenKeys {
 // name list change together or not at all.
 // KEYS: by name, by hash, names. ARGV: name, sha256 hex, scopes JSON, created ms, the
 // gateway namespace (issue 25; a token stored before it has none and means `default`).
+// ARGV[6] and ARGV[7], the windows, are '' when the token has none (no field is written:
+// the gateway's own windows apply).
 const CREATE_LUA: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'sha256', ARGV[2], 'scopes', ARGV[3], 'created_ms', ARGV[4], 'last_used_ms', 0, 'namespace', ARGV[5])
 redis.call('HSET', KEYS[2], 'name', ARGV[1], 'scopes', ARGV[3], 'namespace', ARGV[5])
+for i, field in ipairs({'fresh_ttl_secs', 'stale_window_secs'}) do
+  if ARGV[5 + i] ~= '' then
+    redis.call('HSET', KEYS[1], field, ARGV[5 + i])
+    redis.call('HSET', KEYS[2], field, ARGV[5 + i])
+  end
+end
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 "#;
@@ -98,20 +124,22 @@ fn eval(script: &str, keys: &[&str], args: &[&str]) -> redis::Cmd {
 
 impl Store {
     /// Stores a new token; false (nothing written) when the name is taken.
-    pub async fn token_create(
-        &mut self,
-        keys: &TokenKeys,
-        name: &str,
-        sha256: &str,
-        scopes: &str,
-        created_ms: u64,
-        namespace: &str,
-    ) -> Result<bool> {
+    pub async fn token_create(&mut self, keys: &TokenKeys, t: &NewToken<'_>) -> Result<bool> {
+        let secs = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
         let cmd = eval(
             CREATE_LUA,
             &[&keys.by_name, &keys.by_hash, &keys.names],
-            &[name, sha256, scopes, &created_ms.to_string(), namespace],
+            &[
+                t.name,
+                t.sha256,
+                t.scopes,
+                &t.created_ms.to_string(),
+                t.namespace,
+                &secs(t.fresh_ttl_secs),
+                &secs(t.stale_window_secs),
+            ],
         );
+        let name = t.name;
         // A create that ran once would find its own name and report it taken.
         let created: i64 = self
             .send_one(cmd, Repeat::Never, &format!("creating token {name}"))
@@ -204,17 +232,29 @@ impl Store {
                         .arg(by_name(name))
                         .arg("scopes")
                         .arg("created_ms")
-                        .arg("last_used_ms");
+                        .arg("last_used_ms")
+                        .arg("namespace")
+                        .arg("fresh_ttl_secs")
+                        .arg("stale_window_secs");
                 },
                 |name, replies| {
                     let reply = replies.next().expect("one reply").context("HMGET")?;
-                    let (scopes, created, used): (Option<String>, Option<u64>, Option<u64>) =
-                        redis::from_redis_value(reply)?;
+                    let f: Vec<Option<String>> = redis::from_redis_value(reply)?;
+                    let mut f = f.into_iter();
+                    let mut next = || f.next().flatten();
+                    let (scopes, created, used) = (next(), next(), next());
+                    let (namespace, fresh, stale) = (next(), next(), next());
+                    let num = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
+                    let (created, used, fresh, stale) =
+                        (num(created), num(used), num(fresh), num(stale));
                     Ok(StoredToken {
                         name: name.clone(),
                         scopes: scopes.unwrap_or_else(|| "[]".into()),
                         created_ms: created.unwrap_or(0),
                         last_used_ms: used.unwrap_or(0),
+                        namespace,
+                        fresh_ttl_secs: fresh,
+                        stale_window_secs: stale,
                     })
                 },
             )

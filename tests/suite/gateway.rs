@@ -502,6 +502,64 @@ fn the_sdks_bypass_and_a_bad_token_header() {
 }
 
 #[test]
+fn a_token_carries_its_own_windows() {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let gw = Serve::gateway(&server, &stub.url(), &[]);
+    // Refused windows store nothing.
+    for bad in [
+        ["--fresh-ttl", "1.5s"],
+        ["--stale-window", "0"],
+        ["--fresh-ttl", "400d"],
+    ] {
+        let mut args = vec!["token", "create", "bad", "--namespace", "win"];
+        args.extend(bad);
+        let r = run(&server, &args);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+        assert!(r.stderr.contains(bad[0]), "names the flag: {}", r.stderr);
+    }
+    let created = run(
+        &server,
+        &[
+            "--json",
+            "token",
+            "create",
+            "short",
+            "--namespace",
+            "win",
+            "--fresh-ttl",
+            "2s",
+            "--stale-window",
+            "30s",
+        ],
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let short = created.json()["token"].as_str().unwrap().to_string();
+    let plain = token(&server, "plain", "default");
+    let listed = run(&server, &["--json", "token", "list"]).json();
+    let rows = listed["tokens"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{listed}");
+    let row = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(row("short")["fresh_ttl_secs"], 2);
+    assert_eq!(row("short")["stale_window_secs"], 30);
+    assert_eq!(row("short")["namespace"], "win");
+    assert!(row("plain")["fresh_ttl_secs"].is_null());
+
+    assert_eq!(chat(&gw, &short, "hello", &[])["x_cache"], "MISS");
+    assert_eq!(chat(&gw, &plain, "hello", &[])["x_cache"], "MISS");
+    let key = l1_keys(&server, "win").pop().unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&key)
+        .query(&mut server.conn())
+        .unwrap();
+    assert!((29..=32).contains(&ttl), "the token's fresh + stale: {ttl}");
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(chat(&gw, &short, "hello", &[])["x_cache"], "HIT_L1_STALE");
+    // The gateway's own windows for a token without any.
+    assert_eq!(chat(&gw, &plain, "hello", &[])["x_cache"], "HIT_L1");
+}
+
+#[test]
 fn a_jwt_carries_its_own_windows() {
     let server = RedisServer::start();
     let stub = Stub::start();

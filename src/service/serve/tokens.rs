@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::invalid;
 use crate::layout::{DepId, is_format_char};
-use crate::store::{Store, StoredToken, TokenKeys};
+use crate::store::{NewToken, Store, StoredToken, TokenKeys};
 
 /// What every token starts with, as in the hosted service's tokens.
 pub const TOKEN_PREFIX: &str = "cc_live_";
@@ -270,27 +270,35 @@ pub async fn create(
     name: &str,
     scopes: &[Scope],
     namespace: &crate::layout::Namespace,
+    windows: Windows,
 ) -> Result<String> {
     validate_name(name)?;
     let token = new_secret()?;
     let digest = sha256_hex(&token);
     crate::redact::register_secret(&token);
-    if !store
-        .token_create(
-            &keys(name, &digest),
-            name,
-            &digest,
-            &scopes_json(scopes),
-            now_ms(),
-            namespace.as_str(),
-        )
-        .await?
-    {
+    let scopes = scopes_json(scopes);
+    let new = NewToken {
+        name,
+        sha256: &digest,
+        scopes: &scopes,
+        created_ms: now_ms(),
+        namespace: namespace.as_str(),
+        fresh_ttl_secs: windows.fresh_ttl_secs,
+        stale_window_secs: windows.stale_window_secs,
+    };
+    if !store.token_create(&keys(name, &digest), &new).await? {
         return Err(crate::error::refused(format!(
             "a token named {name} exists already; nothing was changed (revoke it first, or pick another name)"
         )));
     }
     Ok(token)
+}
+
+/// A token's own gateway windows (whole seconds), each `None` for the gateway's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Windows {
+    pub fresh_ttl_secs: Option<u64>,
+    pub stale_window_secs: Option<u64>,
 }
 
 /// Every token, without secrets.
