@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use super::super::Gateway;
 use super::super::identity::{Caller, from_record, resolve};
-use super::coalesce::{self, Lock};
 use super::{Cacheable, Trace};
 use crate::layout::Namespace;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
@@ -19,14 +18,14 @@ use crate::store::{Found, Lookup, LookupFor, TokenFound};
 pub struct First {
     pub ns: Namespace,
     pub grant: Option<Grant>,
+    /// `found.locked`: the lookup took the coalescing lock it was asked for.
     pub found: Found,
-    /// The coalescing lock, when the lookup took it (asked for, and no entry).
-    pub lock: Option<Lock>,
 }
 
 /// The first lookup of a request whose caller is `Caller::Cached` (namespace known) or
-/// `Caller::Token` (read here). `Ok(None)`: Redis is away, go on uncached; `Err`: the
-/// token does not verify (401, charged to the client's address).
+/// `Caller::Token` (read here), taking the coalescing lock `lock` (key prefix, value,
+/// expiry ms) on a miss. `Ok(None)`: Redis is away, go on uncached; `Err`: the token does
+/// not verify (401, charged to the client's address).
 #[allow(clippy::too_many_arguments)]
 pub async fn first(
     gw: &Arc<Gateway>,
@@ -34,7 +33,7 @@ pub async fn first(
     caller: Caller,
     fingerprint: &str,
     declared: &[&str],
-    coalesce: bool,
+    lock: Option<(&str, &str, u64)>,
     log: &mut LogFields,
     trace: &mut Trace,
 ) -> Result<Option<First>, ApiError> {
@@ -54,17 +53,12 @@ pub async fn first(
         Caller::Cached { ns, .. } => LookupFor::Namespace(ns.as_str()),
         Caller::Bypass | Caller::RedisDown => return Ok(None),
     };
-    let lock_value = uuid::Uuid::new_v4().simple().to_string();
     let q = Lookup {
         who,
         fingerprint,
         declared,
         always: false,
-        lock: coalesce.then_some((
-            coalesce::LOCK_PREFIX,
-            lock_value.as_str(),
-            coalesce::lock_ttl(gw),
-        )),
+        lock,
     };
     let Some(mut found) = gw.bounded(store.gateway_lookup(&q)).await else {
         return Ok(None);
@@ -80,19 +74,7 @@ pub async fn first(
     };
     // (A token whose stored namespace is unusable is refused above; a lock its lookup took
     // sits under a key no valid request uses, until it expires.)
-    let lock = found.locked.then(|| {
-        Lock::held(
-            gw,
-            format!("{}{}", coalesce::LOCK_PREFIX, ns.l1_key(fingerprint)),
-            lock_value,
-        )
-    });
-    Ok(Some(First {
-        ns,
-        grant,
-        found,
-        lock,
-    }))
+    Ok(Some(First { ns, grant, found }))
 }
 
 /// Records who the caller is in the request's trace (its log line).

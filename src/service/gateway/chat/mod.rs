@@ -133,17 +133,15 @@ async fn handle(
         .get(COALESCE_HEADER)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off"));
     let ids: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
-    let first = lookup::first(
-        gw,
-        client,
-        caller,
-        &fp,
-        &ids,
-        coalesce,
-        &mut log_fields,
-        trace,
-    )
-    .await?;
+    let lock_value = uuid::Uuid::new_v4().simple().to_string();
+    let lock = coalesce.then(|| {
+        (
+            coalesce::LOCK_PREFIX,
+            lock_value.as_str(),
+            coalesce::lock_ttl(gw),
+        )
+    });
+    let first = lookup::first(gw, client, caller, &fp, &ids, lock, &mut log_fields, trace).await?;
     let Some(first) = first else {
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
     };
@@ -162,10 +160,13 @@ async fn handle(
         stream,
         coalesce,
     };
-    let tried = match (coalesce, first.lock) {
-        (_, Some(lock)) => coalesce::FirstTry::Took(lock),
-        (true, None) if first.found.body.is_none() => coalesce::FirstTry::Held,
-        _ => coalesce::FirstTry::NotTried,
+    let tried = if first.found.locked {
+        let key = format!("{}{}", coalesce::LOCK_PREFIX, request.key);
+        coalesce::FirstTry::Took(coalesce::Lock::held(gw, key, lock_value))
+    } else if coalesce && first.found.body.is_none() {
+        coalesce::FirstTry::Held
+    } else {
+        coalesce::FirstTry::NotTried
     };
     Ok(cached(
         gw,
