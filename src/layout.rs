@@ -7,7 +7,6 @@
 use std::fmt;
 
 use serde::Serialize;
-use serde_json::Value;
 
 pub const L1_PREFIX: &str = "cc:l1:";
 pub const L2_PREFIX: &str = "vec:";
@@ -83,6 +82,10 @@ impl DepId {
         }
         if id.len() > MAX_DEP_ID_BYTES {
             return bad("it is longer than 512 bytes");
+        }
+        // Printable ASCII passes every check below; the gateway parses ids on every hit.
+        if id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Ok(DepId(id.to_string()));
         }
         if id.chars().any(char::is_whitespace) {
             return bad("it contains whitespace");
@@ -330,101 +333,6 @@ pub enum DepsError {
     NoPolicyDep { expected: String },
 }
 
-/// Parses an entry's `deps` field: a JSON array of `{"id": string, "hash": string|null}`.
-/// Unknown extra fields are tolerated so a newer proxy can add some.
-pub fn parse_deps(raw: &[u8]) -> Result<Vec<DepRecord>, DepsError> {
-    let text = std::str::from_utf8(raw).map_err(|_| DepsError::NotUtf8)?;
-    let value: Value = serde_json::from_str(text).map_err(|e| DepsError::NotJson(e.to_string()))?;
-    // serde_json keeps the last of a repeated key silently: a writer's `"id"` given twice
-    // would be judged by one of them. Such a field cannot be trusted.
-    serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| DepsError::NotJson(e.to_string()))?;
-    let Value::Array(items) = value else {
-        return Err(DepsError::NotArray);
-    };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let bad = |reason: String| DepsError::Element { index, reason };
-            let Value::Object(mut obj) = item else {
-                return Err(bad("is not an object".into()));
-            };
-            let id = match obj.remove("id") {
-                Some(Value::String(id)) => id,
-                Some(_) => return Err(bad("has an id that is not a string".into())),
-                None => return Err(bad("has no id".into())),
-            };
-            DepId::parse(&id).map_err(|e| bad(format!("has an {e}")))?;
-            let hash = match obj.remove("hash") {
-                Some(Value::String(h)) => Some(h),
-                Some(Value::Null) => None,
-                Some(_) => return Err(bad("has a hash that is neither a string nor null".into())),
-                None => return Err(bad("has no hash field".into())),
-            };
-            Ok(DepRecord { id, hash })
-        })
-        .collect()
-}
-
-/// Deserializes any JSON, failing on an object that repeats a key (at any depth).
-struct NoDuplicateKeys;
-
-impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NoDuplicateKeysVisitor)
-    }
-}
-
-struct NoDuplicateKeysVisitor;
-
-impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
-    type Value = NoDuplicateKeys;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> Result<NoDuplicateKeys, A::Error> {
-        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
-        Ok(NoDuplicateKeys)
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> Result<NoDuplicateKeys, A::Error> {
-        let mut seen = std::collections::HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
-                return Err(serde::de::Error::custom(format!(
-                    "the key {key:?} appears twice in one object"
-                )));
-            }
-            map.next_value::<NoDuplicateKeys>()?;
-        }
-        Ok(NoDuplicateKeys)
-    }
-}
-
 /// Parses `deps` and checks that it ends with `ns`'s policy dep, as every entry must; an
 /// entry without it would survive a policy roll, so it is treated as corrupt.
 pub fn parse_entry_deps(raw: Option<&[u8]>, ns: &Namespace) -> Result<Vec<DepRecord>, DepsError> {
@@ -487,7 +395,9 @@ where
 }
 
 mod canonical;
+mod deps_field;
 pub use canonical::{JsonError, canonical_json, fingerprint};
+pub use deps_field::parse_deps;
 
 #[cfg(test)]
 mod tests;

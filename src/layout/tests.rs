@@ -347,3 +347,169 @@ fn freshness_reports_the_first_stale_dep_in_declaration_order() {
         Freshness::Fresh => panic!("must be stale"),
     }
 }
+
+// The two-pass reading parse_deps replaced (a Value tree, then a second pass for repeated
+// keys), kept as the reference the one-pass reading must agree with.
+/// Parses an entry's `deps` field: a JSON array of `{"id": string, "hash": string|null}`.
+/// Unknown extra fields are tolerated so a newer proxy can add some.
+fn two_pass_parse_deps(raw: &[u8]) -> Result<Vec<DepRecord>, DepsError> {
+    let text = std::str::from_utf8(raw).map_err(|_| DepsError::NotUtf8)?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| DepsError::NotJson(e.to_string()))?;
+    // serde_json keeps the last of a repeated key silently: a writer's `"id"` given twice
+    // would be judged by one of them. Such a field cannot be trusted.
+    serde_json::from_str::<NoDuplicateKeys>(text).map_err(|e| DepsError::NotJson(e.to_string()))?;
+    let serde_json::Value::Array(items) = value else {
+        return Err(DepsError::NotArray);
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let bad = |reason: String| DepsError::Element { index, reason };
+            let serde_json::Value::Object(mut obj) = item else {
+                return Err(bad("is not an object".into()));
+            };
+            let id = match obj.remove("id") {
+                Some(serde_json::Value::String(id)) => id,
+                Some(_) => return Err(bad("has an id that is not a string".into())),
+                None => return Err(bad("has no id".into())),
+            };
+            DepId::parse(&id).map_err(|e| bad(format!("has an {e}")))?;
+            let hash = match obj.remove("hash") {
+                Some(serde_json::Value::String(h)) => Some(h),
+                Some(serde_json::Value::Null) => None,
+                Some(_) => return Err(bad("has a hash that is neither a string nor null".into())),
+                None => return Err(bad("has no hash field".into())),
+            };
+            Ok(DepRecord { id, hash })
+        })
+        .collect()
+}
+
+/// Deserializes any JSON, failing on an object that repeats a key (at any depth).
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeysVisitor)
+    }
+}
+
+struct NoDuplicateKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} appears twice in one object"
+                )));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
+}
+
+/// Pieces of deps fields: good records, each kind of bad element, repeated keys at
+/// several depths, escapes, invisible characters.
+const PIECES: &[&str] = &[
+    r#"{"id":"doc:1","hash":"v1"}"#,
+    r#"{"hash":null,"id":"table:products"}"#,
+    r#"{"id":"doc:\u0041\"q","hash":"v\n2"}"#,
+    r#"{"id":1,"hash":"v1"}"#,
+    r#"{"hash":"v1"}"#,
+    r#"{"id":"doc:1"}"#,
+    r#"{"id":"doc:1","hash":[1]}"#,
+    r#"{"id":"doc:1","hash":{"a":1}}"#,
+    r#"{"id":"a b","hash":"v1"}"#,
+    r#"{"id":"a\u200bb","hash":"v1"}"#,
+    r#"{"id":"","hash":"v1"}"#,
+    r#"{"id":"doc:1","hash":"v1","id":"doc:2"}"#,
+    r#"{"id":"doc:1","hash":"v1","hash":"v2"}"#,
+    r#"{"id":"doc:1","hash":"v1","x":1,"x":2}"#,
+    r#"{"id":"doc:1","hash":"v1","x":{"a":1,"b":[1,{"c":2,"c":3}]}}"#,
+    r#"{"id":"doc:1","hash":"v1","x":{"a":1,"b":[1,{"c":2}]}}"#,
+    r#"{"id":{"k":1,"k":2},"hash":"v1"}"#,
+    r#""doc:1""#,
+    "null",
+    "12",
+    "true",
+    r#"[{"id":"doc:1","hash":"v1"}]"#,
+    r#"[{"a":1,"a":2}]"#,
+];
+
+proptest::proptest! {
+    #[test]
+    fn the_one_pass_reading_answers_as_the_two_pass_one(
+        picks in proptest::collection::vec(0..PIECES.len(), 0..6),
+        shape in 0..5u8,
+        cut in 0..400usize,
+    ) {
+        let items: Vec<&str> = picks.iter().map(|&i| PIECES[i]).collect();
+        let mut text = format!("[{}]", items.join(","));
+        match shape {
+            1 => text.truncate(cut.min(text.len())),
+            2 => text = format!("{{\"deps\":{text}}}"),
+            3 => text.push_str(" x"),
+            4 => text = format!(" \n{text}\t"),
+            _ => {}
+        }
+        let (one, two) = (parse_deps(text.as_bytes()), two_pass_parse_deps(text.as_bytes()));
+        match (&one, &two) {
+            // The message may name another fault first: one pass meets them in text order.
+            (Err(DepsError::NotJson(_)), Err(DepsError::NotJson(_))) => {}
+            _ => proptest::prop_assert_eq!(one, two, "{}", text),
+        }
+    }
+}
+
+#[test]
+fn the_one_pass_reading_refuses_what_the_two_pass_one_did() {
+    for piece in PIECES {
+        let text = format!("[{piece}]");
+        let (one, two) = (
+            parse_deps(text.as_bytes()),
+            two_pass_parse_deps(text.as_bytes()),
+        );
+        match (&one, &two) {
+            (Err(DepsError::NotJson(_)), Err(DepsError::NotJson(_))) => {}
+            _ => assert_eq!(one, two, "{text}"),
+        }
+    }
+}
