@@ -171,11 +171,11 @@ impl<'de> Visitor<'de> for ElementVisitor {
         let (mut id, mut hash) = (None, None);
         // Keys other than id and hash are rare (a newer writer's): a list is enough.
         let mut others: Vec<String> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let slot = match key.as_str() {
-                "id" => &mut id,
-                "hash" => &mut hash,
-                _ => {
+        while let Some(key) = map.next_key::<Key>()? {
+            let (slot, name) = match key {
+                Key::Id => (&mut id, "id"),
+                Key::Hash => (&mut hash, "hash"),
+                Key::Other(key) => {
                     if others.contains(&key) {
                         return Err(twice(&key));
                     }
@@ -185,11 +185,41 @@ impl<'de> Visitor<'de> for ElementVisitor {
                 }
             };
             if slot.is_some() {
-                return Err(twice(&key));
+                return Err(twice(name));
             }
             *slot = Some(map.next_value::<Scalar>()?);
         }
         Ok(Element(record(id, hash)))
+    }
+}
+
+/// An element's key, read without a copy for the two the rule knows.
+enum Key {
+    Id,
+    Hash,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+        Ok(match v {
+            "id" => Key::Id,
+            "hash" => Key::Hash,
+            other => Key::Other(other.to_string()),
+        })
     }
 }
 

@@ -43,7 +43,8 @@ pub enum LookupFor<'a> {
 pub struct Lookup<'a> {
     pub who: LookupFor<'a>,
     pub fingerprint: &'a str,
-    /// The request's declared dep ids (the policy dep is added by the lookup).
+    /// The request's declared dep ids, valid (no whitespace); the policy dep is added by
+    /// the lookup.
     pub declared: &'a [&'a str],
     pub always: bool,
     /// (key prefix, holder value, expiry ms) of the coalescing lock to take on a miss.
@@ -118,9 +119,18 @@ impl Store {
             .arg(lock_prefix)
             .arg(lock_value)
             .arg(lock_ms);
+        let mut declared = String::with_capacity(q.declared.iter().map(|id| id.len() + 1).sum());
         for id in q.declared {
-            cmd.arg(*id);
+            // Dep ids have no whitespace (layout's rule), so a newline ends each; one that
+            // had would be read as two deps.
+            anyhow::ensure!(
+                !id.contains('\n'),
+                "dep id {id:?} contains a newline, which no dep id may"
+            );
+            declared.push_str(id);
+            declared.push('\n');
         }
+        cmd.arg(declared);
         // A lookup that took the lock and was sent again finds the lock held (by itself):
         // the request then waits as a follower until the lock expires, which costs time only.
         let reply: Value = self

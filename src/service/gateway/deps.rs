@@ -4,6 +4,8 @@
 //! header that cannot be read whole is refused before anything is forwarded: caching an
 //! answer under fewer deps than its application declared would serve it after they change.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde::Deserialize;
 
@@ -19,12 +21,14 @@ pub struct Declared {
     pub hash: Option<String>,
 }
 
+// Borrowed from the decoded header where no escape forces a copy: every hit parses it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Wire {
-    dep_id: String,
-    #[serde(default)]
-    expected_hash: Option<String>,
+struct Wire<'a> {
+    #[serde(borrow)]
+    dep_id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    expected_hash: Option<Cow<'a, str>>,
 }
 
 /// Most deps one request may declare: each is a GET in the lookup and a SADD in the write.
@@ -55,7 +59,7 @@ pub fn parse(value: &[u8]) -> Result<Vec<Declared>, String> {
             validate_hash(h).map_err(|e| format!("X-Cachecore-Deps[{i}].expected_hash: {e}"))?;
         }
         if let Some(prev) = out.iter().find(|d| d.id == id) {
-            if prev.hash != w.expected_hash {
+            if prev.hash.as_deref() != w.expected_hash.as_deref() {
                 return Err(format!(
                     "X-Cachecore-Deps declares {} twice with different hashes",
                     id
@@ -65,7 +69,7 @@ pub fn parse(value: &[u8]) -> Result<Vec<Declared>, String> {
         }
         out.push(Declared {
             id,
-            hash: w.expected_hash,
+            hash: w.expected_hash.map(Cow::into_owned),
         });
     }
     Ok(out)

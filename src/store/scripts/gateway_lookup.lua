@@ -10,8 +10,9 @@
 -- ARGV[3] the token's lookup key, or '' when the caller's namespace is known; ARGV[4]
 -- that namespace (ignored with a token); ARGV[5] the request's fingerprint; ARGV[6] the
 -- entry key prefix; ARGV[7] the policy dep id prefix; ARGV[8] the lock key prefix, or ''
--- for no lock; ARGV[9] the lock's value; ARGV[10] its expiry (ms); ARGV[11..] the
--- request's declared dep ids (the policy dep of the namespace is added here).
+-- for no lock; ARGV[9] the lock's value; ARGV[10] its expiry (ms); ARGV[11] the
+-- request's declared dep ids, each ended by a newline (a dep id has no whitespace), one
+-- argument that a hit never splits (the policy dep of the namespace is added here).
 -- Returns {body, deps, created_at, {current of each entry dep}, {current of each request
 -- dep, the policy dep last}, token, locked}: absent values are nil; token is nil when not
 -- asked, 0 when unknown (nothing else is read), else {name, scopes, namespace, fresh_ttl,
@@ -40,8 +41,8 @@ local e = redis.call('HMGET', key, 'body', 'deps', 'created_at')
 local req = {}
 if ARGV[2] == '1' or not e[1] then
   local names = {}
-  for i = 11, #ARGV do
-    names[#names + 1] = ARGV[1] .. ARGV[i]
+  for id in string.gmatch(ARGV[11], '([^\n]+)\n') do
+    names[#names + 1] = ARGV[1] .. id
   end
   names[#names + 1] = ARGV[1] .. ARGV[7] .. ns
   req = mget(names)
