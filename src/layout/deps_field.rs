@@ -45,8 +45,8 @@ impl<'de> Deserialize<'de> for Top {
 
 struct TopVisitor;
 
-/// Anything but an array (or an object) is read to its end and is `NotArray`.
-macro_rules! scalars_are {
+/// A visitor's answer to a boolean or a number.
+macro_rules! numbers_are {
     ($out:expr) => {
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
             Ok($out)
@@ -60,6 +60,13 @@ macro_rules! scalars_are {
         fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
             Ok($out)
         }
+    };
+}
+
+/// A visitor's answer to any scalar (a string and null too).
+macro_rules! scalars_are {
+    ($out:expr) => {
+        numbers_are!($out);
         fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
             Ok($out)
         }
@@ -75,6 +82,7 @@ impl<'de> Visitor<'de> for TopVisitor {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
+    // Anything but an array (or an object) is read to its end and is `NotArray`.
     scalars_are!(Top::NotArray);
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4).min(1024));
@@ -125,18 +133,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Scalar, E> {
-        Ok(Scalar::Other)
-    }
+    numbers_are!(Scalar::Other);
     fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
         Ok(Scalar::Str(v.to_string()))
     }

@@ -98,6 +98,15 @@ fn l1_keys(server: &RedisServer, ns: &str) -> Vec<String> {
         .collect()
 }
 
+/// The TTL (s) of the one entry of namespace `ns`.
+fn entry_ttl(server: &RedisServer, ns: &str) -> i64 {
+    let key = l1_keys(server, ns).pop().expect("an entry");
+    redis::cmd("TTL")
+        .arg(&key)
+        .query(&mut server.conn())
+        .unwrap()
+}
+
 #[test]
 fn the_seed_story_misses_hits_and_misses_again_after_each_kind_of_invalidation() {
     let server = RedisServer::start();
@@ -547,11 +556,7 @@ fn a_token_carries_its_own_windows() {
 
     assert_eq!(chat(&gw, &short, "hello", &[])["x_cache"], "MISS");
     assert_eq!(chat(&gw, &plain, "hello", &[])["x_cache"], "MISS");
-    let key = l1_keys(&server, "win").pop().unwrap();
-    let ttl: i64 = redis::cmd("TTL")
-        .arg(&key)
-        .query(&mut server.conn())
-        .unwrap();
+    let ttl = entry_ttl(&server, "win");
     assert!((29..=32).contains(&ttl), "the token's fresh + stale: {ttl}");
     std::thread::sleep(Duration::from_millis(2100));
     assert_eq!(chat(&gw, &short, "hello", &[])["x_cache"], "HIT_L1_STALE");
@@ -578,11 +583,7 @@ fn a_jwt_carries_its_own_windows() {
         .unwrap()
         .to_string();
     assert_eq!(chat(&gw, &jwt, "hello", &[])["x_cache"], "MISS");
-    let key = l1_keys(&server, "acme").pop().unwrap();
-    let ttl: i64 = redis::cmd("TTL")
-        .arg(&key)
-        .query(&mut server.conn())
-        .unwrap();
+    let ttl = entry_ttl(&server, "acme");
     assert!((29..=32).contains(&ttl), "the JWT's fresh + stale: {ttl}");
     std::thread::sleep(Duration::from_millis(2100));
     assert_eq!(chat(&gw, &jwt, "hello", &[])["x_cache"], "HIT_L1_STALE");
