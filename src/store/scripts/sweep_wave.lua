@@ -55,24 +55,13 @@ if chunked('EXISTS', K, 3 * n + 1, 4 * n, true) > 0 then
   end
 end
 
--- Current hashes. MGET answers nil for a key that is not a string, and such a key
--- exists: when more hash keys exist than MGET found strings, the dep whose key is
--- not a string is declined.
-local cur, strings = {}, 0
+-- Current hashes (MGET answers nil for a missing key and for a key that is not a
+-- string), then the conditions.
+local cur = {}
 for i = 1, n, 400 do
   local values = call('MGET', unpack(K, i, math.min(i + 399, n)))
-  for j = 1, #values do
-    local v = values[j]
-    if v then cur[i + j - 1] = v; strings = strings + 1 end
-  end
+  for j = 1, #values do cur[i + j - 1] = values[j] end
 end
-if chunked('EXISTS', K, 1, n, true) > strings then
-  for d = 1, n do
-    if not cur[d] and call('EXISTS', K[d]) == 1 then declined[d] = true end
-  end
-end
-
--- Conditions.
 for d = 1, n do
   local cond = A[2 * d + 1]
   if cond ~= '' and not declined[d] then
@@ -87,13 +76,19 @@ end
 -- Members, in order, up to the dep whose members reach the budget: the call goes that
 -- far. One SSCAN from cursor 0 reads a set of up to `limit` members whole (cursor 0
 -- back), and a missing set as no members; a bigger set is declined. pcall: a key of the
--- wrong type is the stepwise path's to report.
+-- wrong type is the stepwise path's to report. When the first sets are all missing, the
+-- wave is likely one of deps without entries: one EXISTS over the rest may spare every
+-- SSCAN.
 local members, reached, used = {}, n, 0
 local no_members = {}
-local any_set = chunked('EXISTS', K, 2 * n + 1, 3 * n, true) > 0
+local any_set = chunked('EXISTS', K, 2 * n + 1, 2 * n + math.min(n, 8), true) > 0
+  or (n > 8 and chunked('EXISTS', K, 2 * n + 9, 3 * n, true) > 0)
 -- Strings: Redis would format a Lua number with printf for every call.
 local count = tostring(limit + 1)
-local writes, times, w = {}, {}, 0
+-- The new hashes, of keys that were strings (MSET) and of keys that were not (MSETNX:
+-- all of them written only if none exists, so a key of another type is never
+-- overwritten).
+local again, fresh, fresh_deps, a, f = {}, {}, {}, 0, 0
 for d = 1, n do
   if not declined[d] then
     local ms = no_members
@@ -104,9 +99,14 @@ for d = 1, n do
     end
     if ms then
       members[d] = ms
-      w = w + 2
-      writes[w - 1] = K[d]; writes[w] = A[2 * d + 2]
-      times[w - 1] = K[n + d]; times[w] = now
+      if cur[d] then
+        a = a + 2
+        again[a - 1] = K[d]; again[a] = A[2 * d + 2]
+      else
+        f = f + 2
+        fresh[f - 1] = K[d]; fresh[f] = A[2 * d + 2]
+        fresh_deps[f / 2] = d
+      end
       used = used + #ms
       if used >= budget then reached = d break end
     else
@@ -114,11 +114,29 @@ for d = 1, n do
     end
   end
 end
--- The writes: the new hashes and their write time.
-if w > 0 then
-  chunked('MSET', writes, 1, w)
-  chunked('MSET', times, 1, w)
+
+-- The writes. MSETNX refuses a whole chunk when one of its keys exists (not a string,
+-- as MGET found no value): then each of its keys is checked, and only that dep declined.
+chunked('MSET', again, 1, a)
+for i = 1, f, 400 do
+  local j = math.min(i + 399, f)
+  if call('MSETNX', unpack(fresh, i, j)) == 0 then
+    for k = (i + 1) / 2, j / 2 do
+      local d = fresh_deps[k]
+      if call('EXISTS', K[d]) == 1 then declined[d] = true else call('SET', K[d], A[2 * d + 2]) end
+    end
+  end
 end
+-- Their write time.
+local times, w = {}, 0
+for d = 1, reached do
+  if not declined[d] then
+    w = w + 2
+    times[w - 1] = K[n + d]; times[w] = now
+  end
+end
+chunked('MSET', times, 1, w)
+
 -- The members: checked one by one, those that hold entries deleted by one UNLINK with
 -- the sets. A member of two sets of the wave is deleted for the first and found gone by
 -- the second, as it would be dep after dep.
