@@ -85,10 +85,9 @@ local any_set = chunked('EXISTS', K, 2 * n + 1, 2 * n + math.min(n, 8), true) > 
   or (n > 8 and chunked('EXISTS', K, 2 * n + 9, 3 * n, true) > 0)
 -- Strings: Redis would format a Lua number with printf for every call.
 local count = tostring(limit + 1)
--- The new hashes, of keys that were strings (MSET) and of keys that were not (MSETNX:
--- all of them written only if none exists, so a key of another type is never
--- overwritten).
-local again, fresh, fresh_deps, a, f = {}, {}, {}, 0, 0
+-- The deps to write, in order, and the hash keys MGET read as nil: missing, or not
+-- strings (which MSET would overwrite).
+local live, n_live, unset = {}, 0, {}
 for d = 1, n do
   if not declined[d] then
     local ms = no_members
@@ -99,14 +98,9 @@ for d = 1, n do
     end
     if ms then
       members[d] = ms
-      if cur[d] then
-        a = a + 2
-        again[a - 1] = K[d]; again[a] = A[2 * d + 2]
-      else
-        f = f + 2
-        fresh[f - 1] = K[d]; fresh[f] = A[2 * d + 2]
-        fresh_deps[f / 2] = d
-      end
+      n_live = n_live + 1
+      live[n_live] = d
+      if not cur[d] then unset[#unset + 1] = K[d] end
       used = used + #ms
       if used >= budget then reached = d break end
     else
@@ -114,27 +108,24 @@ for d = 1, n do
     end
   end
 end
-
--- The writes. MSETNX refuses a whole chunk when one of its keys exists (not a string,
--- as MGET found no value): then each of its keys is checked, and only that dep declined.
-chunked('MSET', again, 1, a)
-for i = 1, f, 400 do
-  local j = math.min(i + 399, f)
-  if call('MSETNX', unpack(fresh, i, j)) == 0 then
-    for k = (i + 1) / 2, j / 2 do
-      local d = fresh_deps[k]
-      if call('EXISTS', K[d]) == 1 then declined[d] = true else call('SET', K[d], A[2 * d + 2]) end
-    end
+if #unset > 0 and chunked('EXISTS', unset, 1, #unset, true) > 0 then
+  for j = 1, n_live do
+    local d = live[j]
+    if not cur[d] and call('EXISTS', K[d]) == 1 then declined[d] = true end
   end
 end
--- Their write time.
-local times, w = {}, 0
-for d = 1, reached do
+
+-- The writes: the new hashes and their write time.
+local writes, times, w = {}, {}, 0
+for j = 1, n_live do
+  local d = live[j]
   if not declined[d] then
     w = w + 2
+    writes[w - 1] = K[d]; writes[w] = A[2 * d + 2]
     times[w - 1] = K[n + d]; times[w] = now
   end
 end
+chunked('MSET', writes, 1, w)
 chunked('MSET', times, 1, w)
 
 -- The members: checked one by one, those that hold entries deleted by one UNLINK with
