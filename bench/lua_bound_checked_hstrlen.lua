@@ -3,11 +3,15 @@
 -- entry, a HASH with a `deps` field (src/store/scripts/unlink_entry.lua), each key checked
 -- and then deleted in turn. The difference to lua_bound_checked.lua is the second check.
 -- KEYS[1] = cc:dep:hash:{dep}, KEYS[2] = cc:dep:keys:{dep}; ARGV[1] = new hash
+local entry_find = string.find
 local function entry_tier(m)
-  local ns = string.match(m, '^cc:l1:([A-Za-z0-9_%.%-]+):[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]$')
-  if ns and #ns <= 64 then return 1 end
-  ns = string.match(m, '^vec:([A-Za-z0-9_%.%-]+):.')
-  if ns and #ns <= 64 then return 2 end
+  local _, _, c = entry_find(m, '^cc:l1:[A-Za-z0-9_%.%-]+():[0-9a-f]*$')
+  if c then
+    if c == #m - 64 and c <= 71 then return 1 end
+    return 0
+  end
+  _, _, c = entry_find(m, '^vec:[A-Za-z0-9_%.%-]+():.')
+  if c and c <= 69 then return 2 end
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[1])

@@ -456,6 +456,44 @@ def bench_tiny(server, deps, repeat):
     return rows
 
 
+def bench_tiny_entries(server, deps, repeat):
+    """invalidate-many of `deps` deps with one entry each (issue 27): per dep, the work is
+    one hash write and one entry's deletion, so what costs is per dep, not per key."""
+    snap = f"tiny-entries-{deps}.rdb"
+    server.load(["many", str(deps), "1"], snap)
+    url = f"redis://127.0.0.1:{server.port}"
+    dep_file = os.path.join(server.dir, "tiny-entries.txt")
+    with open(dep_file, "w") as f:
+        f.writelines(f"doc:{d}\n" for d in range(deps))
+    lua_cmd = piped_script(server, "lua_bound.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
+    # The same bound given the same job as cachecore's hash write: the hash's write time.
+    stamped_cmd = piped_script(server, "lua_bound_stamped.lua", (
+        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"cc:hashtime:{0}:doc:%d" % d, b"v2"]
+        for d in range(deps)), keys=3)
+    cmds = {
+        "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
+        "Lua bound + write time": (stamped_cmd, True),
+        "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
+                                       "--new-hash", "v2", "--quiet", "--yes"], False),
+        "cachecore before (CACHECORE_BEFORE)": ([CACHECORE_BEFORE or "", "--redis-url", url, "invalidate-many",
+                                                 "--file", dep_file, "--new-hash", "v2", "--quiet", "--yes"],
+                                                False),
+    }
+    runs = {}
+    for _ in range(repeat):
+        for name, (cmd, shell) in cmds.items():
+            if CACHECORE_BEFORE or "before" not in name:
+                runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
+    rows = []
+    lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
+    for name in runs:
+        summarise(rows, name, runs[name], lua)
+    print_table(f"tiny-entries: invalidate-many of {deps:,} deps with one entry each", rows)
+    os.remove(os.path.join(server.dir, snap))
+    return rows
+
+
 def bench_prune(server, sets, per, repeat):
     snap = "prune.rdb"
     server.load(["prune", str(sets), str(per)], snap)
@@ -539,8 +577,12 @@ def bench_cluster(single, n, repeat):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=["one-big", "scaling", "many", "tiny", "prune", "rate", "cluster"], action="append")
-    ap.add_argument("--entries", type=int, default=1_000_000, help="one-big size")
+    ap.add_argument("--only", choices=["one-big", "scaling", "many", "tiny", "tiny-entries", "prune", "rate",
+                                                "cluster"], action="append")
+    ap.add_argument("--entries", type=int, default=1_000_000, help="one-big size (and the cluster's)")
+    ap.add_argument("--tiny-deps", type=int, action="append",
+                    help="tiny and tiny-entries: the number of deps (repeatable; default 10k, 100k and 1M "
+                         "for tiny, 1M for tiny-entries)")
     ap.add_argument("--bound-only", action="store_true",
                     help="for quick iterations: run cachecore and the Lua bound only (no redis-py, no redis-cli)")
     args = ap.parse_args()
@@ -551,7 +593,7 @@ def main():
     for tool in ("redis-server", "redis-cli", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is needed")
-    only = set(args.only or ["one-big", "scaling", "many", "tiny", "prune", "rate", "cluster"])
+    only = set(args.only or ["one-big", "scaling", "many", "tiny", "tiny-entries", "prune", "rate", "cluster"])
     print(f"machine: {os.cpu_count()} cores; {subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}; "
           f"repeat {args.repeat}, medians")
     server = Server()
@@ -568,8 +610,11 @@ def main():
         if "many" in only:
             bench_many(server, 100_000, 10, args.repeat)
         if "tiny" in only:
-            for deps in (10_000, 100_000, 1_000_000):
+            for deps in args.tiny_deps or (10_000, 100_000, 1_000_000):
                 bench_tiny(server, deps, args.repeat)
+        if "tiny-entries" in only:
+            for deps in args.tiny_deps or (1_000_000,):
+                bench_tiny_entries(server, deps, args.repeat)
         if "prune" in only:
             bench_prune(server, 10_000, 100, args.repeat)
         if "rate" in only:

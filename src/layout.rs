@@ -27,6 +27,8 @@ pub const FIELD_EMBEDDING: &str = "embedding";
 pub const MAX_DEP_ID_BYTES: usize = 512;
 pub const MAX_HASH_BYTES: usize = 256;
 pub const MAX_NAMESPACE_CHARS: usize = 64;
+/// An L1 key's fingerprint: lowercase hex SHA-256.
+pub const L1_FINGERPRINT_HEX: usize = 64;
 
 /// Why a dep id, namespace or hash was refused. Callers branch on it only to pick the
 /// exit code (all are invalid input), so the message carries the detail.
@@ -264,7 +266,10 @@ pub fn parse_entry_key(key: &[u8]) -> Option<EntryKey> {
     let (ns, id) = (&rest[..colon], &rest[colon + 1..]);
     let namespace = Namespace::parse(std::str::from_utf8(ns).ok()?).ok()?;
     let id_ok = match tier {
-        Tier::L1 => id.len() == 64 && id.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        Tier::L1 => {
+            id.len() == L1_FINGERPRINT_HEX
+                && id.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        }
         Tier::L2 => !id.is_empty(),
     };
     id_ok.then_some(EntryKey { tier, namespace })
@@ -273,21 +278,33 @@ pub fn parse_entry_key(key: &[u8]) -> Option<EntryKey> {
 /// [`parse_entry_key`]'s rule as a Lua function `entry_tier(key)` returning 1 (L1),
 /// 2 (L2) or 0, for scripts that must tell entries from other members server-side. Built
 /// from the same constants; a test runs both over one corpus on a real server.
+///
+/// It runs once per member a script deletes, so it is written for the matcher's cost: one
+/// `string.find` per tier that captures the position of the namespace's closing colon (a
+/// number: no substring is made) and a hex run matched by one repeated class, whose
+/// length the colon's position then fixes (64 single classes in a row cost Lua about
+/// three times as much).
 pub fn entry_tier_lua() -> String {
-    let ns = "([A-Za-z0-9_%.%-]+)";
-    let hex = "[0-9a-f]".repeat(64);
+    let ns = "[A-Za-z0-9_%.%-]+";
     format!(
-        r#"local function entry_tier(m)
-  local ns = string.match(m, '^{l1}{ns}:{hex}$')
-  if ns and #ns <= {max} then return 1 end
-  ns = string.match(m, '^{l2}{ns}:.')
-  if ns and #ns <= {max} then return 2 end
+        r#"local entry_find = string.find
+local function entry_tier(m)
+  local _, _, c = entry_find(m, '^{l1}{ns}():[0-9a-f]*$')
+  if c then
+    if c == #m - {hex} and c <= {l1_max} then return 1 end
+    return 0
+  end
+  _, _, c = entry_find(m, '^{l2}{ns}():.')
+  if c and c <= {l2_max} then return 2 end
   return 0
 end
 "#,
         l1 = lua_literal_pattern(L1_PREFIX),
         l2 = lua_literal_pattern(L2_PREFIX),
-        max = MAX_NAMESPACE_CHARS,
+        hex = L1_FINGERPRINT_HEX,
+        // The colon's position is the prefix's length plus the namespace's, plus one.
+        l1_max = L1_PREFIX.len() + MAX_NAMESPACE_CHARS + 1,
+        l2_max = L2_PREFIX.len() + MAX_NAMESPACE_CHARS + 1,
     )
 }
 

@@ -412,11 +412,18 @@ impl Store {
             let rest = &reqs[out.len()..];
             let rest = &rest[..rest.len().min(SWEEP_MAX_DEPS)];
             let mut call = scripts::SWEEP_WAVE.cmd(rest.len() * 4);
+            // Four runs of keys, one key per dep each (see the script).
             for r in rest {
-                call.arg(r.dep.hash_key())
-                    .arg(hash_time_key(r.dep))
-                    .arg(r.dep.keys_key())
-                    .arg(registry_key(r.dep));
+                call.arg(r.dep.hash_key());
+            }
+            for r in rest {
+                call.arg(hash_time_key(r.dep));
+            }
+            for r in rest {
+                call.arg(r.dep.keys_key());
+            }
+            for r in rest {
+                call.arg(registry_key(r.dep));
             }
             call.arg(SWEEP_BUDGET).arg(limit);
             for r in rest {

@@ -21,8 +21,9 @@ pub(super) struct Script {
     /// Whether the script calls `entry_tier`, the layout's entry-key rule, which is then
     /// prepended (generated from the layout's constants, so the two cannot drift).
     entry_tier: bool,
-    /// Whether the script deletes entries, with `unlink_entry` (see `scripts/unlink_entry.lua`),
-    /// which is then prepended: every delete of an entry checks it in the same step.
+    /// Whether the script deletes entries, with `unlink_entry` or after `entry_state` (see
+    /// `scripts/unlink_entry.lua`), which is then prepended: every delete of an entry checks
+    /// it in the same step.
     unlink_entry: bool,
     compiled: OnceLock<Compiled>,
 }
@@ -180,7 +181,8 @@ mod tests {
     #[test]
     fn every_script_that_unlinks_an_entry_checks_it_first() {
         for script in ALL {
-            let uses = script.source.contains("unlink_entry(");
+            let uses =
+                script.source.contains("unlink_entry(") || script.source.contains("entry_state(");
             assert_eq!(uses, script.unlink_entry, "{}", script.source);
             assert_eq!(
                 script.body().contains(UNLINK_ENTRY),

@@ -266,3 +266,66 @@ fn held_conditions_are_done_in_one_fast_path_call() {
     );
     assert!(scan_keys(&mut conn, "cc:l1:*").is_empty());
 }
+
+/// Members are checked first and deleted together at the end of the call (issue 27): an
+/// entry in the sets of two deps of one wave is deleted once and counted once, as dep
+/// after dep, and a dep set that is not a set declines only its own dep.
+#[test]
+fn an_entry_shared_by_two_deps_of_one_wave_is_counted_once() {
+    let server = RedisServer::start();
+    let mut conn = server.conn();
+    let shared = fixture::key(Tier::L1, "default", 1);
+    fixture::write_entry(
+        &mut conn,
+        &shared,
+        "default",
+        &[with("doc:x", "v1"), with("doc:y", "v1")],
+        Some(3600),
+    );
+    let own = fixture::key(Tier::L2, "default", 2);
+    fixture::write_entry(
+        &mut conn,
+        &own,
+        "default",
+        &[with("doc:y", "v1")],
+        Some(3600),
+    );
+    let () = redis::cmd("SADD")
+        .arg("cc:dep:keys:doc:y")
+        .arg(&own)
+        .query(&mut conn)
+        .unwrap();
+    set(&mut conn, "cc:dep:keys:doc:str", "not a set");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("deps.txt");
+    std::fs::write(&file, "doc:x\ndoc:str\ndoc:y\n").unwrap();
+    let r = cmd(&server)
+        .args(&[
+            "invalidate-many",
+            "--file",
+            file.to_str().unwrap(),
+            "--new-hash",
+            "v2",
+            "--json",
+        ])
+        .run();
+    let lines = r.json_lines();
+    let line = |d: &str| lines.iter().find(|l| l["dep_id"] == d).unwrap().clone();
+    assert_eq!(line("doc:x")["l1_deleted"], 1, "{r:?}");
+    assert_eq!(line("doc:y")["members"], 2, "{r:?}");
+    assert_eq!(line("doc:y")["l1_deleted"], 0, "{r:?}");
+    assert_eq!(line("doc:y")["l2_deleted"], 1, "{r:?}");
+    assert_eq!(line("doc:y")["already_gone"], 1, "{r:?}");
+    assert_eq!(line("doc:str")["ok"], false, "{r:?}");
+    assert_eq!(
+        get(&mut conn, "cc:dep:keys:doc:str").as_deref(),
+        Some("not a set")
+    );
+    assert_eq!(
+        get(&mut conn, "cc:dep:hash:doc:str"),
+        None,
+        "declined: untouched"
+    );
+    assert_eq!(get(&mut conn, "cc:dep:hash:doc:y").as_deref(), Some("v2"));
+    assert!(scan_keys(&mut conn, "cc:l1:*").is_empty() && scan_keys(&mut conn, "vec:*").is_empty());
+}

@@ -6,133 +6,168 @@
 -- (the whole call is), and deleting members here needs no detach: no writer interleaves.
 --
 -- For deps with empty or tiny sets the cost is the commands and the interpreter, not
--- their work, so the checks and writes are multi-key commands over the whole wave
--- (EXISTS, MGET, MSET), with per-dep commands only where a check finds something (a
--- registry, a set, a key that is not a string), and the reply is one flat array. Members
--- are deleted one by one, each right after its check (it is in the CPU's cache then). The
--- call stops after the dep that takes its deletions to the budget, so Redis is held for
--- a bounded time however many deps are sent; the caller sends the rest again. Touches
--- member keys without declaring them: standalone only.
+-- their work (each command a script sends costs Redis some 10k instructions before it
+-- does anything), so a dep costs one command of its own, the SSCAN that reads its set,
+-- and a member one, its entry check; everything else is a multi-key command over the
+-- whole wave (EXISTS, MGET, MSET, UNLINK), with per-dep commands only where a check finds
+-- something (a registry, a key that is not a string), and the reply is one flat array.
+-- The call stops after the dep that takes its deletions to the budget, so Redis is held
+-- for a bounded time however many deps are sent; the caller sends the rest again.
+-- Touches member keys without declaring them: standalone only.
 --
--- KEYS: per dep, hash, hash time, dep set, registry.
+-- KEYS: the deps' hashes, then their hash times, their dep sets, their registries (four
+--       runs of one key per dep, so that a multi-key command takes a run as it is).
 -- ARGV: budget, limit, then per dep its condition ('' any, '!' absent, '=' .. expected
 --       hash) and its new hash.
 -- Each member is deleted only if it is an entry, by its name (entry_tier) and by what
--- it holds (unlink_entry: a HASH with a `deps` field), checked as it is deleted.
+-- it holds (entry_state: a HASH with a `deps` field); the keys found to be entries are
+-- deleted by one UNLINK at the end of the same call, so nothing changes them in between.
 -- Returns five values per dep it reached: previous hash (false: none), members, L1 and
 -- L2 deleted, members skipped as not entries; members is -1 for a declined dep.
--- entry_tier(key), the layout's entry-key rule, and unlink_entry(key), the checked
--- delete, are prepended by the loader.
-local K, A, call = KEYS, ARGV, redis.call
+-- entry_tier(key), the layout's entry-key rule, and entry_state(key), the entry check,
+-- are prepended by the loader.
+local K, A, call, pcall_ = KEYS, ARGV, redis.call, redis.pcall
 local t = call('TIME')
 -- The hashes' write time, for safe retirement: one instant for the whole atomic call,
 -- made a string once (Redis would format a Lua number per key).
 local now = t[1] .. string.format('%03d', math.floor(t[2] / 1000))
 local budget, limit = tonumber(A[1]), tonumber(A[2])
-local n_deps = #K / 4
--- Dep d's keys are K[4d-3] hash, K[4d-2] hash time, K[4d-1] set, K[4d] registry; its
--- condition is A[2d+1] and its new hash A[2d+2].
+local n = #K / 4
+-- Dep d's keys are K[d] hash, K[n + d] hash time, K[2n + d] set, K[3n + d] registry; its
+-- condition is A[2d + 1] and its new hash A[2d + 2].
 
--- `cmd` over `args` in chunks (unpack has a stack limit), each reply given to `fold`.
-local function chunked(cmd, args, fold)
-  for i = 1, #args, 400 do
-    fold(call(cmd, unpack(args, i, math.min(i + 399, #args))))
+-- `cmd` over args[from] to args[to] in chunks (unpack has a stack limit); the replies
+-- summed when `sum`.
+local function chunked(cmd, args, from, to, sum)
+  local total = 0
+  for i = from, to, 400 do
+    local r = call(cmd, unpack(args, i, math.min(i + 399, to)))
+    if sum then total = total + r end
   end
-end
-local function exist(keys)
-  local n = 0
-  chunked('EXISTS', keys, function(r) n = n + r end)
-  return n
-end
--- Key `i` (1 to 4) of each dep of `deps`.
-local function keys_of(deps, i)
-  local out = {}
-  for j, d in ipairs(deps) do out[j] = K[4 * d - 4 + i] end
-  return out
+  return total
 end
 
 local declined = {}
-local live = {}
-for d = 1, n_deps do live[d] = d end
-local function keep(pred)
-  local out = {}
-  for _, d in ipairs(live) do
-    if pred(d) then out[#out + 1] = d else declined[d] = true end
-  end
-  live = out
-end
-
 -- Unfinished runs: the stepwise path resumes them.
-if exist(keys_of(live, 4)) > 0 then
-  keep(function(d) return call('EXISTS', K[4 * d]) == 0 end)
+if chunked('EXISTS', K, 3 * n + 1, 4 * n, true) > 0 then
+  for d = 1, n do
+    if call('EXISTS', K[3 * n + d]) == 1 then declined[d] = true end
+  end
 end
 
--- Set sizes, in order, up to the dep whose members reach the budget: the call goes that
--- far. pcall: a key of the wrong type is the stepwise path's to report.
-local size, reached, used = {}, n_deps, 0
-if exist(keys_of(live, 3)) > 0 then
-  local sized = {}
-  for _, d in ipairs(live) do
-    local n = redis.pcall('SCARD', K[4 * d - 1])
-    if type(n) == 'number' and n <= limit then
-      size[d] = n
-      sized[#sized + 1] = d
-      used = used + n
+-- Current hashes (MGET answers nil for a missing key and for a key that is not a
+-- string), then the conditions.
+local cur = {}
+for i = 1, n, 400 do
+  local values = call('MGET', unpack(K, i, math.min(i + 399, n)))
+  for j = 1, #values do cur[i + j - 1] = values[j] end
+end
+for d = 1, n do
+  local cond = A[2 * d + 1]
+  if cond ~= '' and not declined[d] then
+    if cond == '!' then
+      if cur[d] then declined[d] = true end
+    elseif cur[d] ~= string.sub(cond, 2) then
+      declined[d] = true
+    end
+  end
+end
+
+-- Members, in order, up to the dep whose members reach the budget: the call goes that
+-- far. One SSCAN from cursor 0 reads a set of up to `limit` members whole (cursor 0
+-- back), and a missing set as no members; a bigger set is declined. pcall: a key of the
+-- wrong type is the stepwise path's to report. When the first sets are all missing, the
+-- wave is likely one of deps without entries: one EXISTS over the rest may spare every
+-- SSCAN.
+local members, reached, used = {}, n, 0
+local no_members = {}
+local any_set = chunked('EXISTS', K, 2 * n + 1, 2 * n + math.min(n, 8), true) > 0
+  or (n > 8 and chunked('EXISTS', K, 2 * n + 9, 3 * n, true) > 0)
+-- Strings: Redis would format a Lua number with printf for every call.
+local count = tostring(limit + 1)
+-- The deps to write, in order, and the hash keys MGET read as nil: missing, or not
+-- strings (which MSET would overwrite).
+local live, n_live, unset = {}, 0, {}
+for d = 1, n do
+  if not declined[d] then
+    local ms = no_members
+    if any_set then
+      local r = pcall_('SSCAN', K[2 * n + d], '0', 'COUNT', count)
+      ms = r[2]
+      if r[1] ~= '0' or #ms > limit then ms = nil end
+    end
+    if ms then
+      members[d] = ms
+      n_live = n_live + 1
+      live[n_live] = d
+      if not cur[d] then unset[#unset + 1] = K[d] end
+      used = used + #ms
       if used >= budget then reached = d break end
     else
       declined[d] = true
     end
   end
-  live = sized
-else
-  for _, d in ipairs(live) do size[d] = 0 end
+end
+if #unset > 0 and chunked('EXISTS', unset, 1, #unset, true) > 0 then
+  for j = 1, n_live do
+    local d = live[j]
+    if not cur[d] and call('EXISTS', K[d]) == 1 then declined[d] = true end
+  end
 end
 
--- Current hashes. MGET answers nil for a key that is not a string: such a key exists.
-local cur = {}
-local i = 0
-chunked('MGET', keys_of(live, 1), function(values)
-  for _, v in ipairs(values) do i = i + 1; cur[live[i]] = v end
-end)
-local unset = {}
-for _, d in ipairs(live) do if not cur[d] then unset[#unset + 1] = d end end
-if exist(keys_of(unset, 1)) > 0 then
-  keep(function(d) return cur[d] or call('EXISTS', K[4 * d - 3]) == 0 end)
+-- The writes: the new hashes and their write time.
+local writes, times, w = {}, {}, 0
+for j = 1, n_live do
+  local d = live[j]
+  if not declined[d] then
+    w = w + 2
+    writes[w - 1] = K[d]; writes[w] = A[2 * d + 2]
+    times[w - 1] = K[n + d]; times[w] = now
+  end
 end
+chunked('MSET', writes, 1, w)
+chunked('MSET', times, 1, w)
 
-keep(function(d)
-  local cond = A[2 * d + 1]
-  if cond == '' then return true end
-  if cond == '!' then return not cur[d] end
-  return cur[d] == string.sub(cond, 2)
-end)
-
-local hashes, times = {}, {}
-for j, d in ipairs(live) do
-  hashes[2 * j - 1] = K[4 * d - 3]; hashes[2 * j] = A[2 * d + 2]
-  times[2 * j - 1] = K[4 * d - 2]; times[2 * j] = now
-end
-chunked('MSET', hashes, function() end)
-chunked('MSET', times, function() end)
-
+-- The members: checked one by one, those that hold entries deleted by one UNLINK with
+-- the sets. A member of two sets of the wave is deleted for the first and found gone by
+-- the second, as it would be dep after dep.
 local out = {}
+local doomed, n_doomed, seen = {}, 0, {}
 for d = 1, reached do
   local b = 5 * d - 5
   if declined[d] then
     out[b + 1] = false; out[b + 2] = -1; out[b + 3] = 0; out[b + 4] = 0; out[b + 5] = 0
   else
-    local deleted, skipped = {0, 0}, 0
-    if size[d] > 0 then
-      for _, m in ipairs(call('SMEMBERS', K[4 * d - 1])) do
+    local ms = members[d]
+    local l1, l2, skipped = 0, 0, 0
+    local size = #ms
+    if size > 0 then
+      for k = 1, size do
+        local m = ms[k]
         local tier = entry_tier(m)
-        local s = tier > 0 and unlink_entry(m) or -1
-        if s == -1 then skipped = skipped + 1
-        elseif s == 1 then deleted[tier] = deleted[tier] + 1 end
+        if tier == 0 then
+          skipped = skipped + 1
+        elseif not seen[m] then
+          local s = entry_state(m)
+          if s == 1 then
+            seen[m] = true
+            n_doomed = n_doomed + 1
+            doomed[n_doomed] = m
+            if tier == 1 then l1 = l1 + 1 else l2 = l2 + 1 end
+          elseif s == -1 then
+            skipped = skipped + 1
+          end
+        end
       end
-      call('UNLINK', K[4 * d - 1])
+      n_doomed = n_doomed + 1
+      doomed[n_doomed] = K[2 * n + d]
     end
-    out[b + 1] = cur[d] or false; out[b + 2] = size[d]
-    out[b + 3] = deleted[1]; out[b + 4] = deleted[2]; out[b + 5] = skipped
+    out[b + 1] = cur[d] or false; out[b + 2] = size
+    out[b + 3] = l1; out[b + 4] = l2; out[b + 5] = skipped
   end
+end
+for j = 1, n_doomed, 400 do
+  local r = pcall_('UNLINK', unpack(doomed, j, math.min(j + 399, n_doomed)))
+  if type(r) == 'table' then error(acl_named(r, 'unlink')) end
 end
 return out

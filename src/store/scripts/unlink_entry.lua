@@ -19,14 +19,13 @@ local function acl_named(r, cmd)
 end
 
 local rpcall = redis.pcall
-local function unlink_entry(k, may_refuse)
+-- The checks alone, for a script that deletes the keys it found to be entries with one
+-- multi-key UNLINK later in the same call (nothing runs in between): 1 an entry, 0 gone,
+-- -1 kept (not an entry); errors as unlink_entry.
+local function entry_state(k, may_refuse)
   local r = rpcall('HSTRLEN', k, 'deps')
   if type(r) == 'number' then
-    if r > 0 then
-      r = rpcall('UNLINK', k)
-      if type(r) == 'table' then error(acl_named(r, 'unlink')) end
-      return r
-    end
+    if r > 0 then return 1 end
     r = rpcall('EXISTS', k)
     if type(r) == 'table' then error(acl_named(r, 'exists')) end
     return -r
@@ -35,4 +34,12 @@ local function unlink_entry(k, may_refuse)
   acl_named(r, 'hstrlen')
   if may_refuse then return r end
   error(r)
+end
+
+local function unlink_entry(k, may_refuse)
+  local s = entry_state(k, may_refuse)
+  if s ~= 1 then return s end
+  local r = rpcall('UNLINK', k)
+  if type(r) == 'table' then error(acl_named(r, 'unlink')) end
+  return r
 end
