@@ -425,71 +425,51 @@ def bench_many(server, deps, per, repeat):
 def bench_tiny(server, deps, repeat):
     """invalidate-many of `deps` deps that have no entries (issue 13): the cost per dep is
     round trips and bookkeeping, and the input's size must not show in memory."""
-    snap = f"tiny-{deps}.rdb"
-    server.load(["many", "0", "0"], snap)
-    url = f"redis://127.0.0.1:{server.port}"
-    dep_file = os.path.join(server.dir, "tiny.txt")
-    with open(dep_file, "w") as f:
-        f.writelines(f"doc:{d}\n" for d in range(deps))
-    lua_cmd = piped_script(server, "lua_bound.lua", (
-        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
-    # The same bound plus the hash's write time, which cachecore records for safe retirement.
-    stamped_cmd = piped_script(server, "lua_bound_stamped.lua", (
-        [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"cc:hashtime:{0}:doc:%d" % d, b"v2"]
-        for d in range(deps)), keys=3)
-    cmds = {
-        "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
-        "Lua bound + write time": (stamped_cmd, True),
-        "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
-                                       "--new-hash", "v2", "--quiet", "--yes"], False),
-    }
-    runs = {}
-    for _ in range(repeat):
-        for name, (cmd, shell) in cmds.items():
-            runs.setdefault(name, []).append(measure(server, snap, cmd, None, shell))
-    rows = []
-    lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
-    for name in runs:
-        summarise(rows, name, runs[name], lua)
-    print_table(f"tiny: invalidate-many of {deps:,} deps without entries", rows)
-    os.remove(os.path.join(server.dir, snap))
-    return rows
+    return bench_per_dep(server, deps, repeat, 0)
 
 
 def bench_tiny_entries(server, deps, repeat):
     """invalidate-many of `deps` deps with one entry each (issue 27): per dep, the work is
     one hash write and one entry's deletion, so what costs is per dep, not per key."""
-    snap = f"tiny-entries-{deps}.rdb"
-    server.load(["many", str(deps), "1"], snap)
+    return bench_per_dep(server, deps, repeat, 1)
+
+
+def bench_per_dep(server, deps, repeat, entries):
+    """invalidate-many of `deps` deps with `entries` entries each (0 or 1) against the piped
+    Lua bound, alone and given the write time, and CACHECORE_BEFORE when set."""
+    name = "tiny-entries" if entries else "tiny"
+    snap = f"{name}-{deps}.rdb"
+    server.load(["many", str(deps) if entries else "0", str(entries)], snap)
     url = f"redis://127.0.0.1:{server.port}"
-    dep_file = os.path.join(server.dir, "tiny-entries.txt")
+    dep_file = os.path.join(server.dir, f"{name}.txt")
     with open(dep_file, "w") as f:
         f.writelines(f"doc:{d}\n" for d in range(deps))
     lua_cmd = piped_script(server, "lua_bound.lua", (
         [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"v2"] for d in range(deps)), keys=2)
-    # The same bound given the same job as cachecore's hash write: the hash's write time.
+    # The same bound given the same job as cachecore's hash write: the hash's write time,
+    # which cachecore records for safe retirement.
     stamped_cmd = piped_script(server, "lua_bound_stamped.lua", (
         [b"cc:dep:hash:doc:%d" % d, b"cc:dep:keys:doc:%d" % d, b"cc:hashtime:{0}:doc:%d" % d, b"v2"]
         for d in range(deps)), keys=3)
+    many = ["invalidate-many", "--file", dep_file, "--new-hash", "v2", "--quiet", "--yes"]
     cmds = {
         "Lua bound (EVALSHA per dep, piped)": (lua_cmd, True),
         "Lua bound + write time": (stamped_cmd, True),
-        "cachecore invalidate-many": ([CACHECORE, "--redis-url", url, "invalidate-many", "--file", dep_file,
-                                       "--new-hash", "v2", "--quiet", "--yes"], False),
-        "cachecore before (CACHECORE_BEFORE)": ([CACHECORE_BEFORE or "", "--redis-url", url, "invalidate-many",
-                                                 "--file", dep_file, "--new-hash", "v2", "--quiet", "--yes"],
-                                                False),
+        "cachecore invalidate-many": ([CACHECORE, "--redis-url", url] + many, False),
     }
+    if CACHECORE_BEFORE:
+        cmds["cachecore before (CACHECORE_BEFORE)"] = ([CACHECORE_BEFORE, "--redis-url", url] + many, False)
+    check = expect_no_entries if entries else None
     runs = {}
     for _ in range(repeat):
-        for name, (cmd, shell) in cmds.items():
-            if CACHECORE_BEFORE or "before" not in name:
-                runs.setdefault(name, []).append(measure(server, snap, cmd, expect_no_entries, shell))
+        for label, (cmd, shell) in cmds.items():
+            runs.setdefault(label, []).append(measure(server, snap, cmd, check, shell))
     rows = []
     lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
-    for name in runs:
-        summarise(rows, name, runs[name], lua)
-    print_table(f"tiny-entries: invalidate-many of {deps:,} deps with one entry each", rows)
+    for label in runs:
+        summarise(rows, label, runs[label], lua)
+    what = "with one entry each" if entries else "without entries"
+    print_table(f"{name}: invalidate-many of {deps:,} deps {what}", rows)
     os.remove(os.path.join(server.dir, snap))
     return rows
 

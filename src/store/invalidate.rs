@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 
 use super::{READ, Repeat, Store, scripts, wrong_type};
 use crate::bookkeeping::{hash_time_key, is_pending_key_of, pending_prefix, registry_key};
+use crate::layout::DepId;
 use crate::printable::printable;
 
 /// How a compare-and-set of a dep's hash is conditioned.
@@ -48,7 +49,7 @@ pub struct HashSwap {
 /// The keys one dep's invalidation touches (see [`crate::bookkeeping`]).
 #[derive(Debug, Clone)]
 pub struct DepKeys {
-    pub dep: crate::layout::DepId,
+    pub dep: DepId,
     pub set: String,
     pub hash: String,
     pub hash_time: String,
@@ -108,7 +109,7 @@ pub struct Sweep {
 /// One dep for the fast path.
 #[derive(Debug, Clone)]
 pub struct SweepRequest<'a> {
-    pub dep: &'a crate::layout::DepId,
+    pub dep: &'a DepId,
     pub condition: &'a HashCondition,
     pub new: &'a str,
 }
@@ -413,17 +414,16 @@ impl Store {
             let rest = &rest[..rest.len().min(SWEEP_MAX_DEPS)];
             let mut call = scripts::SWEEP_WAVE.cmd(rest.len() * 4);
             // Four runs of keys, one key per dep each (see the script).
-            for r in rest {
-                call.arg(r.dep.hash_key());
-            }
-            for r in rest {
-                call.arg(hash_time_key(r.dep));
-            }
-            for r in rest {
-                call.arg(r.dep.keys_key());
-            }
-            for r in rest {
-                call.arg(registry_key(r.dep));
+            let runs: [fn(&DepId) -> String; 4] = [
+                DepId::hash_key,
+                hash_time_key,
+                DepId::keys_key,
+                registry_key,
+            ];
+            for key in runs {
+                for r in rest {
+                    call.arg(key(r.dep));
+                }
             }
             call.arg(SWEEP_BUDGET).arg(limit);
             for r in rest {

@@ -10,6 +10,20 @@ fn evalsha_calls(conn: &mut redis::Connection) -> u64 {
     command_calls(conn, "evalsha")
 }
 
+/// `invalidate-many --file FILE --new-hash v2 --json`, whatever its exit code.
+fn many_from_file(server: &RedisServer, file: &std::path::Path) -> Run {
+    cmd(server)
+        .args(&[
+            "invalidate-many",
+            "--file",
+            file.to_str().unwrap(),
+            "--new-hash",
+            "v2",
+            "--json",
+        ])
+        .run()
+}
+
 #[test]
 fn a_wave_past_the_member_budget_is_done_whole_in_several_calls() {
     let server = RedisServer::start();
@@ -118,16 +132,7 @@ fn each_dep_of_one_wave_gets_its_own_checks() {
         .join("\n"),
     )
     .unwrap();
-    let r = cmd(&server)
-        .args(&[
-            "invalidate-many",
-            "--file",
-            file.to_str().unwrap(),
-            "--new-hash",
-            "v2",
-            "--json",
-        ])
-        .run();
+    let r = many_from_file(&server, &file);
     assert_eq!(r.code, 1, "{r:?}");
     let lines = r.json_lines();
     let line = |d: &str| lines.iter().find(|l| l["dep_id"] == d).unwrap().clone();
@@ -299,16 +304,7 @@ fn an_entry_shared_by_two_deps_of_one_wave_is_counted_once() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("deps.txt");
     std::fs::write(&file, "doc:x\ndoc:str\ndoc:y\n").unwrap();
-    let r = cmd(&server)
-        .args(&[
-            "invalidate-many",
-            "--file",
-            file.to_str().unwrap(),
-            "--new-hash",
-            "v2",
-            "--json",
-        ])
-        .run();
+    let r = many_from_file(&server, &file);
     let lines = r.json_lines();
     let line = |d: &str| lines.iter().find(|l| l["dep_id"] == d).unwrap().clone();
     assert_eq!(line("doc:x")["l1_deleted"], 1, "{r:?}");
