@@ -396,13 +396,11 @@ impl Store {
         .await
     }
 
-    /// The fast path for a wave of deps (see `scripts/sweep_wave.lua`): one script call
-    /// for the whole wave, more only when its deletions pass [`SWEEP_BUDGET`] members.
-    /// Deps whose sets have more than `limit` members are declined.
-    /// Per dep, `Some` when it was invalidated, `None` when it needs the stepwise path
-    /// (nothing changed). A call that failed as a whole fails each dep it was sent: the
-    /// script may have done some of them, so they are reported failed (a rerun finishes
-    /// them), never as done or as untouched.
+    /// The fast path for a wave of deps (`scripts/sweep_wave.lua`): one call a wave, more
+    /// when its deletions pass [`SWEEP_BUDGET`] members; sets over `limit` are declined.
+    /// Per dep, `Some` when invalidated, `None` when it needs the stepwise path (nothing
+    /// changed). A call that failed fails each dep it was sent: the script may have done
+    /// some, so they are reported failed (a rerun finishes them), never done or untouched.
     pub async fn sweep_wave(
         &mut self,
         reqs: &[SweepRequest<'_>],
