@@ -439,9 +439,8 @@ impl Store {
                 .pop()
                 .expect("one reply");
             let done = match reply {
-                // Five values per dep reached (see the script), members -1 when declined.
-                // The script ran: a reply that does not read as that is reported as a
-                // failure that may be partly done, for every dep of the call.
+                // Five values per dep reached (see the script), members -1 when declined;
+                // anything else is a failure that may be partly done, for every dep sent.
                 Ok(v) => redis::from_redis_value::<Vec<(Option<String>, i64, u64, u64, u64)>>(v)
                     .map_err(|e| e.to_string())
                     .and_then(|done| match done.len() {
