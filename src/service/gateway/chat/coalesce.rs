@@ -6,7 +6,8 @@
 //!
 //! The stale window: a HIT_L1_STALE starts one background refresh, under a lock of its own.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -55,7 +56,7 @@ impl Drop for Lock {
 }
 
 impl Lock {
-    /// A lock this request took (in its lookup) under `key` with `value`.
+    /// A lock taken under `key` with `value` (by the lookup, or by [`try_lock`]).
     pub fn held(gw: &Arc<Gateway>, key: String, value: String) -> Lock {
         Lock {
             gw: gw.clone(),
@@ -73,21 +74,27 @@ pub enum FirstTry {
     NotTried,
 }
 
+/// A value no other holder of a lock uses: this process's random id (drawn once) and a
+/// counter. Every chat request makes one for the lock its lookup may take, so it is not an
+/// OS random read per request.
+pub fn new_lock_value() -> String {
+    static PROCESS: OnceLock<String> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let process = PROCESS.get_or_init(|| uuid::Uuid::new_v4().simple().to_string());
+    format!("{process}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 pub fn lock_ttl(gw: &Gateway) -> u64 {
     (gw.upstream.timeout * 2).as_millis() as u64
 }
 
 async fn try_lock(gw: &Arc<Gateway>, key: String) -> Option<Option<Lock>> {
-    let value = uuid::Uuid::new_v4().simple().to_string();
+    let value = new_lock_value();
     let mut store = gw.store().await?;
     let took = gw
         .bounded(store.gateway_lock(&key, &value, lock_ttl(gw)))
         .await?;
-    Some(took.then(|| Lock {
-        gw: gw.clone(),
-        key,
-        value,
-    }))
+    Some(took.then(|| Lock::held(gw, key, value)))
 }
 
 pub async fn lead_or_follow(

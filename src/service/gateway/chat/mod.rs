@@ -133,7 +133,7 @@ async fn handle(
         .get(COALESCE_HEADER)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off"));
     let ids: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
-    let lock_value = uuid::Uuid::new_v4().simple().to_string();
+    let lock_value = coalesce::new_lock_value();
     let lock = coalesce.then(|| {
         (
             coalesce::LOCK_PREFIX,
