@@ -149,18 +149,10 @@ impl Store {
             request_current: strings(next()),
             token: match next() {
                 Value::Int(0) => TokenFound::Unknown,
-                Value::Array(f) => {
-                    let f: Vec<Option<String>> = strings(Value::Array(f));
-                    let field = |i: usize| f.get(i).cloned().flatten();
-                    let secs = |i: usize| field(i).and_then(|v| v.parse::<u64>().ok());
-                    TokenFound::Found(TokenRecord {
-                        name: field(0).unwrap_or_default(),
-                        scopes: field(1).unwrap_or_default(),
-                        namespace: field(2),
-                        fresh_ttl_secs: secs(3),
-                        stale_window_secs: secs(4),
-                    })
-                }
+                Value::Array(f) => match TokenRecord::from_fields(strings(Value::Array(f))) {
+                    Some(record) => TokenFound::Found(record),
+                    None => TokenFound::Unknown,
+                },
                 _ => TokenFound::NotAsked,
             },
             locked: matches!(next(), Value::Int(1)),

@@ -50,6 +50,24 @@ pub struct TokenRecord {
     pub stale_window_secs: Option<u64>,
 }
 
+impl TokenRecord {
+    /// The record from the values of [`TOKEN_RECORD_FIELDS`], in order; `None` (no such
+    /// token) without a name or scopes. A window that is not a whole number is ignored.
+    pub fn from_fields(fields: Vec<Option<String>>) -> Option<TokenRecord> {
+        let mut f = fields.into_iter();
+        let mut next = || f.next().flatten();
+        let (name, scopes, namespace, fresh, stale) = (next(), next(), next(), next(), next());
+        let secs = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
+        Some(TokenRecord {
+            name: name?,
+            scopes: scopes?,
+            namespace,
+            fresh_ttl_secs: secs(fresh),
+            stale_window_secs: secs(stale),
+        })
+    }
+}
+
 /// The lookup record's fields, in [`TokenRecord`]'s order (gateway_lookup.lua reads the
 /// same list).
 const TOKEN_RECORD_FIELDS: [&str; 5] = [
@@ -152,17 +170,7 @@ impl Store {
         let mut cmd = redis::cmd("HMGET");
         cmd.arg(by_hash).arg(&TOKEN_RECORD_FIELDS[..]);
         let f: Vec<Option<String>> = self.send_one(cmd, READ, "looking up a token").await?;
-        let mut f = f.into_iter();
-        let mut next = || f.next().flatten();
-        let (name, scopes, namespace, fresh, stale) = (next(), next(), next(), next(), next());
-        let secs = |v: Option<String>| v.and_then(|v| v.parse::<u64>().ok());
-        Ok(name.zip(scopes).map(|(name, scopes)| TokenRecord {
-            name,
-            scopes,
-            namespace,
-            fresh_ttl_secs: secs(fresh),
-            stale_window_secs: secs(stale),
-        }))
+        Ok(TokenRecord::from_fields(f))
     }
 
     /// The SHA-256 recorded for the token `name`, if it exists.
