@@ -8,7 +8,9 @@ use redis::Value;
 use super::scripts::{GATEWAY_LOOKUP, GATEWAY_UNLOCK, GATEWAY_WRITE};
 use super::tokens::TokenRecord;
 use super::{READ, Repeat, Store};
-use crate::layout::{DEP_HASH_PREFIX, DEP_KEYS_PREFIX, L1_PREFIX, POLICY_DEP_PREFIX};
+use crate::layout::{
+    DEFAULT_NAMESPACE, DEP_HASH_PREFIX, DEP_KEYS_PREFIX, L1_PREFIX, POLICY_DEP_PREFIX,
+};
 
 /// What the lookup read: the entry's fields (all `None` when there is none) and current
 /// dep hashes.
@@ -106,7 +108,7 @@ impl Store {
         let mut cmd = GATEWAY_LOOKUP.cmd(0);
         let (token_key, ns) = match q.who {
             LookupFor::Namespace(ns) => ("", ns),
-            LookupFor::Token(key) => (key, ""),
+            LookupFor::Token(key) => (key, DEFAULT_NAMESPACE),
         };
         let (lock_prefix, lock_value, lock_ms) = q.lock.unwrap_or(("", "", 0));
         cmd.arg(DEP_HASH_PREFIX)

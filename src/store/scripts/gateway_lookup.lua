@@ -8,8 +8,9 @@
 -- ARGV[1] the dep-hash key prefix; ARGV[2] '1' to read the request's deps always, '0'
 -- only when there is no entry (a hit never needs them: they are what a miss records);
 -- ARGV[3] the token's lookup key, or '' when the caller's namespace is known; ARGV[4]
--- that namespace (ignored with a token); ARGV[5] the request's fingerprint; ARGV[6] the
--- entry key prefix; ARGV[7] the policy dep id prefix; ARGV[8] the lock key prefix, or ''
+-- that namespace (with a token: the one of a token stored without any); ARGV[5] the
+-- request's fingerprint; ARGV[6] the entry key prefix; ARGV[7] the policy dep id
+-- prefix; ARGV[8] the lock key prefix, or ''
 -- for no lock; ARGV[9] the lock's value; ARGV[10] its expiry (ms); ARGV[11] the
 -- request's declared dep ids, each ended by a newline (a dep id has no whitespace), one
 -- argument that a hit never splits (the policy dep of the namespace is added here).
@@ -34,7 +35,7 @@ if ARGV[3] ~= '' then
   if not token[1] or not token[2] then
     return {false, false, false, {}, {}, 0, 0}
   end
-  ns = token[3] or 'default'
+  ns = token[3] or ARGV[4]
 end
 local key = ARGV[6] .. ns .. ':' .. ARGV[5]
 local e = redis.call('HMGET', key, 'body', 'deps', 'created_at')
