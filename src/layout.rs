@@ -394,8 +394,18 @@ pub fn freshness<'a, F>(deps: &[DepRecord], current: F) -> Freshness
 where
     F: Fn(&str) -> Option<&'a str>,
 {
+    freshness_in_order(deps, deps.iter().map(|d| current(&d.id)))
+}
+
+/// The freshness rule, with the current hashes given in the order of `deps` (a dep without
+/// one counts as absent).
+pub fn freshness_in_order<'a>(
+    deps: &[DepRecord],
+    current: impl IntoIterator<Item = Option<&'a str>>,
+) -> Freshness {
+    let mut current = current.into_iter();
     for dep in deps {
-        let now = match (current(&dep.id), dep.is_policy()) {
+        let now = match (current.next().flatten(), dep.is_policy()) {
             (Some(now), _) => now,
             (None, true) => DEFAULT_POLICY_VERSION,
             (None, false) => continue,

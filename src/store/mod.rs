@@ -29,7 +29,7 @@ pub use admin::{PolicyKeys, PolicyRoll, PolicyState};
 use connect::Conn;
 pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 pub use entries::{EntryFields, EntryState, MemberProbe, NewEntry};
-pub use gateway::{Found, GatewayWrite, Lookup, LookupFor, TokenFound, WriteDep};
+pub use gateway::{Found, GatewayWrite, Lookup, LookupFor, Peek, TokenFound, WriteDep};
 pub use invalidate::{
     DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
     SweepRequest, Unlinked,

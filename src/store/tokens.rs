@@ -70,7 +70,7 @@ impl TokenRecord {
 
 /// The lookup record's fields, in [`TokenRecord`]'s order (gateway_lookup.lua reads the
 /// same list).
-const TOKEN_RECORD_FIELDS: [&str; 5] = [
+pub(super) const TOKEN_RECORD_FIELDS: [&str; 5] = [
     "name",
     "scopes",
     "namespace",

@@ -17,13 +17,13 @@ fn root() -> &'static Path {
 }
 
 /// The stub upstream, killed on drop.
-struct Stub {
+pub(super) struct Stub {
     child: Child,
     port: u16,
 }
 
 impl Stub {
-    fn start() -> Stub {
+    pub(super) fn start() -> Stub {
         let mut child = Command::new("python3")
             .arg(root().join("tests/python/stub_upstream.py"))
             .stdout(Stdio::piped())
@@ -37,11 +37,11 @@ impl Stub {
         Stub { child, port }
     }
 
-    fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/v1", self.port)
     }
 
-    fn calls(&self) -> u64 {
+    pub(super) fn calls(&self) -> u64 {
         let (_, v) = curl(&[format!("http://127.0.0.1:{}/count", self.port)]);
         v["calls"].as_u64().unwrap()
     }
@@ -73,14 +73,14 @@ fn client(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn chat(gw: &Serve, token: &str, message: &str, extra: &[&str]) -> Value {
+pub(super) fn chat(gw: &Serve, token: &str, message: &str, extra: &[&str]) -> Value {
     let url = gw.url("");
     let mut args = vec!["chat", url.as_str(), token, message];
     args.extend(extra);
     client(&args)
 }
 
-fn token(server: &RedisServer, name: &str, ns: &str) -> String {
+pub(super) fn token(server: &RedisServer, name: &str, ns: &str) -> String {
     run(
         server,
         &["--json", "token", "create", name, "--namespace", ns],
@@ -91,7 +91,7 @@ fn token(server: &RedisServer, name: &str, ns: &str) -> String {
         .to_string()
 }
 
-fn l1_keys(server: &RedisServer, ns: &str) -> Vec<String> {
+pub(super) fn l1_keys(server: &RedisServer, ns: &str) -> Vec<String> {
     crate::support::scan_keys(&mut server.conn(), &format!("cc:l1:{ns}:*"))
         .into_iter()
         .map(|k| String::from_utf8(k).unwrap())

@@ -19,6 +19,7 @@ mod faults;
 mod foreign;
 mod fuzz;
 mod gateway;
+mod gateway_hits;
 mod honest;
 mod housekeeping;
 mod housekeeping_paused;

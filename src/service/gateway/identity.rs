@@ -5,6 +5,8 @@
 //! value that is not shaped as a cachecore credential counts as none: BYPASS. A value that
 //! is shaped as ours and does not verify is 401, in either header.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::http::{HeaderMap, StatusCode};
@@ -178,4 +180,34 @@ fn verify(gw: &Gateway, credential: &str, log: &mut LogFields) -> Result<Caller,
     Ok(Caller::Token {
         lookup_key: tokens::lookup_key(credential),
     })
+}
+
+/// The namespace of each stored token this process has verified, so that its next request
+/// can be looked up by plain reads (a hit's peek names the entry's key before the token's
+/// record comes back). Only a hint: the peek reads the record again in the same round
+/// trip, and a record that names another namespace is followed. A token's namespace is
+/// written once, by `token create`. Only tokens that verified are remembered, so unknown
+/// tokens cannot fill it; when it is full it starts again empty.
+#[derive(Default)]
+pub struct Namespaces(Mutex<HashMap<String, Namespace>>);
+
+/// Most tokens remembered (some 100 bytes each).
+const REMEMBERED: usize = 10_000;
+
+impl Namespaces {
+    pub fn of(&self, lookup_key: &str) -> Option<Namespace> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(lookup_key).cloned()
+    }
+
+    pub fn remember(&self, lookup_key: &str, ns: &Namespace) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.get(lookup_key) == Some(ns) {
+            return;
+        }
+        if map.len() >= REMEMBERED {
+            map.clear();
+        }
+        map.insert(lookup_key.to_string(), ns.clone());
+    }
 }

@@ -55,6 +55,8 @@ pub struct Gateway {
     pub settings: Settings,
     pub metrics: metrics::Metrics,
     pub bypass_limiter: RateLimiter,
+    /// Each verified token's namespace, so its hits need no script (see [`chat`]).
+    pub token_namespaces: identity::Namespaces,
     /// Until when (ms since `born`) Redis is taken as away: requests skip it, so an outage
     /// costs each request nothing rather than a connect timeout.
     down_until_ms: AtomicU64,
@@ -146,6 +148,7 @@ pub async fn run(
     serve::run_with(api, connect, move |app| {
         let gw = Arc::new(Gateway {
             bypass_limiter: RateLimiter::new(settings.bypass_rate_limit),
+            token_namespaces: identity::Namespaces::default(),
             app: app.clone(),
             upstream: upstream.take().expect("mounted once"),
             settings,

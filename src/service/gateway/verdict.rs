@@ -2,12 +2,11 @@
 //! (shared/redis-layout.md) applied to the hashes the lookup read in the same step, and
 //! what a miss would record. Pure: no Redis here.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use super::deps::Declared;
 use crate::layout::{
-    DEFAULT_POLICY_VERSION, DepRecord, Freshness, Namespace, freshness, parse_entry_deps,
+    DEFAULT_POLICY_VERSION, DepRecord, Freshness, Namespace, freshness_in_order, parse_entry_deps,
 };
 use crate::store::{Found, WriteDep};
 
@@ -22,6 +21,9 @@ pub enum Verdict {
         age: Duration,
     },
     Absent,
+    /// Found, recording a dep whose current hash the lookup did not read (a peek reads the
+    /// request's deps only): not judged; the lookup script reads the entry's own deps.
+    Unread,
     /// Found and refused: a miss, with the reason word (for metrics) and the detail (for
     /// the `X-Cache-Refused` header).
     Refused {
@@ -51,12 +53,14 @@ pub fn judge(
         Ok(d) => d,
         Err(e) => return refused("corrupt", e.to_string()),
     };
-    let current: HashMap<&str, &str> = deps
-        .iter()
-        .zip(&found.entry_current)
-        .filter_map(|(d, c)| c.as_deref().map(|c| (d.id.as_str(), c)))
-        .collect();
-    if let Freshness::Stale { dep, .. } = freshness(&deps, |id| current.get(id).copied()) {
+    let current: Vec<Option<&str>> = match &found.entry_current {
+        Some(read) => read.iter().map(Option::as_deref).collect(),
+        None => match by_request(&deps, found, declared) {
+            Some(current) => current,
+            None => return Verdict::Unread,
+        },
+    };
+    if let Freshness::Stale { dep, .. } = freshness_in_order(&deps, current) {
         return refused("dep_changed", dep);
     }
     // The request's own declaration must match what the entry recorded: an entry written
@@ -88,6 +92,32 @@ pub fn judge(
     } else {
         refused("expired", format!("{}s old", age.as_secs()))
     }
+}
+
+/// The current hash of each of the entry's `deps` from a peek's reads (the request's
+/// declared deps, then the policy dep: `found.request_current`); `None` when the entry
+/// records a dep the request did not declare. An entry written for this request records
+/// its deps in the declared order, so each is looked for at its own place first.
+fn by_request<'a>(
+    deps: &[DepRecord],
+    found: &'a Found,
+    declared: &[Declared],
+) -> Option<Vec<Option<&'a str>>> {
+    let read = |j: usize| found.request_current.get(j).and_then(Option::as_deref);
+    let last = deps.len().checked_sub(1)?;
+    let mut current = Vec::with_capacity(deps.len());
+    for (i, d) in deps.iter().enumerate() {
+        // parse_entry_deps checked that the last is the namespace's policy dep.
+        let j = if i == last {
+            declared.len()
+        } else if declared.get(i).is_some_and(|x| x.id.as_str() == d.id) {
+            i
+        } else {
+            declared.iter().position(|x| x.id.as_str() == d.id)?
+        };
+        current.push(read(j));
+    }
+    Some(current)
 }
 
 /// What a miss writes: the entry's `deps` (declared, then the policy dep) and each dep's
@@ -149,7 +179,7 @@ mod tests {
             body: Some(b"{}".to_vec()),
             deps: Some(deps.as_bytes().to_vec()),
             created_at: Some(created.to_string().into_bytes()),
-            entry_current: current.into_iter().map(|c| c.map(String::from)).collect(),
+            entry_current: Some(current.into_iter().map(|c| c.map(String::from)).collect()),
             request_current: vec![],
             ..Found::default()
         }
@@ -252,6 +282,57 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// What a peek read: the request's deps' current hashes, then the policy dep's.
+    fn peeked(deps: &str, request: Vec<Option<&str>>, created: u64) -> Found {
+        Found {
+            entry_current: None,
+            request_current: request.into_iter().map(|c| c.map(String::from)).collect(),
+            ..found(deps, vec![], created)
+        }
+    }
+
+    #[test]
+    fn a_peek_is_judged_by_the_requests_hashes_and_leaves_other_deps_unread() {
+        let deps = r#"[{"id":"doc:1","hash":"v1"},{"id":"doc:2","hash":"v1"},{"id":"cc:policy-version:default","hash":"1"}]"#;
+        let now = 10_000_000;
+        let judged = |read: Vec<Option<&str>>, d: &[Declared]| {
+            judge(&peeked(deps, read, now - 1000), &ns(), d, &W, now)
+        };
+        let moved = |dep: &str| Verdict::Refused {
+            reason: "dep_changed",
+            detail: dep.into(),
+        };
+        let both = [declared("doc:1", Some("v1")), declared("doc:2", None)];
+        let fresh = judged(vec![Some("v1"), Some("v1"), None], &both);
+        assert!(matches!(fresh, Verdict::Fresh { .. }), "{fresh:?}");
+        assert_eq!(
+            judged(vec![Some("v1"), Some("v2"), None], &both),
+            moved("doc:2")
+        );
+        assert_eq!(
+            judged(vec![None, None, Some("2")], &both),
+            moved("cc:policy-version:default")
+        );
+        // Declared in another order than recorded: each hash is its own dep's.
+        let swapped = [declared("doc:2", None), declared("doc:1", Some("v1"))];
+        assert_eq!(
+            judged(vec![Some("v2"), Some("v1"), None], &swapped),
+            moved("doc:2")
+        );
+        assert!(matches!(
+            judged(vec![Some("v1"), Some("v1"), None], &swapped),
+            Verdict::Fresh { .. }
+        ));
+        // doc:2 was not declared, so its hash was not read: never taken as absent.
+        for read in [vec![Some("v1"), None], vec![Some("v1"), Some("v1")]] {
+            assert_eq!(
+                judged(read, &[declared("doc:1", Some("v1"))]),
+                Verdict::Unread
+            );
+        }
+        assert_eq!(judged(vec![None], &[]), Verdict::Unread);
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub async fn lead_or_follow(
     let deadline = Instant::now() + gw.settings.coalesce_wait;
     while Instant::now() < deadline {
         tokio::time::sleep(FOLLOW_POLL).await;
-        let Some(found) = lookup::again(gw, req, false).await else {
+        let Some(found) = lookup::again(gw, req, false, None).await else {
             return Role::Alone;
         };
         let mut scratch = Trace::default();
@@ -158,7 +158,7 @@ pub fn refresh_in_background(
         else {
             return;
         };
-        let Some(found) = lookup::again(&gw, &req, true).await else {
+        let Some(found) = lookup::again(&gw, &req, true, None).await else {
             return;
         };
         let Ok((records, checks)) = plan_write(&req.ns, &req.declared, &found.request_current)

@@ -160,24 +160,34 @@ async fn handle(
         stream,
         coalesce,
     };
-    let tried = if first.found.locked {
+    let mut found = first.found;
+    if first.peeked {
+        let verdict = judge(
+            &found,
+            &request.ns,
+            &request.declared,
+            &request.windows,
+            now_ms(),
+        );
+        if let Some(hit) = answer_hit(gw, &request, &found, verdict, &parts.headers, &body, trace) {
+            return Ok(hit);
+        }
+        // Not served: the lookup script looks again, judged (and a refusal recorded) as a
+        // first lookup is, and takes the coalescing lock on a miss.
+        found = match lookup::again(gw, &request, false, lock).await {
+            Some(f) => f,
+            None => return Ok(forward_uncached(gw, &parts.headers, body, trace).await),
+        };
+    }
+    let tried = if found.locked {
         let key = format!("{}{}", coalesce::LOCK_PREFIX, request.key);
         coalesce::FirstTry::Took(coalesce::Lock::held(gw, key, lock_value))
-    } else if coalesce && first.found.body.is_none() {
+    } else if coalesce && found.body.is_none() {
         coalesce::FirstTry::Held
     } else {
         coalesce::FirstTry::NotTried
     };
-    Ok(cached(
-        gw,
-        &parts.headers,
-        body,
-        &request,
-        first.found,
-        tried,
-        trace,
-    )
-    .await)
+    Ok(cached(gw, &parts.headers, body, &request, found, tried, trace).await)
 }
 
 /// A request the cache may answer.
@@ -251,7 +261,7 @@ async fn cached(
     }
     // A refused entry: the deps' current hashes, which a miss records, were not read.
     let found = if found.body.is_some() {
-        match lookup::again(gw, req, true).await {
+        match lookup::again(gw, req, true, None).await {
             Some(f) => f,
             None => return forward_uncached(gw, headers, body, trace).await,
         }
@@ -303,15 +313,30 @@ pub fn serve_hit(
     body: &Bytes,
     trace: &mut Trace,
 ) -> Option<Response> {
-    let (age, stale) = match judge(found, &req.ns, &req.declared, &req.windows, now_ms()) {
+    let verdict = judge(found, &req.ns, &req.declared, &req.windows, now_ms());
+    if let Verdict::Refused { reason, detail } = verdict {
+        gw.metrics.refused(reason);
+        trace.refused = Some((reason, detail));
+        return None;
+    }
+    answer_hit(gw, req, found, verdict, headers, body, trace)
+}
+
+/// The cached answer when `verdict` serves the entry (fresh, or stale while one refresh
+/// runs); `None`, recording nothing, otherwise.
+fn answer_hit(
+    gw: &Arc<Gateway>,
+    req: &Cacheable,
+    found: &Found,
+    verdict: Verdict,
+    headers: &HeaderMap,
+    body: &Bytes,
+    trace: &mut Trace,
+) -> Option<Response> {
+    let (age, stale) = match verdict {
         Verdict::Fresh { age } => (age, false),
         Verdict::Stale { age } => (age, true),
-        Verdict::Absent => return None,
-        Verdict::Refused { reason, detail } => {
-            gw.metrics.refused(reason);
-            trace.refused = Some((reason, detail));
-            return None;
-        }
+        Verdict::Absent | Verdict::Unread | Verdict::Refused { .. } => return None,
     };
     if stale {
         coalesce::refresh_in_background(gw, req, headers, body);

@@ -1,0 +1,81 @@
+//! A gateway hit (issue 25): plain reads in one round trip, no script, and still judged by
+//! every dep its entry records, whatever the request declares; a revoked token is refused
+//! though the gateway remembers its namespace.
+
+use std::time::{Duration, Instant};
+
+use super::gateway::{Stub, chat, l1_keys, token};
+use crate::support::serve::Serve;
+use crate::support::{RedisServer, run};
+
+/// How many script calls the server has run (`INFO commandstats`).
+fn script_calls(server: &RedisServer) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut server.conn())
+        .unwrap();
+    info.lines()
+        .filter(|l| l.starts_with("cmdstat_evalsha:") || l.starts_with("cmdstat_eval:"))
+        .filter_map(|l| {
+            l.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+/// Waits until the miss's background write (and the lock release after it) is done.
+fn until_written(server: &RedisServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while l1_keys(server, "default").is_empty() {
+        assert!(Instant::now() < deadline, "the miss was never written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+}
+
+#[test]
+fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let gw = Serve::gateway(&server, &stub.url(), &[]);
+    let t = token(&server, "app", "default");
+    let both = ["--dep", "doc:a:v1", "--dep", "doc:b:v1"];
+    assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "MISS");
+    until_written(&server);
+    assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "HIT_L1");
+    let scripts = script_calls(&server);
+    for _ in 0..3 {
+        assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "HIT_L1");
+    }
+    assert_eq!(script_calls(&server), scripts, "a hit runs no script");
+
+    // A request that declares fewer deps than the entry records is still served, and is
+    // judged by the others too: doc:b moves while its entries are not yet deleted (an
+    // invalidation between its two steps, or a hash set by hand).
+    let only_a = ["--dep", "doc:a:v1"];
+    assert_eq!(chat(&gw, &t, "q", &only_a)["x_cache"], "HIT_L1");
+    let _: () = redis::cmd("SET")
+        .arg("cc:dep:hash:doc:b")
+        .arg("v2")
+        .query(&mut server.conn())
+        .unwrap();
+    let a = chat(&gw, &t, "q", &only_a);
+    assert_eq!(a["x_cache"], "MISS", "{a}");
+    assert_eq!(a["refused"], "dep_changed doc:b", "{a}");
+    assert_eq!(stub.calls(), 2);
+
+    // The namespace is remembered, the token's record is still read on every hit.
+    let revoked = run(&server, &["token", "revoke", "app"]);
+    assert_eq!(revoked.code, 0, "{}", revoked.stderr);
+    let (status, answer) = gw.post_with(
+        "/v1/chat/completions",
+        &[&format!("X-Cachecore-Token: {t}")],
+        r#"{"model":"m","messages":[{"role":"user","content":"q"}]}"#,
+    );
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(stub.calls(), 2);
+}
