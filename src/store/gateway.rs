@@ -109,7 +109,13 @@ fn strings(v: Value) -> Vec<Option<String>> {
     match v {
         Value::Array(items) => items
             .into_iter()
-            .map(|i| bytes(i).map(|b| String::from_utf8_lossy(&b).into_owned()))
+            // Every hit reads some: the reply's own buffer when it is UTF-8, as it is.
+            .map(|i| {
+                bytes(i).map(|b| {
+                    String::from_utf8(b)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                })
+            })
             .collect(),
         _ => Vec::new(),
     }

@@ -67,8 +67,13 @@ pub fn judge(
     // without a dep this request declares is not in that dep's set, so invalidating the
     // dep would not delete it; one written under another expected hash answers for
     // another version of the data.
-    for d in declared {
-        match deps.iter().find(|r| r.id == d.id.as_str()) {
+    for (i, d) in declared.iter().enumerate() {
+        // At its own place in an entry written for this request's declaration.
+        let recorded = match deps.get(i) {
+            Some(r) if r.id == d.id.as_str() => Some(r),
+            _ => deps.iter().find(|r| r.id == d.id.as_str()),
+        };
+        match recorded {
             None => return refused("dep_not_recorded", d.id.to_string()),
             Some(r) if d.hash.is_some() && r.hash != d.hash => {
                 return refused("declared_hash_differs", d.id.to_string());
