@@ -204,9 +204,10 @@ def main():
         wait_http(f"http://127.0.0.1:{gport}/healthz")
         rows = []
         for ndeps in (1, 10):
+            # Encoded as the product's client encodes it: compact JSON, base64url unpadded.
             deps = [{"dep_id": f"doc:bench-{i}", "expected_hash": "v1"} for i in range(ndeps)]
             headers = {"X-Cachecore-Token": token,
-                       "X-Cachecore-Deps": base64.urlsafe_b64encode(json.dumps(deps).encode()).decode().rstrip("=")}
+                       "X-Cachecore-Deps": base64.urlsafe_b64encode(json.dumps(deps, separators=(",", ":")).encode()).decode().rstrip("=")}
             subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", gurl, "-d", BODY]
                            + sum([["-H", f"{k}: {v}"] for k, v in headers.items()], []), check=True)
             rows.append(measure(f"cachecore gateway ({ndeps} dep{'s' if ndeps > 1 else ''})", gurl, headers, gw.pid, args, upstream))

@@ -365,7 +365,20 @@ pub fn parse_entry_deps(raw: Option<&[u8]>, ns: &Namespace) -> Result<Vec<DepRec
 
 /// Writes a `deps` field exactly as the proxy does.
 pub fn write_deps(deps: &[DepRecord]) -> String {
-    serde_json::to_string(deps).expect("a list of strings always serialises")
+    let field = write_deps_of(deps.iter().map(|d| (d.id.as_str(), d.hash.as_deref())));
+    String::from_utf8(field).expect("serde_json writes UTF-8")
+}
+
+/// The `deps` field of these (id, hash) pairs, byte for byte as [`write_deps`] writes it.
+pub fn write_deps_of<'a>(deps: impl Iterator<Item = (&'a str, Option<&'a str>)>) -> Vec<u8> {
+    /// One element as written: [`DepRecord`]'s fields, borrowed.
+    #[derive(Serialize)]
+    struct Element<'a> {
+        id: &'a str,
+        hash: Option<&'a str>,
+    }
+    let elements: Vec<Element> = deps.map(|(id, hash)| Element { id, hash }).collect();
+    serde_json::to_vec(&elements).expect("a list of strings always serialises")
 }
 
 /// The outcome of the freshness rule for one entry.
