@@ -1,6 +1,6 @@
 //! A gateway hit (issue 25): plain reads in one round trip, no script, and still judged by
-//! every dep its entry records, whatever the request declares; a revoked token is refused
-//! though the gateway remembers its namespace.
+//! every dep its entry records, whatever the request declares; a token's namespace is
+//! remembered, and its record still read on every request.
 
 use std::time::{Duration, Instant};
 
@@ -28,9 +28,9 @@ fn script_calls(server: &RedisServer) -> u64 {
 }
 
 /// Waits until the miss's background write (and the lock release after it) is done.
-fn until_written(server: &RedisServer) {
+fn until_written(server: &RedisServer, ns: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while l1_keys(server, "default").is_empty() {
+    while l1_keys(server, ns).is_empty() {
         assert!(Instant::now() < deadline, "the miss was never written");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -45,7 +45,7 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
     let t = token(&server, "app", "default");
     let both = ["--dep", "doc:a:v1", "--dep", "doc:b:v1"];
     assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "MISS");
-    until_written(&server);
+    until_written(&server, "default");
     assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "HIT_L1");
     let scripts = script_calls(&server);
     for _ in 0..3 {
@@ -78,4 +78,32 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
     );
     assert_eq!(status, 401, "{answer}");
     assert_eq!(stub.calls(), 2);
+
+    // A record whose namespace changed (by hand) is followed: never the remembered
+    // namespace's entry.
+    let t2 = token(&server, "app2", "default");
+    assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "MISS");
+    until_written(&server, "default");
+    assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "HIT_L1");
+    let records = crate::support::scan_keys(&mut server.conn(), "cc:token*sha256:*");
+    let record = records
+        .iter()
+        .find(|k| {
+            let name: Option<String> = redis::cmd("HGET")
+                .arg(k.as_slice())
+                .arg("name")
+                .query(&mut server.conn())
+                .unwrap();
+            name.as_deref() == Some("app2")
+        })
+        .expect("app2's record");
+    let _: () = redis::cmd("HSET")
+        .arg(record.as_slice())
+        .arg("namespace")
+        .arg("shop")
+        .query(&mut server.conn())
+        .unwrap();
+    assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "MISS");
+    until_written(&server, "shop");
+    assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "HIT_L1");
 }

@@ -202,9 +202,6 @@ impl Namespaces {
 
     pub fn remember(&self, lookup_key: &str, ns: &Namespace) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.get(lookup_key) == Some(ns) {
-            return;
-        }
         if map.len() >= REMEMBERED {
             map.clear();
         }

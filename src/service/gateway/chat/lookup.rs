@@ -86,7 +86,7 @@ pub async fn first(
     let Some(mut found) = gw.bounded(store.gateway_lookup(&q)).await else {
         return Ok(None);
     };
-    let caller = identified(gw, client, &mut found, caller, log)?;
+    let caller = identified(gw, client, &mut found, caller, None, log)?;
     note(trace, &caller);
     let Caller::Cached { ns, grant, .. } = caller else {
         return Ok(None);
@@ -142,7 +142,7 @@ async fn peek(
     let Some(mut found) = gw.bounded(store.gateway_peek(&q)).await else {
         return Ok(Peeked::Done(None));
     };
-    let caller = identified(gw, client, &mut found, caller, log)?;
+    let caller = identified(gw, client, &mut found, caller, Some(&ns), log)?;
     note(trace, &caller);
     Ok(match caller {
         Caller::Cached {
@@ -158,13 +158,14 @@ async fn peek(
     })
 }
 
-/// The caller a lookup found: the token record it read (remembered for the next peek, or
-/// a 401), else `caller` as it was.
+/// The caller a lookup found: the token record it read (its namespace remembered for the
+/// next peek unless that is `remembered` already, or a 401), else `caller` as it was.
 fn identified(
     gw: &Gateway,
     client: ClientAddr,
     found: &mut Found,
     caller: Caller,
+    remembered: Option<&Namespace>,
     log: &mut LogFields,
 ) -> Result<Caller, ApiError> {
     let record = match std::mem::take(&mut found.token) {
@@ -173,7 +174,9 @@ fn identified(
         TokenFound::NotAsked => return Ok(caller),
     };
     let identified = from_record(gw, client, record, log)?;
-    if let (Caller::Token { lookup_key }, Caller::Cached { ns, .. }) = (&caller, &identified) {
+    if let (Caller::Token { lookup_key }, Caller::Cached { ns, .. }) = (&caller, &identified)
+        && remembered != Some(ns)
+    {
         gw.token_namespaces.remember(lookup_key, ns);
     }
     Ok(identified)
