@@ -27,6 +27,20 @@ fn script_calls(server: &RedisServer) -> u64 {
         .sum()
 }
 
+/// The gateway's count of lookups of `kind` (`peek` or `script`).
+fn lookups(gw: &Serve, kind: &str) -> u64 {
+    let out = std::process::Command::new("curl")
+        .args(["-s", &gw.url("/metrics")])
+        .output()
+        .unwrap();
+    let want = format!("cachecore_gateway_lookups_total{{kind=\"{kind}\"}} ");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(want.as_str())?.parse().ok())
+        .unwrap_or_else(|| panic!("no {want} in /metrics"))
+}
+
 /// Waits until the miss's background write (and the lock release after it) is done.
 fn until_written(server: &RedisServer, ns: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -52,6 +66,12 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
         assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "HIT_L1");
     }
     assert_eq!(script_calls(&server), scripts, "a hit runs no script");
+    // A request not seen cached is looked up by the script, which also takes the
+    // coalescing lock on a miss: no peek first, no round trip more.
+    let (peeks, lookup_scripts) = (lookups(&gw, "peek"), lookups(&gw, "script"));
+    assert_eq!(chat(&gw, &t, "new", &both)["x_cache"], "MISS");
+    assert_eq!(lookups(&gw, "peek"), peeks);
+    assert_eq!(lookups(&gw, "script"), lookup_scripts + 1);
 
     // A request that declares fewer deps than the entry records is still served, and is
     // judged by the others too: doc:b moves while its entries are not yet deleted (an
@@ -66,7 +86,7 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
     let a = chat(&gw, &t, "q", &only_a);
     assert_eq!(a["x_cache"], "MISS", "{a}");
     assert_eq!(a["refused"], "dep_changed doc:b", "{a}");
-    assert_eq!(stub.calls(), 2);
+    assert_eq!(stub.calls(), 3);
 
     // The namespace is remembered, the token's record is still read on every hit.
     let revoked = run(&server, &["token", "revoke", "app"]);
@@ -77,7 +97,7 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
         r#"{"model":"m","messages":[{"role":"user","content":"q"}]}"#,
     );
     assert_eq!(status, 401, "{answer}");
-    assert_eq!(stub.calls(), 2);
+    assert_eq!(stub.calls(), 3);
 
     // A record whose namespace changed (by hand) is followed: never the remembered
     // namespace's entry.

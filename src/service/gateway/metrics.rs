@@ -12,6 +12,8 @@ use crate::service::serve::metrics::Histogram;
 pub struct Metrics {
     hits_fresh: AtomicU64,
     hits_stale: AtomicU64,
+    peeks: AtomicU64,
+    lookup_scripts: AtomicU64,
     misses: AtomicU64,
     bypass: AtomicU64,
     coalesced: AtomicU64,
@@ -40,6 +42,15 @@ impl Metrics {
         };
         c.fetch_add(1, Ordering::Relaxed);
         self.hit.lock().expect("metrics poisoned").observe(took);
+    }
+    /// A lookup made: `"peek"` (plain reads) or `"script"`.
+    pub fn lookup(&self, kind: &'static str) {
+        let c = if kind == "peek" {
+            &self.peeks
+        } else {
+            &self.lookup_scripts
+        };
+        c.fetch_add(1, Ordering::Relaxed);
     }
     pub fn miss(&self) {
         self.misses.fetch_add(1, Ordering::Relaxed);
@@ -77,6 +88,12 @@ impl Metrics {
             "# HELP cachecore_gateway_hits_total Answers served from the cache, by tier.\n# TYPE cachecore_gateway_hits_total counter\ncachecore_gateway_hits_total{{tier=\"HIT_L1\"}} {}\ncachecore_gateway_hits_total{{tier=\"HIT_L1_STALE\"}} {}",
             get(&self.hits_fresh),
             get(&self.hits_stale)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP cachecore_gateway_lookups_total Redis lookups of chat requests: plain reads (peek) for requests seen cached, else the lookup script.\n# TYPE cachecore_gateway_lookups_total counter\ncachecore_gateway_lookups_total{{kind=\"peek\"}} {}\ncachecore_gateway_lookups_total{{kind=\"script\"}} {}",
+            get(&self.peeks),
+            get(&self.lookup_scripts)
         );
         for (name, help, c) in [
             (

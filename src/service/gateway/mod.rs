@@ -57,6 +57,8 @@ pub struct Gateway {
     pub bypass_limiter: RateLimiter,
     /// Each verified token's namespace, so its hits need no script (see [`chat`]).
     pub token_namespaces: identity::Namespaces,
+    /// The requests seen cached, looked up by a peek (see [`chat`]).
+    pub likely: chat::Likely,
     /// Until when (ms since `born`) Redis is taken as away: requests skip it, so an outage
     /// costs each request nothing rather than a connect timeout.
     down_until_ms: AtomicU64,
@@ -149,6 +151,7 @@ pub async fn run(
         let gw = Arc::new(Gateway {
             bypass_limiter: RateLimiter::new(settings.bypass_rate_limit),
             token_namespaces: identity::Namespaces::default(),
+            likely: chat::Likely::default(),
             app: app.clone(),
             upstream: upstream.take().expect("mounted once"),
             settings,

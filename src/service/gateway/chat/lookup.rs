@@ -1,14 +1,16 @@
 //! The chat request's lookups. The first one also answers who the caller is. When the
-//! namespace is known (a JWT's tenant, or a token seen before), it is a peek: plain reads
-//! of the token's record, the entry and the request's deps in one round trip, with no
-//! script (a hit costs Redis a quarter of what the lookup script does). Otherwise, and
-//! whenever a peek does not end in a hit, the lookup script reads a stored token's
-//! namespace, the entry and its own deps in one step and, on a miss, takes the coalescing
-//! lock: a miss's steps before its upstream call are then one round trip more. Later
+//! namespace is known (a JWT's tenant, or a token seen before) and this process has seen
+//! the request cached ([`Likely`]), it is a peek: plain reads of the token's record, the
+//! entry and the request's deps in one round trip, with no script (a hit costs Redis a
+//! quarter of what the lookup script does). Otherwise, and whenever a peek does not end in
+//! a hit, the lookup script reads a stored token's namespace, the entry and its own deps
+//! in one step and, on a miss, takes the coalescing lock in the same step. Later
 //! lookups of the same request (a refused entry's second look, a follower's polls) use the
 //! script with the namespace known.
 
+use std::hash::Hasher as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::super::Gateway;
 use super::super::identity::{Caller, from_record, resolve};
@@ -83,6 +85,7 @@ pub async fn first(
         always: false,
         lock,
     };
+    gw.metrics.lookup("script");
     let Some(mut found) = gw.bounded(store.gateway_lookup(&q)).await else {
         return Ok(None);
     };
@@ -133,6 +136,10 @@ async fn peek(
         },
         Caller::Bypass | Caller::RedisDown => return Ok(Peeked::Done(None)),
     };
+    if !gw.likely.cached(&ns, fingerprint) {
+        return Ok(Peeked::NotAnswered(caller));
+    }
+    gw.metrics.lookup("peek");
     let q = Peek {
         token,
         ns: &ns,
@@ -212,6 +219,7 @@ pub async fn again(
         always,
         lock,
     };
+    gw.metrics.lookup("script");
     gw.bounded(store.gateway_lookup(&q)).await
 }
 
@@ -220,4 +228,46 @@ pub async fn again(
 fn cluster_unsupported(gw: &Gateway) -> Option<First> {
     gw.metrics.not_written("cluster_unsupported");
     None
+}
+
+/// Which requests this process has seen cached (answered as a hit, or written), by
+/// namespace and fingerprint: those are looked up by a peek, every other one by the
+/// lookup script, which on a miss also takes the coalescing lock in the same round trip.
+/// So a hit costs no script and a miss no extra round trip, in the common cases. Only a
+/// choice of lookup: either one judges the entry by the same rule. Lossy and bounded: a
+/// slot per 2^16 hashes, overwritten by the next request that lands on it, so a request
+/// whose slot was taken is looked up by the script once more.
+pub struct Likely(Box<[AtomicU64]>);
+
+const SLOTS: usize = 1 << 16;
+
+impl Default for Likely {
+    fn default() -> Self {
+        Likely((0..SLOTS).map(|_| AtomicU64::new(0)).collect())
+    }
+}
+
+impl Likely {
+    fn slot(&self, ns: &Namespace, fingerprint: &str) -> (&AtomicU64, u64) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write(ns.as_str().as_bytes());
+        h.write_u8(b':');
+        h.write(fingerprint.as_bytes());
+        let tag = h.finish() | 1;
+        (&self.0[tag as usize % SLOTS], tag)
+    }
+
+    pub fn cached(&self, ns: &Namespace, fingerprint: &str) -> bool {
+        let (slot, tag) = self.slot(ns, fingerprint);
+        slot.load(Ordering::Relaxed) == tag
+    }
+
+    pub fn seen_cached(&self, ns: &Namespace, fingerprint: &str) {
+        let (slot, tag) = self.slot(ns, fingerprint);
+        // Read first: every hit comes here, and a write would move the cache line
+        // between cores.
+        if slot.load(Ordering::Relaxed) != tag {
+            slot.store(tag, Ordering::Relaxed);
+        }
+    }
 }

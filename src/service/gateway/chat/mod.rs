@@ -6,6 +6,8 @@ mod coalesce;
 mod lookup;
 mod stream;
 
+pub use lookup::Likely;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -292,6 +294,8 @@ async fn cached(
     };
     gw.metrics.miss();
     trace.tier = "MISS";
+    // Written in a moment (unless a dep moves): the next identical request peeks.
+    gw.likely.seen_cached(&req.ns, &req.fingerprint);
     let write = Pending {
         gw: gw.clone(),
         key: req.key.clone(),
@@ -338,6 +342,7 @@ fn answer_hit(
         Verdict::Stale { age } => (age, true),
         Verdict::Absent | Verdict::Unread | Verdict::Refused { .. } => return None,
     };
+    gw.likely.seen_cached(&req.ns, &req.fingerprint);
     if stale {
         coalesce::refresh_in_background(gw, req, headers, body);
     }
