@@ -13,6 +13,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::LazyLock;
 
 use anyhow::{Context as _, Result};
 use sha2::{Digest, Sha256};
@@ -181,24 +182,42 @@ struct Record {
 
 const RECORD_BYTES: usize = 40;
 
+/// SHA-256 of `tag`, then, for a present `text`, a 1 byte and the text.
+fn fingerprint(tag: &[u8], text: Option<&str>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(tag);
+    if let Some(t) = text {
+        h.update([1]);
+        h.update(t.as_bytes());
+    }
+    h.finalize().into()
+}
+
+fn first8(d: [u8; 32]) -> u64 {
+    u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
+/// The fingerprints of an absent `new_hash` and `if_hash`: the same for every line that
+/// gives none (all of a plain file's), so computed once, where two SHA-256 per line were
+/// two thirds of the first pass (0.35 of 0.52 s for a million lines).
+static ABSENT: LazyLock<(u64, u64)> = LazyLock::new(|| {
+    (
+        first8(fingerprint(b"new", None)),
+        first8(fingerprint(b"if", None)),
+    )
+});
+
 impl Record {
     fn of(item: &Item) -> Record {
-        let prefix = |tag: &[u8], text: Option<&str>| -> [u8; 32] {
-            let mut h = Sha256::new();
-            h.update(tag);
-            if let Some(t) = text {
-                h.update([1]);
-                h.update(t.as_bytes());
-            }
-            h.finalize().into()
+        let dep = fingerprint(b"dep", Some(item.dep.as_str()));
+        let hash = |tag: &[u8], text: Option<&str>, absent: u64| {
+            text.map_or(absent, |t| first8(fingerprint(tag, Some(t))))
         };
-        let dep = prefix(b"dep", Some(item.dep.as_str()));
-        let first8 = |d: [u8; 32]| u64::from_le_bytes(d[..8].try_into().expect("8 bytes"));
         Record {
             dep: u128::from_le_bytes(dep[..16].try_into().expect("16 bytes")),
             line: item.line as u64,
-            new_hash: first8(prefix(b"new", item.new_hash.as_deref())),
-            if_hash: first8(prefix(b"if", item.if_hash.as_deref())),
+            new_hash: hash(b"new", item.new_hash.as_deref(), ABSENT.0),
+            if_hash: hash(b"if", item.if_hash.as_deref(), ABSENT.1),
         }
     }
 
@@ -504,6 +523,23 @@ mod tests {
                 .contains("line 1 with a different new_hash")
         );
         assert!(c.rejected.bad[1].reason.contains("different if_hash"));
+    }
+
+    #[test]
+    fn an_absent_hash_is_not_a_given_one() {
+        // Absent hashes share one precomputed fingerprint: equal to each other, never to
+        // a given hash's.
+        let c = pass(
+            "{\"dep_id\":\"doc:1\"}\n{\"dep_id\":\"doc:1\"}\n{\"dep_id\":\"doc:1\",\"new_hash\":\"v2\"}\n{\"dep_id\":\"doc:1\",\"if_hash\":\"v1\"}\n",
+        );
+        assert!(c.duplicates.contains(2));
+        let bad: Vec<(usize, bool)> = c
+            .rejected
+            .bad
+            .iter()
+            .map(|b| (b.line, b.reason.contains("different if_hash")))
+            .collect();
+        assert_eq!(bad, [(3, false), (4, true)]);
     }
 
     #[test]

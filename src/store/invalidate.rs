@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{READ, Repeat, Store, scripts, wrong_type};
+use super::{READ, Repeat, Store, Sweep, scripts, wrong_type};
 use crate::bookkeeping::{hash_time_key, is_pending_key_of, pending_prefix, registry_key};
 use crate::layout::DepId;
 use crate::printable::printable;
@@ -94,16 +94,6 @@ pub struct Preflight {
     pub leftovers: Vec<(String, u64)>,
     /// Registry members that are not pending keys of this dep: planted, never followed.
     pub foreign_runs: u64,
-}
-
-/// What the fast path did for one dep (see `scripts/sweep_wave.lua`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Sweep {
-    pub previous: Option<String>,
-    pub members: u64,
-    pub l1_deleted: u64,
-    pub l2_deleted: u64,
-    pub skipped_not_entries: u64,
 }
 
 /// One dep for the fast path.
@@ -439,9 +429,9 @@ impl Store {
                 .pop()
                 .expect("one reply");
             let done = match reply {
-                // Five values per dep reached (see the script), members -1 when declined;
-                // anything else is a failure that may be partly done, for every dep sent.
-                Ok(v) => redis::from_redis_value::<Vec<(Option<String>, i64, u64, u64, u64)>>(v)
+                // Two values per dep reached (see the script), -1 when declined; anything
+                // else is a failure that may be partly done, for every dep sent.
+                Ok(v) => redis::from_redis_value::<Vec<(Option<String>, i64)>>(v)
                     .map_err(|e| e.to_string())
                     .and_then(|done| match done.len() {
                         n if n > 0 && n <= rest.len() => Ok(done),
@@ -478,15 +468,7 @@ impl Store {
             };
             out.extend(
                 done.into_iter()
-                    .map(|(previous, members, l1, l2, skipped)| {
-                        Ok(u64::try_from(members).ok().map(|members| Sweep {
-                            previous,
-                            members,
-                            l1_deleted: l1,
-                            l2_deleted: l2,
-                            skipped_not_entries: skipped,
-                        }))
-                    }),
+                    .map(|(previous, packed)| Ok(Sweep::unpacked(previous, packed))),
             );
         }
         Ok(out)

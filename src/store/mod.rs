@@ -15,6 +15,7 @@ mod prune;
 mod scripts;
 mod stream_replies;
 mod streams;
+mod sweep;
 // The HTTP API's tokens (issue 14).
 mod tokens;
 
@@ -31,14 +32,15 @@ pub use connect::{ClusterMode, ConnectOptions, PasswordSource, TlsFiles};
 pub use entries::{EntryFields, EntryState, MemberProbe, NewEntry};
 pub use gateway::{Found, GatewayWrite, Lookup, LookupFor, Peek, TokenFound, WriteDep};
 pub use invalidate::{
-    DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, Sweep,
-    SweepRequest, Unlinked,
+    DepKeys, Detached, FinalBatch, HashCondition, HashSwap, HashWrite, Preflight, SweepRequest,
+    Unlinked,
 };
 pub use local_server::LocalServer;
 pub use prune::PrunePage;
 use scripts::Script;
 pub use stream_replies::{Fields, GateOutcome, RawEntry};
 pub use streams::{ConsumerInfo, Gate, GateSweep, GroupInfo};
+pub use sweep::Sweep;
 pub use tokens::TokenRecord;
 pub use tokens::{NewToken, StoredToken, TokenKeys};
 

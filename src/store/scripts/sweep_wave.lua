@@ -22,8 +22,11 @@
 -- Each member is deleted only if it is an entry, by its name (entry_tier) and by what
 -- it holds (entry_state: a HASH with a `deps` field); the keys found to be entries are
 -- deleted by one UNLINK at the end of the same call, so nothing changes them in between.
--- Returns five values per dep it reached: previous hash (false: none), members, L1 and
--- L2 deleted, members skipped as not entries; members is -1 for a declined dep.
+-- Returns two values per dep it reached: previous hash (false: none), and -1 for a
+-- declined dep, else its counts packed in one integer of 10 bits each (members, L1 and
+-- L2 deleted, members skipped as not entries, most significant first; Store::sweep_wave
+-- unpacks them): 1.6k fewer Redis instructions per dep than five values (callgrind).
+-- The limit is kept below 1024 so that no count overflows its bits.
 -- entry_tier(key), the layout's entry-key rule, and entry_state(key), the entry check,
 -- are prepended by the loader.
 local K, A, call, pcall_ = KEYS, ARGV, redis.call, redis.pcall
@@ -31,7 +34,7 @@ local t = call('TIME')
 -- The hashes' write time, for safe retirement: one instant for the whole atomic call,
 -- made a string once (Redis would format a Lua number per key).
 local now = t[1] .. string.format('%03d', math.floor(t[2] / 1000))
-local budget, limit = tonumber(A[1]), tonumber(A[2])
+local budget, limit = tonumber(A[1]), math.min(tonumber(A[2]), 1023)
 local n = #K / 4
 -- Dep d's keys are K[d] hash, K[n + d] hash time, K[2n + d] set, K[3n + d] registry; its
 -- condition is A[2d + 1] and its new hash A[2d + 2].
@@ -47,39 +50,36 @@ local function chunked(cmd, args, from, to, sum)
   return total
 end
 
-local declined = {}
+-- Each dep's state, one dense array: true while it may be done, false once declined,
+-- then its members' table (dense: Lua finds it in the array part, not by hashing).
+local state = {}
+for d = 1, n do state[d] = true end
 -- Unfinished runs: the stepwise path resumes them.
 if chunked('EXISTS', K, 3 * n + 1, 4 * n, true) > 0 then
   for d = 1, n do
-    if call('EXISTS', K[3 * n + d]) == 1 then declined[d] = true end
+    if call('EXISTS', K[3 * n + d]) == 1 then state[d] = false end
   end
 end
 
--- Current hashes (MGET answers nil for a missing key and for a key that is not a
--- string), then the conditions.
-local cur = {}
-for i = 1, n, 400 do
-  local values = call('MGET', unpack(K, i, math.min(i + 399, n)))
-  for j = 1, #values do cur[i + j - 1] = values[j] end
-end
-for d = 1, n do
-  local cond = A[2 * d + 1]
-  if cond ~= '' and not declined[d] then
-    if cond == '!' then
-      if cur[d] then declined[d] = true end
-    elseif cur[d] ~= string.sub(cond, 2) then
-      declined[d] = true
-    end
+-- Current hashes (MGET answers false for a missing key and for a key that is not a
+-- string); the conditions are checked with the members below.
+local cur
+if n <= 400 then
+  cur = call('MGET', unpack(K, 1, n))
+else
+  cur = {}
+  for i = 1, n, 400 do
+    local values = call('MGET', unpack(K, i, math.min(i + 399, n)))
+    for j = 1, #values do cur[i + j - 1] = values[j] end
   end
 end
-
 -- Members, in order, up to the dep whose members reach the budget: the call goes that
 -- far. One SSCAN from cursor 0 reads a set of up to `limit` members whole (cursor 0
 -- back), and a missing set as no members; a bigger set is declined. pcall: a key of the
 -- wrong type is the stepwise path's to report. When the first sets are all missing, the
 -- wave is likely one of deps without entries: one EXISTS over the rest may spare every
 -- SSCAN.
-local members, reached, used = {}, n, 0
+local reached, used = n, 0
 local no_members = {}
 local any_set = chunked('EXISTS', K, 2 * n + 1, 2 * n + math.min(n, 8), true) > 0
   or (n > 8 and chunked('EXISTS', K, 2 * n + 9, 3 * n, true) > 0)
@@ -89,56 +89,55 @@ local count = tostring(limit + 1)
 -- strings (which MSET would overwrite).
 local live, n_live, unset = {}, 0, {}
 for d = 1, n do
-  if not declined[d] then
+  -- The condition first: a dep it refuses costs no SSCAN.
+  local cond = A[2 * d + 1]
+  if cond ~= '' and state[d] then
+    if cond == '!' then
+      if cur[d] then state[d] = false end
+    elseif cur[d] ~= string.sub(cond, 2) then
+      state[d] = false
+    end
+  end
+  if state[d] then
     local ms = no_members
     if any_set then
       local r = pcall_('SSCAN', K[2 * n + d], '0', 'COUNT', count)
       ms = r[2]
-      if r[1] ~= '0' or #ms > limit then ms = nil end
+      if r[1] ~= '0' or #ms > limit then ms = false end
     end
+    state[d] = ms
     if ms then
-      members[d] = ms
       n_live = n_live + 1
       live[n_live] = d
       if not cur[d] then unset[#unset + 1] = K[d] end
       used = used + #ms
       if used >= budget then reached = d break end
-    else
-      declined[d] = true
     end
   end
 end
 if #unset > 0 and chunked('EXISTS', unset, 1, #unset, true) > 0 then
   for j = 1, n_live do
     local d = live[j]
-    if not cur[d] and call('EXISTS', K[d]) == 1 then declined[d] = true end
+    if not cur[d] and call('EXISTS', K[d]) == 1 then state[d] = false end
   end
 end
-
--- The writes: the new hashes and their write time.
-local writes, times, w = {}, {}, 0
-for j = 1, n_live do
-  local d = live[j]
-  if not declined[d] then
-    w = w + 2
-    writes[w - 1] = K[d]; writes[w] = A[2 * d + 2]
-    times[w - 1] = K[n + d]; times[w] = now
-  end
-end
-chunked('MSET', writes, 1, w)
-chunked('MSET', times, 1, w)
 
 -- The members: checked one by one, those that hold entries deleted by one UNLINK with
 -- the sets. A member of two sets of the wave is deleted for the first and found gone by
 -- the second, as it would be dep after dep.
+-- The writes go with them: each new hash and its write time, one MSET for the call.
 local out = {}
 local doomed, n_doomed, seen = {}, 0, {}
+local writes, w = {}, 0
 for d = 1, reached do
-  local b = 5 * d - 5
-  if declined[d] then
-    out[b + 1] = false; out[b + 2] = -1; out[b + 3] = 0; out[b + 4] = 0; out[b + 5] = 0
+  local b = 2 * d - 2
+  local ms = state[d]
+  if not ms then
+    out[b + 1] = false; out[b + 2] = -1
   else
-    local ms = members[d]
+    writes[w + 1] = K[d]; writes[w + 2] = A[2 * d + 2]
+    writes[w + 3] = K[n + d]; writes[w + 4] = now
+    w = w + 4
     local l1, l2, skipped = 0, 0, 0
     local size = #ms
     if size > 0 then
@@ -162,10 +161,11 @@ for d = 1, reached do
       n_doomed = n_doomed + 1
       doomed[n_doomed] = K[2 * n + d]
     end
-    out[b + 1] = cur[d] or false; out[b + 2] = size
-    out[b + 3] = l1; out[b + 4] = l2; out[b + 5] = skipped
+    out[b + 1] = cur[d] or false
+    out[b + 2] = ((size * 1024 + l1) * 1024 + l2) * 1024 + skipped
   end
 end
+chunked('MSET', writes, 1, w)
 for j = 1, n_doomed, 400 do
   local r = pcall_('UNLINK', unpack(doomed, j, math.min(j + 399, n_doomed)))
   if type(r) == 'table' then error(acl_named(r, 'unlink')) end
