@@ -15,13 +15,15 @@ machine, the same private redis-server and the same stub upstream
      queue, not the servers); the overhead is the gateway's p50 minus the stub's p50 (and
      the median of the per-pair differences).
 
-The gateway's hits carry a `cachecore token` (one Redis round trip: the lookup script
-reads the token's record, the entry and every dep's current hash in one step); LiteLLM's
+The gateway's hits carry a `cachecore token` (one Redis round trip of plain reads: the
+token's record, the entry and the declared deps' current hashes; a miss is one lookup
+script, which also takes the coalescing lock); LiteLLM's
 carry no key and answer hits from its own process memory (it checks nothing in Redis per
 hit).
 
   python3 bench/gateway.py --litellm /path/to/venv/bin/litellm   # ~2 minutes
   python3 bench/gateway.py                                        # the gateway alone
+  CACHECORE_BEFORE=/path/to/old/cachecore python3 bench/gateway.py  # and an older build's rows
 
 Needs a release build (`cargo build --release`), redis-server, wrk, python3; LiteLLM from
 PyPI (`pip install 'litellm[proxy]'`) in a venv of its own for the peer's rows. Every load
@@ -45,6 +47,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CACHECORE = os.path.join(ROOT, "target", "release", "cachecore")
+# Another build's binary, measured in the same run (as bench/run.py's CACHECORE_BEFORE).
+BEFORE = os.environ.get("CACHECORE_BEFORE")
 STUB = os.path.join(ROOT, "tests", "python", "stub_upstream.py")
 # LiteLLM refuses to start without a master key; its requests carry it.
 MASTER = "sk-bench-" + "0" * 32
@@ -175,6 +179,24 @@ def miss_overhead(stub_url, gw_url, gw_headers, seconds, delay_ms, conns=1, expe
     return row
 
 
+def gateway_rows(label, gurl, pid, token, args, upstream):
+    """The hit rows with 1 and 10 declared deps, and the miss overhead with 1."""
+    rows = []
+    for ndeps in (1, 10):
+        # Encoded as the product's client encodes it: compact JSON, base64url unpadded.
+        deps = [{"dep_id": f"doc:bench-{i}", "expected_hash": "v1"} for i in range(ndeps)]
+        headers = {"X-Cachecore-Token": token,
+                   "X-Cachecore-Deps": base64.urlsafe_b64encode(
+                       json.dumps(deps, separators=(",", ":")).encode()).decode().rstrip("=")}
+        subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", gurl, "-d", BODY]
+                       + sum([["-H", f"{k}: {v}"] for k, v in headers.items()], []), check=True)
+        rows.append(measure(f"{label} ({ndeps} dep{'s' if ndeps > 1 else ''})", gurl, headers, pid, args, upstream))
+        if ndeps == 1:
+            rows[-1]["miss"] = miss_overhead(upstream + "/chat/completions", gurl, headers, args.duration,
+                                             args.miss_delay)
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--duration", type=int, default=10)
@@ -193,27 +215,26 @@ def main():
         procs.append(stub)
         upstream = f"http://127.0.0.1:{stub.stdout.readline().strip()}/v1"
         time.sleep(0.5)
-        token = json.loads(subprocess.run([CACHECORE, "--redis-url", redis_url, "--json", "token", "create", "bench",
-                                           "--namespace", "bench"], capture_output=True, text=True, check=True).stdout)["token"]
-        gport = free_port()
-        env = dict(os.environ, CACHECORE_UPSTREAM_KEY="sk-bench")
-        gw = subprocess.Popen([CACHECORE, "--redis-url", redis_url, "gateway", "--listen", f"127.0.0.1:{gport}",
-                               "--upstream", upstream], env=env, stderr=subprocess.DEVNULL)
-        procs.append(gw)
-        gurl = f"http://127.0.0.1:{gport}/v1/chat/completions"
-        wait_http(f"http://127.0.0.1:{gport}/healthz")
+        tokens = {label: json.loads(subprocess.run(
+            [CACHECORE, "--redis-url", redis_url, "--json", "token", "create", f"bench{i}", "--namespace", f"bench{i}"],
+            capture_output=True, text=True, check=True).stdout)["token"]
+            for i, label in enumerate(["cachecore gateway", "cachecore before"])}
         rows = []
-        for ndeps in (1, 10):
-            # Encoded as the product's client encodes it: compact JSON, base64url unpadded.
-            deps = [{"dep_id": f"doc:bench-{i}", "expected_hash": "v1"} for i in range(ndeps)]
-            headers = {"X-Cachecore-Token": token,
-                       "X-Cachecore-Deps": base64.urlsafe_b64encode(json.dumps(deps, separators=(",", ":")).encode()).decode().rstrip("=")}
-            subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", gurl, "-d", BODY]
-                           + sum([["-H", f"{k}: {v}"] for k, v in headers.items()], []), check=True)
-            rows.append(measure(f"cachecore gateway ({ndeps} dep{'s' if ndeps > 1 else ''})", gurl, headers, gw.pid, args, upstream))
-            if ndeps == 1:
-                rows[-1]["miss"] = miss_overhead(upstream + "/chat/completions", gurl, headers, args.duration,
-                                                 args.miss_delay)
+        # CACHECORE_BEFORE (another build's binary): its rows too, in the same run, each
+        # gateway alone on the machine while it is measured.
+        builds = [("cachecore gateway", CACHECORE)] + ([("cachecore before", BEFORE)] if BEFORE else [])
+        for label, binary in builds:
+            gport = free_port()
+            env = dict(os.environ, CACHECORE_UPSTREAM_KEY="sk-bench")
+            gw = subprocess.Popen([binary, "--redis-url", redis_url, "gateway", "--listen", f"127.0.0.1:{gport}",
+                                   "--upstream", upstream], env=env, stderr=subprocess.DEVNULL)
+            procs.append(gw)
+            gurl = f"http://127.0.0.1:{gport}/v1/chat/completions"
+            wait_http(f"http://127.0.0.1:{gport}/healthz")
+            # One namespace per build: neither reads the other's entries.
+            rows += gateway_rows(label, gurl, gw.pid, tokens[label], args, upstream)
+            gw.terminate()
+            gw.wait(10)
         if args.litellm:
             lport = free_port()
             cfg = os.path.join(tmp, "litellm.yaml")

@@ -7,6 +7,7 @@ that writes the entry; the counters are zeroed before and dumped after each row.
 
   python3 bench/gateway_cost.py            # 1 dep, then 10 deps, 1,000 hits each
   python3 bench/gateway_cost.py --hits 500 --deps 1,10,100
+  python3 bench/gateway_cost.py --binary /path/to/old/cachecore   # another build
 
 Needs a release build (`cargo build --release`), valgrind, redis-server and python3.
 Rows run in the order given: a row with fewer deps than the one before it reads an entry
@@ -61,6 +62,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--hits", type=int, default=1000)
     p.add_argument("--deps", default="1,10", help="comma-separated declared-dep counts, one row each")
+    p.add_argument("--binary", default=g.CACHECORE, help="the cachecore to measure (default: the release build)")
     args = p.parse_args()
     out_dir = tempfile.mkdtemp()
     procs = []
@@ -81,11 +83,11 @@ def main():
         stub = subprocess.Popen([sys.executable, g.STUB], stdout=subprocess.PIPE, text=True)
         procs.append(stub)
         upstream = f"http://127.0.0.1:{stub.stdout.readline().strip()}/v1"
-        token = json.loads(subprocess.run([g.CACHECORE, "--redis-url", redis_url, "--json", "token", "create",
+        token = json.loads(subprocess.run([args.binary, "--redis-url", redis_url, "--json", "token", "create",
                                            "bench", "--namespace", "bench"], capture_output=True, text=True,
                                           check=True).stdout)["token"]
         gport = g.free_port()
-        gw = subprocess.Popen(VALGRIND + [f"--callgrind-out-file={out_dir}/callgrind.out.%p", g.CACHECORE,
+        gw = subprocess.Popen(VALGRIND + [f"--callgrind-out-file={out_dir}/callgrind.out.%p", args.binary,
                                           "--redis-url", redis_url, "gateway", "--listen", f"127.0.0.1:{gport}",
                                           "--upstream", upstream],
                               env=dict(os.environ, CACHECORE_UPSTREAM_KEY="sk-bench"), stderr=subprocess.DEVNULL)
