@@ -147,23 +147,10 @@ async fn handle(
     let Some(first) = first else {
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
     };
-    let grant = first.grant.unwrap_or_default();
-    let secs = |claim: Option<u64>, default: Duration| claim.map_or(default, Duration::from_secs);
-    let request = Cacheable {
-        windows: Windows {
-            fresh: secs(grant.fresh_ttl_secs, gw.settings.fresh),
-            stale: secs(grant.stale_window_secs, gw.settings.stale),
-        },
-        refresh_until_secs: grant.exp,
-        key: first.ns.l1_key(&fp),
-        fingerprint: fp,
-        ns: first.ns,
-        declared,
-        stream,
-        coalesce,
-    };
+    let peeked = first.peeked;
+    let request = cacheable(gw, first.ns, first.grant, fp, declared, stream, coalesce);
     let mut found = first.found;
-    if first.peeked {
+    if peeked {
         let verdict = judge(
             &found,
             &request.ns,
@@ -190,6 +177,34 @@ async fn handle(
         coalesce::FirstTry::NotTried
     };
     Ok(cached(gw, &parts.headers, body, &request, found, tried, trace).await)
+}
+
+/// The request as the cache answers it: the caller's namespace and windows (a JWT's or
+/// a token's own, else the gateway's).
+fn cacheable(
+    gw: &Gateway,
+    ns: Namespace,
+    grant: Option<crate::service::serve::jwt::Grant>,
+    fingerprint: String,
+    declared: Vec<Declared>,
+    stream: bool,
+    coalesce: bool,
+) -> Cacheable {
+    let grant = grant.unwrap_or_default();
+    let secs = |claim: Option<u64>, default: Duration| claim.map_or(default, Duration::from_secs);
+    Cacheable {
+        windows: Windows {
+            fresh: secs(grant.fresh_ttl_secs, gw.settings.fresh),
+            stale: secs(grant.stale_window_secs, gw.settings.stale),
+        },
+        refresh_until_secs: grant.exp,
+        key: ns.l1_key(&fingerprint),
+        fingerprint,
+        ns,
+        declared,
+        stream,
+        coalesce,
+    }
 }
 
 /// A request the cache may answer.
