@@ -338,7 +338,13 @@ pub fn serve_hit(
         trace.refused = Some((reason, detail));
         return None;
     }
-    answer_hit(gw, req, found, verdict, headers, body, trace)
+    let hit = answer_hit(gw, req, found, verdict, headers, body, trace);
+    // Found by the script: the next identical request peeks. (A peek's hit is in the
+    // table already: it is what chose the peek.)
+    if hit.is_some() {
+        gw.likely.seen_cached(&req.ns, &req.fingerprint);
+    }
+    hit
 }
 
 /// The cached answer when `verdict` serves the entry (fresh, or stale while one refresh
@@ -357,7 +363,6 @@ fn answer_hit(
         Verdict::Stale { age } => (age, true),
         Verdict::Absent | Verdict::Unread | Verdict::Refused { .. } => return None,
     };
-    gw.likely.seen_cached(&req.ns, &req.fingerprint);
     if stale {
         coalesce::refresh_in_background(gw, req, headers, body);
     }
