@@ -179,8 +179,7 @@ async fn handle(
     Ok(cached(gw, &parts.headers, body, &request, found, tried, trace).await)
 }
 
-/// The request as the cache answers it: the caller's namespace and windows (a JWT's or
-/// a token's own, else the gateway's).
+/// The request as the cache answers it: its namespace and windows (the caller's, else ours).
 fn cacheable(
     gw: &Gateway,
     ns: Namespace,
@@ -339,8 +338,7 @@ pub fn serve_hit(
         return None;
     }
     let hit = answer_hit(gw, req, found, verdict, headers, body, trace);
-    // Found by the script: the next identical request peeks. (A peek's hit is in the
-    // table already: it is what chose the peek.)
+    // Found by the script: the next one peeks (a peek's hit is in the table already).
     if hit.is_some() {
         gw.likely.seen_cached(&req.ns, &req.fingerprint);
     }
