@@ -4,8 +4,13 @@ machine, the same private redis-server and the same stub upstream
 (tests/python/stub_upstream.py). wrk (Debian's package) drives cache hits:
 
   1. hits/s at saturation: 16 connections, closed loop, one cached request;
-  2. hit latency at a fixed rate: 16 connections each pausing (wrk's delay()) so the
-     total is about --rate requests/s; wrk's p50 and p99;
+  2. hit latency at a fixed rate: oha (crates.io: `cargo install oha --locked`) sending
+     --rate requests/s spread evenly over 16 connections, open loop, its latencies
+     corrected for coordinated omission (-q, --latency-correction); oha's p50 and p99.
+     Also, as the earlier rows were made, wrk with 16 connections each pausing (wrk's
+     delay()) so that the total is about --rate: those 16 start together and stay in step,
+     so every 16 ms a burst of 16 arrives at once, and the burst's queue is in its p99
+     (kept in the JSON rows as wrk_burst_*; used in the table when oha is missing);
   3. RSS of the server process (VmHWM, the peak) from /proc;
   4. the gateway again with 10 declared deps per entry (every dep checked on every hit);
   5. the overhead a miss adds to the upstream's own time: unique requests that the stub
@@ -13,7 +18,8 @@ machine, the same private redis-server and the same stub upstream
      stub and once through the gateway, one after the other on one keep-alive connection
      to each (sequential: more client threads in one Python process measure the GIL's
      queue, not the servers); the overhead is the gateway's p50 minus the stub's p50 (and
-     the median of the per-pair differences).
+     the median of the per-pair differences); and the same pairs without a credential
+     (BYPASS, no Redis at all), the host's floor for proxying alone.
 
 The gateway's hits carry a `cachecore token` (one Redis round trip of plain reads: the
 token's record, the entry and the declared deps' current hashes; a miss is one lookup
@@ -25,7 +31,7 @@ hit).
   python3 bench/gateway.py                                        # the gateway alone
   CACHECORE_BEFORE=/path/to/old/cachecore python3 bench/gateway.py  # and an older build's rows
 
-Needs a release build (`cargo build --release`), redis-server, wrk, python3; LiteLLM from
+Needs a release build (`cargo build --release`), redis-server, wrk, oha, python3; LiteLLM from
 PyPI (`pip install 'litellm[proxy]'`) in a venv of its own for the peer's rows. Every load
 loop is bounded (wrk -d) and goes to 127.0.0.1.
 """
@@ -38,6 +44,7 @@ import uuid
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,6 +111,27 @@ def wrk(url, headers, seconds, delay_ms=0):
             "non2xx": int(bad.group(1)) if bad else 0, "socket_errors": errors.group(1) if errors else ""}
 
 
+def oha_binary():
+    for candidate in (shutil.which("oha"), os.path.expanduser("~/.cargo/bin/oha")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def oha(url, headers, seconds, rate):
+    """`rate` requests/s over 16 connections, open loop: (requests/s, p50 ms, p99 ms, non-2xx)."""
+    cmd = [oha_binary(), "--no-tui", "-z", f"{seconds}s", "-c", "16", "-q", str(rate), "--latency-correction",
+           "-m", "POST", "-H", "Content-Type: application/json", "-d", BODY, "--output-format", "json"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = json.loads(subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout)
+    codes = out.get("statusCodeDistribution", {})
+    p = out["latencyPercentiles"]
+    return {"rate": out["summary"]["requestsPerSec"], "p50_ms": round(p["p50"] * 1000, 3),
+            "p99_ms": round(p["p99"] * 1000, 3),
+            "non2xx": sum(n for c, n in codes.items() if not c.startswith("2"))}
+
+
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         status = f.read()
@@ -118,10 +146,14 @@ def stub_calls(upstream):
 def measure(name, url, headers, pid, args, upstream):
     before = stub_calls(upstream)
     sat = wrk(url, headers, args.duration)
-    fixed = wrk(url, headers, args.duration, delay_ms=int(16 * 1000 / args.rate))
+    burst = wrk(url, headers, args.duration, delay_ms=int(16 * 1000 / args.rate))
+    fixed = oha(url, headers, args.duration, args.rate) if oha_binary() else burst
     row = {"server": name, "hits_per_s_16c": round(sat["rate"]), "sat_non2xx": sat["non2xx"],
+           "fixed_tool": "oha" if oha_binary() else "wrk-burst",
            "fixed_rate": round(fixed["rate"]), "p50_ms": fixed["p50_ms"], "p99_ms": fixed["p99_ms"],
-           "fixed_non2xx": fixed["non2xx"], "rss_peak_mb": round(rss_mb(pid), 1),
+           "fixed_non2xx": fixed["non2xx"], "wrk_burst_rate": round(burst["rate"]),
+           "wrk_burst_p50_ms": burst["p50_ms"], "wrk_burst_p99_ms": burst["p99_ms"],
+           "rss_peak_mb": round(rss_mb(pid), 1),
            # Hits never reach the upstream: any call here means the peer did not serve from its cache.
            "upstream_calls_during_runs": stub_calls(upstream) - before}
     print(json.dumps(row), flush=True)
@@ -194,6 +226,10 @@ def gateway_rows(label, gurl, pid, token, args, upstream):
         if ndeps == 1:
             rows[-1]["miss"] = miss_overhead(upstream + "/chat/completions", gurl, headers, args.duration,
                                              args.miss_delay)
+            # The same pairs without a credential (BYPASS: no Redis at all): what proxying
+            # alone costs on this host, the floor under the miss overhead.
+            rows[-1]["proxy"] = miss_overhead(upstream + "/chat/completions", gurl, {}, args.duration,
+                                              args.miss_delay, expect_tier="BYPASS")
     return rows
 
 
@@ -227,7 +263,8 @@ def main():
             gport = free_port()
             env = dict(os.environ, CACHECORE_UPSTREAM_KEY="sk-bench")
             gw = subprocess.Popen([binary, "--redis-url", redis_url, "gateway", "--listen", f"127.0.0.1:{gport}",
-                                   "--upstream", upstream], env=env, stderr=subprocess.DEVNULL)
+                                   "--upstream", upstream, "--bypass-rate-limit", "1000000"],
+                                  env=env, stderr=subprocess.DEVNULL)
             procs.append(gw)
             gurl = f"http://127.0.0.1:{gport}/v1/chat/completions"
             wait_http(f"http://127.0.0.1:{gport}/healthz")
@@ -259,14 +296,19 @@ litellm_settings:
             rows.append(measure("LiteLLM proxy (Redis cache, 1 worker)", lurl, auth, ll.pid, args, upstream))
             rows[-1]["miss"] = miss_overhead(upstream + "/chat/completions", lurl, auth, args.duration,
                                              args.miss_delay, expect_tier=None)
-        print("| server | hits/s at 16 conns | hit p50 / p99 at ~%d req/s (reached) | miss overhead p50 "
-              "(upstream %d ms) | RSS peak | upstream calls during hit runs |" % (args.rate, args.miss_delay))
-        print("|---|---|---|---|---|---|")
+        tool = "oha -q, open loop" if oha_binary() else "wrk bursts of 16"
+        print("| server | hits/s at 16 conns | hit p50 / p99 at %d req/s, %s (reached) | same, wrk bursts "
+              "of 16 | miss overhead p50 (upstream %d ms) | RSS peak | upstream calls during hit runs |"
+              % (args.rate, tool, args.miss_delay))
+        print("|---|---|---|---|---|---|---|")
         for r in rows:
             m = r.get("miss")
             miss = f"{m['overhead_p50_ms']:.2f} ms ({m['pairs']} pairs)" if m else "—"
+            if r.get("proxy"):
+                miss += f"; proxying alone (BYPASS) {r['proxy']['overhead_p50_ms']:.2f} ms"
             print(f"| {r['server']} | {r['hits_per_s_16c']:,} | {r['p50_ms']:.2f} / {r['p99_ms']:.2f} ms "
-                  f"({r['fixed_rate']:,}) | {miss} | {r['rss_peak_mb']} MB | {r['upstream_calls_during_runs']} |")
+                  f"({r['fixed_rate']:,}) | {r['wrk_burst_p50_ms']:.2f} / {r['wrk_burst_p99_ms']:.2f} ms "
+                  f"({r['wrk_burst_rate']:,}) | {miss} | {r['rss_peak_mb']} MB | {r['upstream_calls_during_runs']} |")
     finally:
         for pr in reversed(procs):
             pr.terminate()

@@ -56,7 +56,7 @@ pub struct Lookup<'a> {
     pub lock: Option<(&'a str, &'a str, u64)>,
 }
 
-/// A hit's question (see [`Store::gateway_peek`]): the namespace is known.
+/// A lookup of plain commands (see [`Store::gateway_peek`]): the namespace is known.
 #[derive(Debug)]
 pub struct Peek<'a> {
     /// A stored token's lookup key, read again in the same round trip (a revoked token is
@@ -66,6 +66,10 @@ pub struct Peek<'a> {
     pub fingerprint: &'a str,
     /// The request's declared dep ids; the policy dep is added here.
     pub declared: &'a [&'a str],
+    /// (key prefix, holder value, expiry ms) of the coalescing lock to take before the
+    /// entry is read, for a request that is likely a miss; `Found::locked` says whether it
+    /// was taken. Whoever took it releases it, hit or not.
+    pub lock: Option<(&'a str, &'a str, u64)>,
 }
 
 /// A token as the lookup found it.
@@ -182,23 +186,36 @@ impl Store {
         })
     }
 
-    /// A hit's lookup in one round trip of plain reads, pipelined in this order: the token's
-    /// record (when asked), the entry, then the current hashes of the request's deps and
-    /// the namespace's policy dep (`request_current`). A script costs Redis some 80k
-    /// instructions before its first command (measured: 109k per lookup against 25k), so a
-    /// hit reads without one. Not one atomic step, and it need not be: the hashes are read
-    /// after the entry, so an entry read before an invalidation has its moved hash read
-    /// after it and is refused, and one read after the hash moved was written under the
-    /// new hash or is refused too. The caller judges the entry by these hashes only when
-    /// they are all the deps it records; otherwise it runs [`Store::gateway_lookup`].
+    /// A lookup in one round trip of plain commands, pipelined in this order: the token's
+    /// record (when asked), the coalescing lock (when asked), the entry, then the current
+    /// hashes of the request's deps and the namespace's policy dep (`request_current`). A
+    /// script costs Redis some 80k instructions before its first command (measured: 109k
+    /// per lookup against 25k), so neither a hit nor a miss runs one here. Not one atomic
+    /// step, and it need not be: the hashes are read after the entry, so an entry read
+    /// before an invalidation has its moved hash read after it and is refused, and one read
+    /// after the hash moved was written under the new hash or is refused too. The lock is
+    /// taken before the entry is read: a leader writes its entry before it releases its
+    /// lock, so a lock found free is followed by its entry, and one found held means a
+    /// leader is still at work, as the lookup script's single step would say. The caller
+    /// judges the entry by these hashes only when they are all the deps it records;
+    /// otherwise it runs [`Store::gateway_lookup`].
     pub async fn gateway_peek(&mut self, q: &Peek<'_>) -> Result<Found> {
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         if let Some(key) = q.token {
             pipe.cmd("HMGET").arg(key).arg(&TOKEN_RECORD_FIELDS[..]);
         }
+        let key = q.ns.l1_key(q.fingerprint);
+        if let Some((prefix, value, ttl_ms)) = q.lock {
+            pipe.cmd("SET")
+                .arg(format!("{prefix}{key}"))
+                .arg(value)
+                .arg("NX")
+                .arg("PX")
+                .arg(ttl_ms);
+        }
         pipe.cmd("HMGET")
-            .arg(q.ns.l1_key(q.fingerprint))
+            .arg(key)
             .arg("body")
             .arg("deps")
             .arg("created_at");
@@ -216,7 +233,13 @@ impl Store {
             mget.arg(name.as_str());
         }
         let context = "peeking at a gateway entry";
-        let mut replies = self.send(&pipe, READ).await.context(context)?.into_iter();
+        // Sent again after a drop, a lock this peek took reads as held: the request then
+        // waits as a follower and finds its own lock expire, which only costs time.
+        let repeat = match q.lock {
+            None => READ,
+            Some(_) => Repeat::Safe("reads, and a SET NX that takes nothing from anyone"),
+        };
+        let mut replies = self.send(&pipe, repeat).await.context(context)?.into_iter();
         let mut next = || replies.next().unwrap_or(Ok(Value::Nil)).context(context);
         let token = match q.token {
             Some(_) => match TokenRecord::from_fields(strings(next()?)) {
@@ -225,6 +248,7 @@ impl Store {
             },
             None => TokenFound::NotAsked,
         };
+        let locked = q.lock.is_some() && matches!(next()?, Value::Okay);
         let Value::Array(entry) = next()? else {
             anyhow::bail!("{context}: HMGET did not answer an array");
         };
@@ -237,7 +261,7 @@ impl Store {
             entry_current: None,
             request_current: strings(next()?),
             token,
-            locked: false,
+            locked,
         })
     }
 

@@ -59,7 +59,7 @@ impl Drop for Stub {
 }
 
 /// Runs gateway_client.py; its JSON answer.
-fn client(args: &[&str]) -> Value {
+pub(super) fn client(args: &[&str]) -> Value {
     let out = Command::new(super::sdk::python())
         .arg(root().join("tests/python/gateway_client.py"))
         .args(args)

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::gateway::{Stub, chat, l1_keys, token};
+use super::gateway::{Stub, chat, client, l1_keys, token};
 use crate::support::serve::Serve;
 use crate::support::{RedisServer, run};
 
@@ -66,12 +66,13 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
         assert_eq!(chat(&gw, &t, "q", &both)["x_cache"], "HIT_L1");
     }
     assert_eq!(script_calls(&server), scripts, "a hit runs no script");
-    // A request not seen cached is looked up by the script, which also takes the
-    // coalescing lock on a miss: no peek first, no round trip more.
+    // A request not seen cached is a peek too, which also takes the coalescing lock: a
+    // miss in one round trip, with no script before its upstream call.
     let (peeks, lookup_scripts) = (lookups(&gw, "peek"), lookups(&gw, "script"));
     assert_eq!(chat(&gw, &t, "new", &both)["x_cache"], "MISS");
-    assert_eq!(lookups(&gw, "peek"), peeks);
-    assert_eq!(lookups(&gw, "script"), lookup_scripts + 1);
+    assert_eq!(lookups(&gw, "peek"), peeks + 1);
+    assert_eq!(lookups(&gw, "script"), lookup_scripts);
+    until_written(&server, "default");
 
     // A request that declares fewer deps than the entry records is still served, and is
     // judged by the others too: doc:b moves while its entries are not yet deleted (an
@@ -126,4 +127,78 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
     assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "MISS");
     until_written(&server, "shop");
     assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "HIT_L1");
+}
+
+/// The coalescing locks in the database, after the background releases had time to run.
+fn locks_left(server: &RedisServer) -> Vec<Vec<u8>> {
+    std::thread::sleep(Duration::from_millis(300));
+    crate::support::scan_keys(&mut server.conn(), "cc:gateway:lock:*")
+}
+
+#[test]
+fn a_likely_miss_takes_the_lock_in_its_peek_and_gives_it_back_when_it_is_not_the_leader() {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let one = Serve::gateway(&server, &stub.url(), &[]);
+    let two = Serve::gateway(&server, &stub.url(), &[]);
+    let t = token(&server, "app", "default");
+    let dep = ["--dep", "doc:1:v1"];
+    // Each replica verifies the token once and remembers its namespace: from then on its
+    // requests are peeks, and a request it has not seen cached takes the lock in its peek.
+    assert_eq!(chat(&one, &t, "warm one", &dep)["x_cache"], "MISS");
+    assert_eq!(chat(&two, &t, "warm two", &dep)["x_cache"], "MISS");
+    let peeks = |gws: [&Serve; 2]| gws.iter().map(|g| lookups(g, "peek")).sum::<u64>();
+    let before = peeks([&one, &two]);
+    let urls = format!("{},{}", one.url(""), two.url(""));
+    let answers = client(&["many", &urls, &t, "SLOW 300", "50", "--dep", "doc:1:v1"]);
+    let answers = answers.as_array().unwrap();
+    assert_eq!(
+        stub.calls(),
+        3,
+        "one upstream call for 50 identical misses: {answers:?}"
+    );
+    assert_eq!(
+        peeks([&one, &two]),
+        before + 50,
+        "every first lookup was a peek"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["content"] == answers[0]["content"])
+    );
+    assert!(locks_left(&server).is_empty(), "the leader's lock was kept");
+
+    // An entry one replica wrote, asked of the other, which has not seen it: the peek
+    // takes the lock, finds the entry fresh, serves it and gives the lock back.
+    assert_eq!(chat(&one, &t, "shared", &dep)["x_cache"], "MISS");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while l1_keys(&server, "default").len() < 4 {
+        assert!(Instant::now() < deadline, "the miss was never written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(locks_left(&server).is_empty());
+    let hit = chat(&two, &t, "shared", &dep);
+    assert_eq!(hit["x_cache"], "HIT_L1", "{hit}");
+    assert_eq!(stub.calls(), 4);
+    assert!(
+        locks_left(&server).is_empty(),
+        "a hit kept the lock its peek took"
+    );
+
+    // A revoked token's peek may take the lock before its record is read: a 401, and
+    // the lock given back.
+    let revoked = run(&server, &["token", "revoke", "app"]);
+    assert_eq!(revoked.code, 0, "{}", revoked.stderr);
+    let (status, answer) = two.post_with(
+        "/v1/chat/completions",
+        &[&format!("X-Cachecore-Token: {t}")],
+        r#"{"model":"m","messages":[{"role":"user","content":"never seen"}]}"#,
+    );
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(stub.calls(), 4);
+    assert!(
+        locks_left(&server).is_empty(),
+        "a 401 kept the lock its peek took"
+    );
 }

@@ -1,12 +1,12 @@
 //! The chat request's lookups. The first one also answers who the caller is. When the
-//! namespace is known (a JWT's tenant, or a token seen before) and this process has seen
-//! the request cached ([`Likely`]), it is a peek: plain reads of the token's record, the
-//! entry and the request's deps in one round trip, with no script (a hit costs Redis a
-//! quarter of what the lookup script does). Otherwise, and whenever a peek does not end in
-//! a hit, the lookup script reads a stored token's namespace, the entry and its own deps
-//! in one step and, on a miss, takes the coalescing lock in the same step. Later
-//! lookups of the same request (a refused entry's second look, a follower's polls) use the
-//! script with the namespace known.
+//! namespace is known (a JWT's tenant, or a token seen before), it is a peek: plain commands
+//! in one round trip, with no script (a hit costs Redis a quarter of what the lookup script
+//! does): the token's record, the entry and the request's deps, and, for a request this
+//! process has not seen cached ([`Likely`]), the coalescing lock before the entry. Otherwise,
+//! and whenever a peek finds an entry it cannot judge or refuses, the lookup script reads a
+//! stored token's namespace, the entry and its own deps in one step and, on a miss, takes
+//! the lock in the same step. Later lookups of the same request (a refused entry's second
+//! look, a follower's polls) use the script with the namespace known.
 
 use std::hash::Hasher as _;
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::super::Gateway;
 use super::super::identity::{Caller, from_record, resolve};
+use super::coalesce::Lock;
 use super::{Cacheable, Trace};
 use crate::layout::Namespace;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
@@ -26,9 +27,13 @@ pub struct First {
     pub grant: Option<Grant>,
     /// `found.locked`: the lookup took the coalescing lock it was asked for.
     pub found: Found,
-    /// `found` is a peek's: served if the verdict is a hit, else the lookup script is run
-    /// ([`again`] with the lock).
+    /// `found` is a peek's: served if the verdict is a hit; a miss when it found no entry
+    /// and `lock_asked` (or no lock was wanted); else the lookup script is run ([`again`]).
     pub peeked: bool,
+    /// The peek asked for the coalescing lock.
+    pub lock_asked: bool,
+    /// The coalescing lock this lookup took (`found.locked`), released when dropped.
+    pub held: Option<Lock>,
 }
 
 /// The first lookup of a request whose caller is `Caller::Cached` (namespace known) or
@@ -63,8 +68,8 @@ pub async fn first(
         client,
         caller,
         &mut store,
-        fingerprint,
-        declared,
+        (fingerprint, declared),
+        lock,
         log,
         trace,
     )
@@ -96,12 +101,31 @@ pub async fn first(
     };
     // (A token whose stored namespace is unusable is refused above; a lock its lookup took
     // sits under a key no valid request uses, until it expires.)
+    let held = taken(gw, &found, lock, &ns, fingerprint);
     Ok(Some(First {
         ns,
         grant,
         found,
         peeked: false,
+        lock_asked: lock.is_some(),
+        held,
     }))
+}
+
+/// The coalescing lock `lock` as a guard, when the lookup that found `found` took it.
+fn taken(
+    gw: &Arc<Gateway>,
+    found: &Found,
+    lock: Option<(&str, &str, u64)>,
+    ns: &Namespace,
+    fingerprint: &str,
+) -> Option<Lock> {
+    let (prefix, value, _) = lock.filter(|_| found.locked)?;
+    Some(Lock::held(
+        gw,
+        format!("{prefix}{}", ns.l1_key(fingerprint)),
+        value.to_string(),
+    ))
 }
 
 /// What a peek came to. (Returned once per request: boxing `First` would cost an
@@ -116,15 +140,18 @@ enum Peeked {
 }
 
 /// The peek (see [`Store::gateway_peek`]) of a caller whose namespace is known: a JWT's,
-/// or a token's that was remembered when it last verified.
+/// or a token's that was remembered when it last verified. A request this process has not
+/// seen cached is likely a miss: its peek also takes the coalescing lock `lock`, so that a
+/// miss, too, is one round trip with no script. A lock taken for a caller the peek does not
+/// answer (a 401, a record naming another namespace) is released.
 #[allow(clippy::too_many_arguments)]
 async fn peek(
-    gw: &Gateway,
+    gw: &Arc<Gateway>,
     client: ClientAddr,
     caller: Caller,
     store: &mut Store,
-    fingerprint: &str,
-    declared: &[&str],
+    (fingerprint, declared): (&str, &[&str]),
+    lock: Option<(&str, &str, u64)>,
     log: &mut LogFields,
     trace: &mut Trace,
 ) -> Result<Peeked, ApiError> {
@@ -136,19 +163,24 @@ async fn peek(
         },
         Caller::Bypass | Caller::RedisDown => return Ok(Peeked::Done(None)),
     };
-    if !gw.likely.cached(&ns, fingerprint) {
-        return Ok(Peeked::NotAnswered(caller));
-    }
+    let lock = if gw.likely.cached(&ns, fingerprint) {
+        None
+    } else {
+        lock
+    };
     gw.metrics.lookup("peek");
     let q = Peek {
         token,
         ns: &ns,
         fingerprint,
         declared,
+        lock,
     };
     let Some(mut found) = gw.bounded(store.gateway_peek(&q)).await else {
         return Ok(Peeked::Done(None));
     };
+    // Released when dropped: here unless the peek answers its caller.
+    let held = taken(gw, &found, lock, &ns, fingerprint);
     let caller = identified(gw, client, &mut found, caller, Some(&ns), log)?;
     note(trace, &caller);
     Ok(match caller {
@@ -159,6 +191,8 @@ async fn peek(
             grant,
             found,
             peeked: true,
+            lock_asked: lock.is_some(),
+            held,
         })),
         Caller::Cached { .. } => Peeked::NotAnswered(caller),
         _ => Peeked::Done(None),
@@ -231,12 +265,12 @@ fn cluster_unsupported(gw: &Gateway) -> Option<First> {
 }
 
 /// Which requests this process has seen cached (answered as a hit, or written), by
-/// namespace and fingerprint: those are looked up by a peek, every other one by the
-/// lookup script, which on a miss also takes the coalescing lock in the same round trip.
-/// So a hit costs no script and a miss no extra round trip, in the common cases. Only a
-/// choice of lookup: either one judges the entry by the same rule. Lossy and bounded: a
-/// slot per 2^16 hashes, overwritten by the next request that lands on it, so a request
-/// whose slot was taken is looked up by the script once more.
+/// namespace and fingerprint: their peeks only read, every other one's peek also takes the
+/// coalescing lock (given back if it finds a hit). So a hit costs no lock and a miss no
+/// extra round trip, in the common cases. Only a choice of lookup: either one judges the
+/// entry by the same rule. Lossy and bounded: a slot per 2^16 hashes, overwritten by the
+/// next request that lands on it, so a request whose slot was taken takes (and gives back)
+/// the lock once more.
 pub struct Likely(Box<[AtomicU64]>);
 
 const SLOTS: usize = 1 << 16;

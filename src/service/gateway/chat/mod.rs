@@ -5,8 +5,10 @@
 mod coalesce;
 mod lookup;
 mod stream;
+mod write;
 
 pub use lookup::Likely;
+pub use write::{Pending, now_ms};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,7 +27,7 @@ use super::verdict::{Verdict, Windows, judge, plan_write};
 use crate::layout::{Namespace, fingerprint, write_deps};
 use crate::service::log;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
-use crate::store::{Found, GatewayWrite};
+use crate::store::Found;
 
 /// Request bodies above this are refused (413): far above any prompt a model takes.
 const REQUEST_LIMIT: usize = 16 << 20;
@@ -147,10 +149,9 @@ async fn handle(
     let Some(first) = first else {
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
     };
-    let peeked = first.peeked;
+    let (mut found, mut held) = (first.found, first.held);
     let request = cacheable(gw, first.ns, first.grant, fp, declared, stream, coalesce);
-    let mut found = first.found;
-    if peeked {
+    if first.peeked {
         let verdict = judge(
             &found,
             &request.ns,
@@ -159,18 +160,30 @@ async fn handle(
             now_ms(),
         );
         if let Some(hit) = answer_hit(gw, &request, &found, verdict, &parts.headers, &body, trace) {
+            // Not in the table yet (its peek asked for the lock): the next one only reads.
+            if first.lock_asked {
+                gw.likely.seen_cached(&request.ns, &request.fingerprint);
+            }
             return Ok(hit);
         }
-        // Not served: the lookup script looks again, judged (and a refusal recorded) as a
-        // first lookup is, and takes the coalescing lock on a miss.
-        found = match lookup::again(gw, &request, false, lock).await {
-            Some(f) => f,
-            None => return Ok(forward_uncached(gw, &parts.headers, body, trace).await),
-        };
+        // Not served. No entry, and the lock was asked for (or is not wanted): a miss, as
+        // the script would find it. Otherwise the lookup script looks again, judged (and a
+        // refusal recorded) as a first lookup is, taking the lock on a miss if the peek
+        // did not.
+        if found.body.is_some() || !(first.lock_asked || lock.is_none()) {
+            let relock = if held.is_some() { None } else { lock };
+            found = match lookup::again(gw, &request, false, relock).await {
+                Some(f) => f,
+                None => return Ok(forward_uncached(gw, &parts.headers, body, trace).await),
+            };
+        }
     }
-    let tried = if found.locked {
+    if found.locked && held.is_none() {
         let key = format!("{}{}", coalesce::LOCK_PREFIX, request.key);
-        coalesce::FirstTry::Took(coalesce::Lock::held(gw, key, lock_value))
+        held = Some(coalesce::Lock::held(gw, key, lock_value));
+    }
+    let tried = if let Some(lock) = held {
+        coalesce::FirstTry::Took(lock)
     } else if coalesce && found.body.is_none() {
         coalesce::FirstTry::Held
     } else {
@@ -338,7 +351,7 @@ pub fn serve_hit(
         return None;
     }
     let hit = answer_hit(gw, req, found, verdict, headers, body, trace);
-    // Found by the script: the next one peeks (a peek's hit is in the table already).
+    // Found by the script: the next one's peek only reads.
     if hit.is_some() {
         gw.likely.seen_cached(&req.ns, &req.fingerprint);
     }
@@ -376,65 +389,6 @@ fn answer_hit(
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Some(resp)
-}
-
-/// An answer to cache once the upstream's is complete.
-pub struct Pending {
-    pub gw: Arc<Gateway>,
-    pub key: String,
-    pub deps_json: String,
-    pub checks: Vec<crate::store::WriteDep>,
-    pub stream: bool,
-    /// The entry's TTL: fresh + stale window.
-    pub ttl: Duration,
-    /// The coalescing lock, released once the entry is written (or not).
-    pub lock: Option<coalesce::Lock>,
-}
-
-impl Pending {
-    /// [`Pending::write`] in a task of its own; a refusal is counted in the metrics.
-    pub fn write_in_background(self, body: Bytes) {
-        tokio::spawn(async move {
-            let gw = self.gw.clone();
-            if let Some(why) = self.write(&body).await {
-                gw.metrics.not_written(why);
-            }
-        });
-    }
-
-    /// Writes `body` unless a declared dep moved since the request started; the reason
-    /// when nothing was written.
-    pub async fn write(self, body: &[u8]) -> Option<&'static str> {
-        let gw = &self.gw;
-        let Some(mut store) = gw.store().await else {
-            return Some("redis_unavailable");
-        };
-        let w = GatewayWrite {
-            key: &self.key,
-            body,
-            deps_json: &self.deps_json,
-            created_at_ms: now_ms(),
-            ttl_secs: self.ttl.as_secs(),
-            deps: &self.checks,
-        };
-        let written = gw.bounded(store.gateway_write(&w)).await;
-        // Followers waiting on this lock find the entry (or its absence) from now on.
-        drop(self.lock);
-        match written {
-            Some(None) => {
-                gw.metrics.written(body.len());
-                None
-            }
-            Some(Some(_moved)) => Some("dep_moved_during_request"),
-            None => Some("redis_unavailable"),
-        }
-    }
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Forwards without reading or writing the cache.
