@@ -30,7 +30,8 @@ pub struct Found {
     pub request_current: Vec<Option<String>>,
     /// The caller's token, when the lookup resolved one.
     pub token: TokenFound,
-    /// Whether this lookup took the coalescing lock (asked for, and no entry).
+    /// Whether this lookup took the coalescing lock: the script's when asked for and there
+    /// was no entry; a peek's when asked for, entry or not.
     pub locked: bool,
 }
 
@@ -207,12 +208,17 @@ impl Store {
         }
         let key = q.ns.l1_key(q.fingerprint);
         if let Some((prefix, value, ttl_ms)) = q.lock {
+            let lock_key = format!("{prefix}{key}");
             pipe.cmd("SET")
-                .arg(format!("{prefix}{key}"))
+                .arg(&lock_key)
                 .arg(value)
                 .arg("NX")
                 .arg("PX")
                 .arg(ttl_ms);
+            // Who holds it, read back: a pipeline sent again after a drop finds its own
+            // value (taken, not held by another), and a SET refused (out of memory, a
+            // replica) reads as not taken, which leaves a hit still served.
+            pipe.cmd("GET").arg(lock_key);
         }
         pipe.cmd("HMGET")
             .arg(key)
@@ -233,11 +239,10 @@ impl Store {
             mget.arg(name.as_str());
         }
         let context = "peeking at a gateway entry";
-        // Sent again after a drop, a lock this peek took reads as held: the request then
-        // waits as a follower and finds its own lock expire, which only costs time.
+        // Sent again after a drop, a lock this peek took is read back as its own.
         let repeat = match q.lock {
             None => READ,
-            Some(_) => Repeat::Safe("reads, and a SET NX that takes nothing from anyone"),
+            Some(_) => Repeat::Safe("reads, and a SET NX whose holder is read back"),
         };
         let mut replies = self.send(&pipe, repeat).await.context(context)?.into_iter();
         let mut next = || replies.next().unwrap_or(Ok(Value::Nil)).context(context);
@@ -248,7 +253,13 @@ impl Store {
             },
             None => TokenFound::NotAsked,
         };
-        let locked = q.lock.is_some() && matches!(next()?, Value::Okay);
+        let locked = match q.lock {
+            Some((_, value, _)) => {
+                let _set = next();
+                matches!(next(), Ok(Value::BulkString(held)) if held == value.as_bytes())
+            }
+            None => false,
+        };
         let Value::Array(entry) = next()? else {
             anyhow::bail!("{context}: HMGET did not answer an array");
         };

@@ -202,3 +202,37 @@ fn a_likely_miss_takes_the_lock_in_its_peek_and_gives_it_back_when_it_is_not_the
         "a 401 kept the lock its peek took"
     );
 }
+
+#[test]
+fn a_peek_whose_lock_is_refused_still_serves_its_hit() {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let one = Serve::gateway(&server, &stub.url(), &[]);
+    let two = Serve::gateway(&server, &stub.url(), &[]);
+    let t = token(&server, "app", "default");
+    let dep = ["--dep", "doc:1:v1"];
+    assert_eq!(chat(&two, &t, "warm two", &dep)["x_cache"], "MISS");
+    assert_eq!(chat(&one, &t, "q", &dep)["x_cache"], "MISS");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while l1_keys(&server, "default").len() < 2 {
+        assert!(Instant::now() < deadline, "the misses were never written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(locks_left(&server).is_empty());
+    // Redis refuses writes (out of memory, noeviction): the SET NX of the peek of a
+    // request `two` has not seen cached fails, and its hit is still served.
+    let config = |k: &str, v: &str| {
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg(k)
+            .arg(v)
+            .query(&mut server.conn())
+            .unwrap();
+    };
+    config("maxmemory-policy", "noeviction");
+    config("maxmemory", "1");
+    let hit = chat(&two, &t, "q", &dep);
+    config("maxmemory", "0");
+    assert_eq!(hit["x_cache"], "HIT_L1", "{hit}");
+    assert_eq!(stub.calls(), 2);
+}

@@ -91,7 +91,7 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
-            "# HELP cachecore_gateway_lookups_total Redis lookups of chat requests: plain reads (peek) for requests seen cached, else the lookup script.\n# TYPE cachecore_gateway_lookups_total counter\ncachecore_gateway_lookups_total{{kind=\"peek\"}} {}\ncachecore_gateway_lookups_total{{kind=\"script\"}} {}",
+            "# HELP cachecore_gateway_lookups_total First Redis lookups of chat requests, and second looks: plain commands (peek) when the caller's namespace is known, else the lookup script (a token's first request, a refused entry's second look, a follower's polls).\n# TYPE cachecore_gateway_lookups_total counter\ncachecore_gateway_lookups_total{{kind=\"peek\"}} {}\ncachecore_gateway_lookups_total{{kind=\"script\"}} {}",
             get(&self.peeks),
             get(&self.lookup_scripts)
         );

@@ -73,6 +73,27 @@ impl Gateway {
         self.born.elapsed().as_millis() as u64
     }
 
+    /// Releases a coalescing lock: tried whatever the back-off (a release that waited it
+    /// out would leave the lock until it expires, and every identical miss on every
+    /// replica waiting on it), and once more after the back-off if that failed.
+    pub async fn release_lock(&self, key: &str, value: &str) {
+        for attempt in 0..2 {
+            if attempt > 0 {
+                tokio::time::sleep(REDIS_BACKOFF).await;
+            }
+            let timeout = self.settings.redis_timeout;
+            let Ok(Ok(mut store)) = tokio::time::timeout(timeout, self.app.redis.store()).await
+            else {
+                continue;
+            };
+            if let Ok(Ok(())) =
+                tokio::time::timeout(timeout, store.gateway_unlock(key, value)).await
+            {
+                return;
+            }
+        }
+    }
+
     /// The shared Redis connection, unless Redis is known to be away.
     pub async fn store(&self) -> Option<Store> {
         if self.now_ms() < self.down_until_ms.load(Ordering::Relaxed) {

@@ -6,8 +6,7 @@
 //!
 //! The stale window: a HIT_L1_STALE starts one background refresh, under a lock of its own.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -16,6 +15,7 @@ use axum::response::Response;
 
 use super::super::Gateway;
 use super::super::verdict::plan_write;
+use super::lock::{LOCK_PREFIX, Lock, lock_ttl, new_lock_value};
 use super::{Cacheable, Pending, Trace, forward, lookup, serve_hit};
 use crate::layout::write_deps;
 
@@ -30,62 +30,12 @@ pub enum Role {
     Alone,
 }
 
-/// The coalescing lock of an entry key is this prefix before it.
-pub const LOCK_PREFIX: &str = "cc:gateway:lock:";
-
-/// A held lock, released when dropped (after the write, or when the request failed).
-pub struct Lock {
-    gw: Arc<Gateway>,
-    key: String,
-    value: String,
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let (gw, key, value) = (
-            self.gw.clone(),
-            std::mem::take(&mut self.key),
-            std::mem::take(&mut self.value),
-        );
-        tokio::spawn(async move {
-            if let Some(mut store) = gw.store().await {
-                gw.bounded(store.gateway_unlock(&key, &value)).await;
-            }
-        });
-    }
-}
-
-impl Lock {
-    /// A lock taken under `key` with `value` (by the lookup, or by [`try_lock`]).
-    pub fn held(gw: &Arc<Gateway>, key: String, value: String) -> Lock {
-        Lock {
-            gw: gw.clone(),
-            key,
-            value,
-        }
-    }
-}
-
 /// What the request's lookup did with the lock: took it, found it held, or did not try
 /// (the entry it found was refused).
 pub enum FirstTry {
     Took(Lock),
     Held,
     NotTried,
-}
-
-/// A value no other holder of a lock uses: this process's random id (drawn once) and a
-/// counter. Every chat request makes one for the lock its lookup may take, so it is not an
-/// OS random read per request.
-pub fn new_lock_value() -> String {
-    static PROCESS: OnceLock<String> = OnceLock::new();
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let process = PROCESS.get_or_init(|| uuid::Uuid::new_v4().simple().to_string());
-    format!("{process}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-pub fn lock_ttl(gw: &Gateway) -> u64 {
-    (gw.upstream.timeout * 2).as_millis() as u64
 }
 
 async fn try_lock(gw: &Arc<Gateway>, key: String) -> Option<Option<Lock>> {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::super::Gateway;
 use super::super::identity::{Caller, from_record, resolve};
-use super::coalesce::Lock;
+use super::lock::Lock;
 use super::{Cacheable, Trace};
 use crate::layout::Namespace;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
@@ -37,9 +37,9 @@ pub struct First {
 }
 
 /// The first lookup of a request whose caller is `Caller::Cached` (namespace known) or
-/// `Caller::Token` (read here): a peek when the namespace is known (`First::peeked`: no
-/// lock taken), else the lookup script, taking the coalescing lock `lock` (key prefix,
-/// value, expiry ms) on a miss. `Ok(None)`: Redis is away, go on uncached; `Err`: the token does
+/// `Caller::Token` (read here): a peek when the namespace is known (`First::peeked`; it
+/// takes the coalescing lock `lock` (key prefix, value, expiry ms) for a request not seen
+/// cached), else the lookup script, taking the lock on a miss. `Ok(None)`: Redis is away, go on uncached; `Err`: the token does
 /// not verify (401, charged to the client's address).
 #[allow(clippy::too_many_arguments)]
 pub async fn first(

@@ -3,6 +3,7 @@
 //! bounded and fails open: the request then goes on uncached.
 
 mod coalesce;
+mod lock;
 mod lookup;
 mod stream;
 mod write;
@@ -137,14 +138,8 @@ async fn handle(
         .get(COALESCE_HEADER)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off"));
     let ids: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
-    let lock_value = coalesce::new_lock_value();
-    let lock = coalesce.then(|| {
-        (
-            coalesce::LOCK_PREFIX,
-            lock_value.as_str(),
-            coalesce::lock_ttl(gw),
-        )
-    });
+    let lock_value = lock::new_lock_value();
+    let lock = coalesce.then(|| (lock::LOCK_PREFIX, lock_value.as_str(), lock::lock_ttl(gw)));
     let first = lookup::first(gw, client, caller, &fp, &ids, lock, &mut log_fields, trace).await?;
     let Some(first) = first else {
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
@@ -179,8 +174,8 @@ async fn handle(
         }
     }
     if found.locked && held.is_none() {
-        let key = format!("{}{}", coalesce::LOCK_PREFIX, request.key);
-        held = Some(coalesce::Lock::held(gw, key, lock_value));
+        let key = format!("{}{}", lock::LOCK_PREFIX, request.key);
+        held = Some(lock::Lock::held(gw, key, lock_value));
     }
     let tried = if let Some(lock) = held {
         coalesce::FirstTry::Took(lock)

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 
 use super::super::Gateway;
-use super::coalesce;
+use super::lock;
 use crate::store::GatewayWrite;
 
 /// An answer to cache once the upstream's is complete.
@@ -19,7 +19,7 @@ pub struct Pending {
     /// The entry's TTL: fresh + stale window.
     pub ttl: Duration,
     /// The coalescing lock, released once the entry is written (or not).
-    pub lock: Option<coalesce::Lock>,
+    pub lock: Option<lock::Lock>,
 }
 
 impl Pending {
