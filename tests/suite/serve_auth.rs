@@ -345,6 +345,24 @@ fn a_policy_dep_on_invalidate_is_refused_as_the_roll_route_refuses() {
         r#"{"dep_id": "cc:policy-version:shop", "new_hash": "v2"}"#,
     );
     assert_eq!(s, 200, "{v}");
+    // The token's last use is recorded after the answer, in a task of its own: wait for
+    // it, or it may land between the snapshots below.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let used: Option<String> = redis::cmd("HGET")
+            .arg("cc:token:{cc-tokens}:name:one")
+            .arg("last_used_ms")
+            .query(&mut conn)
+            .unwrap();
+        if used.is_some_and(|u| u != "0") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token's use was never recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let before = snapshot(&mut conn);
     for (tok, body, status, field) in [
         // Never back to an earlier version.
