@@ -129,6 +129,25 @@ fn a_hit_runs_no_script_and_is_judged_by_every_dep_its_entry_records() {
     assert_eq!(chat(&gw, &t2, "q2", &only_a)["x_cache"], "HIT_L1");
 }
 
+/// Waits until namespace `ns` holds `n` entries (misses are written after their answer).
+fn until_entries(server: &RedisServer, ns: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while l1_keys(server, ns).len() < n {
+        assert!(Instant::now() < deadline, "the misses were never written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A server, a stub upstream, two gateway replicas on them and a token of `default`.
+fn two_replicas() -> (RedisServer, Stub, Serve, Serve, String) {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let one = Serve::gateway(&server, &stub.url(), &[]);
+    let two = Serve::gateway(&server, &stub.url(), &[]);
+    let t = token(&server, "app", "default");
+    (server, stub, one, two, t)
+}
+
 /// The coalescing locks in the database, after the background releases had time to run.
 fn locks_left(server: &RedisServer) -> Vec<Vec<u8>> {
     std::thread::sleep(Duration::from_millis(300));
@@ -137,11 +156,7 @@ fn locks_left(server: &RedisServer) -> Vec<Vec<u8>> {
 
 #[test]
 fn a_likely_miss_takes_the_lock_in_its_peek_and_gives_it_back_when_it_is_not_the_leader() {
-    let server = RedisServer::start();
-    let stub = Stub::start();
-    let one = Serve::gateway(&server, &stub.url(), &[]);
-    let two = Serve::gateway(&server, &stub.url(), &[]);
-    let t = token(&server, "app", "default");
+    let (server, stub, one, two, t) = two_replicas();
     let dep = ["--dep", "doc:1:v1"];
     // Each replica verifies the token once and remembers its namespace: from then on its
     // requests are peeks, and a request it has not seen cached takes the lock in its peek.
@@ -172,11 +187,7 @@ fn a_likely_miss_takes_the_lock_in_its_peek_and_gives_it_back_when_it_is_not_the
     // An entry one replica wrote, asked of the other, which has not seen it: the peek
     // takes the lock, finds the entry fresh, serves it and gives the lock back.
     assert_eq!(chat(&one, &t, "shared", &dep)["x_cache"], "MISS");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while l1_keys(&server, "default").len() < 4 {
-        assert!(Instant::now() < deadline, "the miss was never written");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until_entries(&server, "default", 4);
     assert!(locks_left(&server).is_empty());
     let hit = chat(&two, &t, "shared", &dep);
     assert_eq!(hit["x_cache"], "HIT_L1", "{hit}");
@@ -205,19 +216,11 @@ fn a_likely_miss_takes_the_lock_in_its_peek_and_gives_it_back_when_it_is_not_the
 
 #[test]
 fn a_peek_whose_lock_is_refused_still_serves_its_hit() {
-    let server = RedisServer::start();
-    let stub = Stub::start();
-    let one = Serve::gateway(&server, &stub.url(), &[]);
-    let two = Serve::gateway(&server, &stub.url(), &[]);
-    let t = token(&server, "app", "default");
+    let (server, stub, one, two, t) = two_replicas();
     let dep = ["--dep", "doc:1:v1"];
     assert_eq!(chat(&two, &t, "warm two", &dep)["x_cache"], "MISS");
     assert_eq!(chat(&one, &t, "q", &dep)["x_cache"], "MISS");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while l1_keys(&server, "default").len() < 2 {
-        assert!(Instant::now() < deadline, "the misses were never written");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until_entries(&server, "default", 2);
     assert!(locks_left(&server).is_empty());
     // Redis refuses writes (out of memory, noeviction): the SET NX of the peek of a
     // request `two` has not seen cached fails, and its hit is still served.
