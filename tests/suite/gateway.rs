@@ -91,6 +91,16 @@ pub(super) fn token(server: &RedisServer, name: &str, ns: &str) -> String {
         .to_string()
 }
 
+/// A server, a stub upstream, two gateway replicas on them and a token of `default`.
+pub(super) fn two_replicas() -> (RedisServer, Stub, Serve, Serve, String) {
+    let server = RedisServer::start();
+    let stub = Stub::start();
+    let one = Serve::gateway(&server, &stub.url(), &[]);
+    let two = Serve::gateway(&server, &stub.url(), &[]);
+    let t = token(&server, "app", "default");
+    (server, stub, one, two, t)
+}
+
 pub(super) fn l1_keys(server: &RedisServer, ns: &str) -> Vec<String> {
     crate::support::scan_keys(&mut server.conn(), &format!("cc:l1:{ns}:*"))
         .into_iter()
@@ -260,11 +270,7 @@ fn the_gateway_caches_under_the_key_cachecore_key_names_and_namespaces_never_sha
 
 #[test]
 fn fifty_identical_misses_over_two_replicas_make_one_upstream_call() {
-    let server = RedisServer::start();
-    let stub = Stub::start();
-    let one = Serve::gateway(&server, &stub.url(), &[]);
-    let two = Serve::gateway(&server, &stub.url(), &[]);
-    let t = token(&server, "app", "default");
+    let (_server, stub, one, two, t) = two_replicas();
     let urls = format!("{},{}", one.url(""), two.url(""));
     let answers = client(&["many", &urls, &t, "SLOW 300", "50", "--dep", "doc:1:v1"]);
     let answers = answers.as_array().unwrap();

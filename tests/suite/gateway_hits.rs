@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::gateway::{Stub, chat, client, l1_keys, token};
+use super::gateway::{Stub, chat, client, l1_keys, token, two_replicas};
 use crate::support::serve::Serve;
 use crate::support::{RedisServer, run};
 
@@ -136,16 +136,6 @@ fn until_entries(server: &RedisServer, ns: &str, n: usize) {
         assert!(Instant::now() < deadline, "the misses were never written");
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// A server, a stub upstream, two gateway replicas on them and a token of `default`.
-fn two_replicas() -> (RedisServer, Stub, Serve, Serve, String) {
-    let server = RedisServer::start();
-    let stub = Stub::start();
-    let one = Serve::gateway(&server, &stub.url(), &[]);
-    let two = Serve::gateway(&server, &stub.url(), &[]);
-    let t = token(&server, "app", "default");
-    (server, stub, one, two, t)
 }
 
 /// The coalescing locks in the database, after the background releases had time to run.
