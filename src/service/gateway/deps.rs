@@ -5,6 +5,8 @@
 //! answer under fewer deps than its application declared would serve it after they change.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher as _;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -77,6 +79,57 @@ pub fn parse(value: &[u8]) -> Result<Vec<Declared>, String> {
     Ok(out)
 }
 
+/// Headers already parsed, by their bytes. A client sends the same `X-Cachecore-Deps`
+/// with every request that reads the same data, and parsing it (base64, UTF-8, JSON, the
+/// dep-id rule) is half of what a declared dep costs a hit: some 2.5k instructions a dep
+/// (`bench/gateway_cost.py`). Lossy and bounded like [`super::chat::Likely`]: one slot per
+/// hash, overwritten by the next header that lands on it; the bytes are compared, so a
+/// collision costs a parse, never another header's deps. The hasher's keys are random,
+/// so a client cannot aim its headers at another's slot. Only headers that parse are kept.
+pub struct Memo {
+    slots: Box<[Mutex<Option<Parsed>>]>,
+    keys: std::collections::hash_map::RandomState,
+}
+
+/// A header's bytes and what they parse to.
+type Parsed = (Box<[u8]>, Arc<[Declared]>);
+
+/// 256 slots of headers up to 4 KiB (a 40-dep header is about 3 KiB): at most about
+/// 3 MiB with their parsed deps, against the RSS bound of issue 25's 30 MB.
+const MEMO_SLOTS: usize = 256;
+const MEMO_MAX_BYTES: usize = 4096;
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo::with_slots(MEMO_SLOTS)
+    }
+}
+
+impl Memo {
+    fn with_slots(n: usize) -> Memo {
+        Memo {
+            slots: (0..n).map(|_| Mutex::new(None)).collect(),
+            keys: Default::default(),
+        }
+    }
+
+    /// [`parse`], answered from the memo when these bytes were parsed before.
+    pub fn parse(&self, value: &[u8]) -> Result<Arc<[Declared]>, String> {
+        if value.len() > MEMO_MAX_BYTES {
+            return parse(value).map(Arc::from);
+        }
+        let slot = &self.slots[self.keys.hash_one(value) as usize % self.slots.len()];
+        if let Some((bytes, deps)) = &*slot.lock().unwrap_or_else(PoisonError::into_inner)
+            && **bytes == *value
+        {
+            return Ok(deps.clone());
+        }
+        let deps: Arc<[Declared]> = parse(value)?.into();
+        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((value.into(), deps.clone()));
+        Ok(deps)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +178,33 @@ mod tests {
             ))
             .contains("twice")
         );
+    }
+
+    #[test]
+    fn the_memo_answers_as_parse_does_whatever_shares_its_slots() {
+        let a = enc(r#"[{"dep_id":"doc:a","expected_hash":"v1"}]"#, false);
+        let b = enc(
+            r#"[{"dep_id":"doc:b"},{"dep_id":"table:x","expected_hash":"v9"}]"#,
+            true,
+        );
+        let bad = enc(r#"[{"dep_id":"a b"}]"#, false);
+        let mut long = b" ".repeat(MEMO_MAX_BYTES);
+        long.extend(&a);
+        // One slot: every header lands on it, each evicting the one before.
+        for memo in [Memo::with_slots(1), Memo::default()] {
+            for _ in 0..3 {
+                for v in [&a, &b, &long] {
+                    assert_eq!(*memo.parse(v).unwrap(), *parse(v).unwrap());
+                }
+                // Refused every time, and never kept in place of a good one.
+                assert_eq!(memo.parse(&bad).unwrap_err(), parse(&bad).unwrap_err());
+                assert_eq!(*memo.parse(&b).unwrap(), *parse(&b).unwrap());
+            }
+        }
+        let memo = Memo::with_slots(1);
+        memo.parse(&a).unwrap();
+        // The same deps as a's but other bytes: compared by bytes, not by hash.
+        let a2 = enc(r#"[{"dep_id":"doc:a","expected_hash":"v2"}]"#, false);
+        assert_eq!(memo.parse(&a2).unwrap()[0].hash.as_deref(), Some("v2"));
     }
 }

@@ -59,6 +59,8 @@ pub struct Gateway {
     pub token_namespaces: identity::Namespaces,
     /// The requests seen cached, looked up by a peek (see [`chat`]).
     pub likely: chat::Likely,
+    /// `X-Cachecore-Deps` headers already parsed (see [`deps::Memo`]).
+    pub deps_memo: deps::Memo,
     /// Until when (ms since `born`) Redis is taken as away: requests skip it, so an outage
     /// costs each request nothing rather than a connect timeout.
     down_until_ms: AtomicU64,
@@ -173,6 +175,7 @@ pub async fn run(
             bypass_limiter: RateLimiter::new(settings.bypass_rate_limit),
             token_namespaces: identity::Namespaces::default(),
             likely: chat::Likely::default(),
+            deps_memo: deps::Memo::default(),
             app: app.clone(),
             upstream: upstream.take().expect("mounted once"),
             settings,

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
 
 use super::Gateway;
-use super::deps::{self, DEPS_HEADER, Declared};
+use super::deps::{DEPS_HEADER, Declared};
 use super::identity::{Caller, identify, resolve};
 use super::upstream::incoming;
 use super::verdict::{Verdict, Windows, judge, plan_write};
@@ -80,7 +80,7 @@ async fn handle(
     let mut log_fields = LogFields::default();
     let caller = identify(gw, client, &parts.headers, &mut log_fields).await?;
     let declared = match parts.headers.get(DEPS_HEADER) {
-        Some(v) => match deps::parse(v.as_bytes()) {
+        Some(v) => match gw.deps_memo.parse(v.as_bytes()) {
             Ok(d) => d,
             Err(m) => {
                 // A credential that does not verify is a 401 first, as on every route.
@@ -91,7 +91,7 @@ async fn handle(
                 ));
             }
         },
-        None => Vec::new(),
+        None => Arc::from([]),
     };
     trace.deps = declared.len();
     let body = match read_request(gw, &parts.headers, body).await {
@@ -193,7 +193,7 @@ fn cacheable(
     ns: Namespace,
     grant: Option<crate::service::serve::jwt::Grant>,
     fingerprint: String,
-    declared: Vec<Declared>,
+    declared: Arc<[Declared]>,
     stream: bool,
     coalesce: bool,
 ) -> Cacheable {
@@ -224,7 +224,7 @@ pub struct Cacheable {
     pub key: String,
     pub fingerprint: String,
     pub ns: Namespace,
-    pub declared: Vec<Declared>,
+    pub declared: Arc<[Declared]>,
     pub stream: bool,
     pub coalesce: bool,
 }
