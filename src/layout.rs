@@ -436,7 +436,7 @@ pub fn freshness_in_order<'a>(
 
 mod canonical;
 mod deps_field;
-pub use canonical::{JsonError, canonical_json, fingerprint};
+pub use canonical::{JsonError, RequestKey, canonical_json, fingerprint, request_key};
 pub use deps_field::parse_deps;
 
 #[cfg(test)]

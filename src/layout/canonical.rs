@@ -1,5 +1,7 @@
 //! The canonical JSON of a request and its fingerprint, the `{fingerprint}` of an L1 key.
 
+use std::borrow::Cow;
+
 use sha2::{Digest, Sha256};
 
 /// Why a request could not be canonicalised.
@@ -20,6 +22,13 @@ const MAX_JSON_DEPTH: usize = 128;
 /// (serde_json turns `1E+2` into `1e+2`, or `1.50` into `1.5`), which would change the
 /// fingerprint. A repeated object key keeps its last value, as JSON parsers commonly do.
 pub fn canonical_json(text: &str) -> Result<String, JsonError> {
+    let node = parse(text)?;
+    let mut out = String::with_capacity(text.len());
+    node.write(&mut out);
+    Ok(out)
+}
+
+fn parse(text: &str) -> Result<Node<'_>, JsonError> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
@@ -30,22 +39,46 @@ pub fn canonical_json(text: &str) -> Result<String, JsonError> {
     if p.pos != p.s.len() {
         return Err(p.err("trailing characters after the JSON value"));
     }
-    let mut out = String::with_capacity(text.len());
-    node.write(&mut out);
-    Ok(out)
+    Ok(node)
 }
 
 /// Lowercase hex SHA-256 of the request's canonical JSON: the L1 key's `{fingerprint}`.
 pub fn fingerprint(request_json: &str) -> Result<String, JsonError> {
-    Ok(hex::encode(Sha256::digest(
-        canonical_json(request_json)?.as_bytes(),
-    )))
+    Ok(request_key(request_json)?.fingerprint)
+}
+
+/// What the gateway reads of a request, from one parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestKey {
+    /// [`fingerprint`]'s.
+    pub fingerprint: String,
+    /// Whether it asks for a stream: a top-level `"stream": true` (the last `stream` when
+    /// repeated, the one its fingerprint keeps).
+    pub stream: bool,
+}
+
+/// The request's fingerprint and whether it streams.
+pub fn request_key(request_json: &str) -> Result<RequestKey, JsonError> {
+    let node = parse(request_json)?;
+    let mut canonical = String::with_capacity(request_json.len());
+    node.write(&mut canonical);
+    let stream = match &node {
+        Node::Object(members) => members
+            .binary_search_by(|(k, _)| k.as_bytes().cmp(b"stream"))
+            .is_ok_and(|i| matches!(members[i].1, Node::Raw("true"))),
+        _ => false,
+    };
+    Ok(RequestKey {
+        fingerprint: hex::encode(Sha256::digest(canonical.as_bytes())),
+        stream,
+    })
 }
 
 enum Node<'a> {
-    Object(Vec<(String, Node<'a>)>),
+    /// Sorted by key, each key once.
+    Object(Vec<(Cow<'a, str>, Node<'a>)>),
     Array(Vec<Node<'a>>),
-    String(String),
+    String(Cow<'a, str>),
     /// A number, `true`, `false` or `null`, copied verbatim.
     Raw(&'a str),
 }
@@ -81,9 +114,16 @@ impl Node<'_> {
     }
 }
 
-/// Minimal escaping: `"`, `\\` and control characters only (serde_json's rules).
+/// Minimal escaping: `"`, `\\` and control characters only (serde_json's rules). Most
+/// strings of a request have none of them and are copied as they are.
 fn write_json_string(s: &str, out: &mut String) {
-    out.push_str(&serde_json::to_string(s).expect("a str always serialises"));
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(&serde_json::to_string(s).expect("a str always serialises"));
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    }
 }
 
 struct Parser<'a> {
@@ -137,7 +177,7 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self, depth: usize) -> Result<Node<'a>, JsonError> {
         self.pos += 1;
-        let mut members: Vec<(String, Node<'a>)> = Vec::new();
+        let mut members: Vec<(Cow<'a, str>, Node<'a>)> = Vec::new();
         self.ws();
         if !self.eat(b'}') {
             loop {
@@ -162,7 +202,7 @@ impl<'a> Parser<'a> {
         }
         // Stable sort, then keep the last of equal keys. UTF-8 byte order is code-point order.
         members.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        let mut unique: Vec<(String, Node<'a>)> = Vec::with_capacity(members.len());
+        let mut unique: Vec<(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(members.len());
         for m in members {
             match unique.last_mut() {
                 Some(last) if last.0 == m.0 => *last = m,
@@ -191,23 +231,36 @@ impl<'a> Parser<'a> {
         Ok(Node::Array(items))
     }
 
-    /// Finds the closing quote, then lets serde_json decode the escapes (and validate them).
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// Finds the closing quote; a string with no escape and no control character is
+    /// borrowed as it is, any other is decoded (and validated) by serde_json.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let start = self.pos;
         self.pos += 1;
+        let mut plain = true;
         loop {
             match self.s.get(self.pos) {
                 Some(b'"') => break,
-                Some(b'\\') => self.pos += 2,
-                Some(_) => self.pos += 1,
+                Some(b'\\') => {
+                    plain = false;
+                    self.pos += 2;
+                }
+                Some(&b) => {
+                    plain &= b >= 0x20;
+                    self.pos += 1;
+                }
                 None => return Err(self.err("unterminated string")),
             }
         }
         self.pos += 1;
-        serde_json::from_str(&self.text[start..self.pos]).map_err(|_| JsonError {
-            offset: start,
-            reason: "invalid string (bad escape or control character)",
-        })
+        if plain {
+            return Ok(Cow::Borrowed(&self.text[start + 1..self.pos - 1]));
+        }
+        serde_json::from_str(&self.text[start..self.pos])
+            .map(Cow::Owned)
+            .map_err(|_| JsonError {
+                offset: start,
+                reason: "invalid string (bad escape or control character)",
+            })
     }
 
     fn digits(&mut self) -> usize {
@@ -349,5 +402,55 @@ mod tests {
             fingerprint(r#"{"t":1}"#).unwrap(),
             "numbers as given: 1.0 and 1 are different requests"
         );
+    }
+
+    #[test]
+    fn a_request_streams_when_its_last_top_level_stream_is_true() {
+        for (text, stream) in [
+            (r#"{"model":"m","stream":true}"#, true),
+            (r#"{"stream":false,"model":"m","stream":true}"#, true),
+            (r#"{"stream":true,"stream":false}"#, false),
+            (r#"{"stream":"true"}"#, false),
+            (r#"{"stream":1}"#, false),
+            (r#"{"o":{"stream":true}}"#, false),
+            (r#"[{"stream":true}]"#, false),
+            (r#"{"model":"m"}"#, false),
+        ] {
+            let key = request_key(text).unwrap();
+            assert_eq!(key.stream, stream, "{text}");
+            assert_eq!(key.fingerprint, fingerprint(text).unwrap());
+        }
+    }
+
+    /// `c` as JSON's `\uXXXX` escapes (a surrogate pair above the BMP).
+    fn escaped(c: char) -> String {
+        c.encode_utf16(&mut [0; 2])
+            .iter()
+            .map(|u| format!("\\u{u:04x}"))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// serde_json's writing is the definition of minimal escaping: whatever the
+        /// string holds and however the request escaped it, keys and values come out as
+        /// serde_json writes them.
+        #[test]
+        fn strings_come_out_as_serde_json_writes_them_however_they_came_in(
+            s in proptest::prelude::any::<String>(),
+            escape in proptest::collection::vec(proptest::prelude::any::<bool>(), 0..40),
+        ) {
+            let mut quoted = String::from("\"");
+            for (i, c) in s.chars().enumerate() {
+                if c == '"' || c == '\\' || c < ' ' || escape.get(i).copied().unwrap_or(false) {
+                    quoted.push_str(&escaped(c));
+                } else {
+                    quoted.push(c);
+                }
+            }
+            quoted.push('"');
+            let want = serde_json::to_string(&s).unwrap();
+            let text = format!("{{{quoted}:[{quoted}]}}");
+            proptest::prop_assert_eq!(canonical_json(&text).unwrap(), format!("{{{want}:[{want}]}}"));
+        }
     }
 }

@@ -51,12 +51,18 @@ impl Upstream {
             invalid("the upstream key holds characters a header cannot carry (check the file or CACHECORE_UPSTREAM_KEY)")
         })?;
         auth.set_sensitive(true);
+        // No small write may wait on Nagle for the upstream's delayed ACK (40 ms). hyper
+        // writes a request's head and body together today; the latency should not
+        // depend on that.
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
             .context("reading the system's root certificates for --upstream")?
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(https);

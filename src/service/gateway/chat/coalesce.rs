@@ -38,6 +38,18 @@ pub enum FirstTry {
     NotTried,
 }
 
+impl FirstTry {
+    /// `held`: the lock this request holds; `waits`: it may wait for one it does not (it
+    /// coalesces, and no entry was found).
+    pub fn of(held: Option<Lock>, waits: bool) -> FirstTry {
+        match held {
+            Some(lock) => FirstTry::Took(lock),
+            None if waits => FirstTry::Held,
+            None => FirstTry::NotTried,
+        }
+    }
+}
+
 async fn try_lock(gw: &Arc<Gateway>, key: String) -> Option<Option<Lock>> {
     let value = new_lock_value();
     let mut store = gw.store().await?;

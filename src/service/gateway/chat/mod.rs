@@ -25,7 +25,7 @@ use super::deps::{DEPS_HEADER, Declared};
 use super::identity::{Caller, identify, resolve};
 use super::upstream::incoming;
 use super::verdict::{Verdict, Windows, judge, plan_write};
-use crate::layout::{Namespace, fingerprint, write_deps};
+use crate::layout::{Namespace, RequestKey, request_key, write_deps};
 use crate::service::log;
 use crate::service::serve::api::{ApiError, ClientAddr, LogFields};
 use crate::store::Found;
@@ -79,43 +79,18 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let mut log_fields = LogFields::default();
     let caller = identify(gw, client, &parts.headers, &mut log_fields).await?;
-    let declared = match parts.headers.get(DEPS_HEADER) {
-        Some(v) => match gw.deps_memo.parse(v.as_bytes()) {
-            Ok(d) => d,
-            Err(m) => {
-                // A credential that does not verify is a 401 first, as on every route.
-                resolve(gw, client, caller, &mut log_fields).await?;
-                return Err(ApiError::invalid(
-                    "X-Cachecore-Deps",
-                    format!("{m}; nothing was forwarded"),
-                ));
-            }
-        },
-        None => Arc::from([]),
-    };
-    trace.deps = declared.len();
-    let body = match read_request(gw, &parts.headers, body).await {
-        Ok(body) => body,
+    let (declared, body) = match read_declared(gw, &parts.headers, body).await {
+        Ok(read) => read,
         Err(e) => {
+            // A credential that does not verify is a 401 first, as on every route.
             resolve(gw, client, caller, &mut log_fields).await?;
             return Err(e);
         }
     };
+    trace.deps = declared.len();
     match caller {
         Caller::Bypass => {
-            if let Err(wait) = gw
-                .bypass_limiter
-                .admit(&client.0.ip().to_string(), Instant::now())
-            {
-                return Err(crate::service::serve::auth::retry_after(
-                    ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "rate_limited",
-                        "requests without a cachecore credential from this address are over --bypass-rate-limit",
-                    ),
-                    wait,
-                ));
-            }
+            admit_bypass(gw, client)?;
             return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
         }
         // Recorded (metric, log, back-off) where it failed, once.
@@ -126,9 +101,13 @@ async fn handle(
     }
     let parsed = std::str::from_utf8(&body)
         .ok()
-        .and_then(|t| fingerprint(t).ok().map(|fp| (fp, is_stream(t))));
+        .and_then(|t| request_key(t).ok());
     // Not JSON: the upstream will say what is wrong; nothing to cache.
-    let Some((fp, stream)) = parsed else {
+    let Some(RequestKey {
+        fingerprint: fp,
+        stream,
+    }) = parsed
+    else {
         let caller = resolve(gw, client, caller, &mut log_fields).await?;
         lookup::note(trace, &caller);
         return Ok(forward_uncached(gw, &parts.headers, body, trace).await);
@@ -177,14 +156,39 @@ async fn handle(
         let key = format!("{}{}", lock::LOCK_PREFIX, request.key);
         held = Some(lock::Lock::held(gw, key, lock_value));
     }
-    let tried = if let Some(lock) = held {
-        coalesce::FirstTry::Took(lock)
-    } else if coalesce && found.body.is_none() {
-        coalesce::FirstTry::Held
-    } else {
-        coalesce::FirstTry::NotTried
-    };
+    let tried = coalesce::FirstTry::of(held, coalesce && found.body.is_none());
     Ok(cached(gw, &parts.headers, body, &request, found, tried, trace).await)
+}
+
+/// The declared deps and the body, or why the request is refused (nothing forwarded).
+async fn read_declared(
+    gw: &Gateway,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Arc<[Declared]>, Bytes), ApiError> {
+    let declared = match headers.get(DEPS_HEADER) {
+        Some(v) => gw.deps_memo.parse(v.as_bytes()).map_err(|m| {
+            ApiError::invalid("X-Cachecore-Deps", format!("{m}; nothing was forwarded"))
+        })?,
+        None => Arc::from([]),
+    };
+    Ok((declared, read_request(gw, headers, body).await?))
+}
+
+/// A request without a credential within --bypass-rate-limit, or its 429.
+fn admit_bypass(gw: &Gateway, client: ClientAddr) -> Result<(), ApiError> {
+    gw.bypass_limiter
+        .admit(&client.0.ip().to_string(), Instant::now())
+        .map_err(|wait| {
+            crate::service::serve::auth::retry_after(
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "requests without a cachecore credential from this address are over --bypass-rate-limit",
+                ),
+                wait,
+            )
+        })
 }
 
 /// The request as the cache answers it: its namespace and windows (the caller's, else ours).
@@ -227,13 +231,6 @@ pub struct Cacheable {
     pub declared: Arc<[Declared]>,
     pub stream: bool,
     pub coalesce: bool,
-}
-
-fn is_stream(text: &str) -> bool {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("stream").and_then(serde_json::Value::as_bool))
-        .unwrap_or(false)
 }
 
 async fn read_request(gw: &Gateway, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
