@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use base64::Engine as _;
 use serde::Deserialize;
 
-use crate::layout::{DepId, validate_hash};
+use crate::layout::{DepId, validate_hash, write_deps_of};
 
 pub const DEPS_HEADER: &str = "x-cachecore-deps";
 
@@ -21,6 +21,53 @@ pub const DEPS_HEADER: &str = "x-cachecore-deps";
 pub struct Declared {
     pub id: DepId,
     pub hash: Option<String>,
+}
+
+/// A parsed header: its deps, and what an entry written for them records when every one
+/// declares its hash.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Declaration {
+    deps: Vec<Declared>,
+    field_prefix: Option<Vec<u8>>,
+}
+
+impl Declaration {
+    pub fn new(deps: Vec<Declared>) -> Declaration {
+        let field_prefix = deps.iter().all(|d| d.hash.is_some()).then(|| {
+            let mut field = write_deps_of(deps.iter().map(|d| (d.id.as_str(), d.hash.as_deref())));
+            // `[a,b]` -> `[a,b,`: what comes before the policy dep's element.
+            field.pop();
+            if !deps.is_empty() {
+                field.push(b',');
+            }
+            field
+        });
+        Declaration { deps, field_prefix }
+    }
+
+    /// The `deps` field an entry written for these deps at their declared hashes holds,
+    /// up to the policy dep's element (`[` and each element with its `,`): a hit's check
+    /// compares it instead of writing the field again (see `verdict::written_as_read`).
+    /// `None` when a dep declares no hash: the hash recorded for it is the one read.
+    pub fn field_prefix(&self) -> Option<&[u8]> {
+        self.field_prefix.as_deref()
+    }
+
+    /// The same deps, as if some had no declared hash (tests of the general path).
+    #[cfg(test)]
+    pub fn without_prefix(deps: Vec<Declared>) -> Declaration {
+        Declaration {
+            deps,
+            field_prefix: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Declaration {
+    type Target = [Declared];
+    fn deref(&self) -> &[Declared] {
+        &self.deps
+    }
 }
 
 // Borrowed from the decoded header where no escape forces a copy: every hit parses it.
@@ -92,7 +139,7 @@ pub struct Memo {
 }
 
 /// A header's bytes and what they parse to.
-type Parsed = (Box<[u8]>, Arc<[Declared]>);
+type Parsed = (Box<[u8]>, Arc<Declaration>);
 
 /// 256 slots of headers up to 4 KiB (a 40-dep header is about 3 KiB): at most about
 /// 3 MiB with their parsed deps, against the RSS bound of issue 25's 30 MB.
@@ -114,9 +161,10 @@ impl Memo {
     }
 
     /// [`parse`], answered from the memo when these bytes were parsed before.
-    pub fn parse(&self, value: &[u8]) -> Result<Arc<[Declared]>, String> {
+    pub fn parse(&self, value: &[u8]) -> Result<Arc<Declaration>, String> {
+        let parsed = |v| parse(v).map(|deps| Arc::new(Declaration::new(deps)));
         if value.len() > MEMO_MAX_BYTES {
-            return parse(value).map(Arc::from);
+            return parsed(value);
         }
         let slot = &self.slots[self.keys.hash_one(value) as usize % self.slots.len()];
         if let Some((bytes, deps)) = &*slot.lock().unwrap_or_else(PoisonError::into_inner)
@@ -124,7 +172,7 @@ impl Memo {
         {
             return Ok(deps.clone());
         }
-        let deps: Arc<[Declared]> = parse(value)?.into();
+        let deps = parsed(value)?;
         *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((value.into(), deps.clone()));
         Ok(deps)
     }
@@ -194,11 +242,14 @@ mod tests {
         for memo in [Memo::with_slots(1), Memo::default()] {
             for _ in 0..3 {
                 for v in [&a, &b, &long] {
-                    assert_eq!(*memo.parse(v).unwrap(), *parse(v).unwrap());
+                    assert_eq!(*memo.parse(v).unwrap(), Declaration::new(parse(v).unwrap()));
                 }
                 // Refused every time, and never kept in place of a good one.
                 assert_eq!(memo.parse(&bad).unwrap_err(), parse(&bad).unwrap_err());
-                assert_eq!(*memo.parse(&b).unwrap(), *parse(&b).unwrap());
+                assert_eq!(
+                    *memo.parse(&b).unwrap(),
+                    Declaration::new(parse(&b).unwrap())
+                );
             }
         }
         let memo = Memo::with_slots(1);
@@ -206,5 +257,23 @@ mod tests {
         // The same deps as a's but other bytes: compared by bytes, not by hash.
         let a2 = enc(r#"[{"dep_id":"doc:a","expected_hash":"v2"}]"#, false);
         assert_eq!(memo.parse(&a2).unwrap()[0].hash.as_deref(), Some("v2"));
+    }
+
+    #[test]
+    fn a_declaration_writes_its_field_up_to_the_policy_dep_once() {
+        let d = |id: &str, hash: Option<&str>| Declared {
+            id: DepId::parse(id).unwrap(),
+            hash: hash.map(String::from),
+        };
+        let both = Declaration::new(vec![d("doc:1", Some("v1")), d("t:\"x", Some("2"))]);
+        assert_eq!(
+            both.field_prefix(),
+            Some(&br#"[{"id":"doc:1","hash":"v1"},{"id":"t:\"x","hash":"2"},"#[..])
+        );
+        assert_eq!(Declaration::new(vec![]).field_prefix(), Some(&b"["[..]));
+        assert_eq!(
+            Declaration::new(vec![d("doc:1", Some("v1")), d("doc:2", None)]).field_prefix(),
+            None
+        );
     }
 }

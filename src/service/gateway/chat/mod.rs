@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
 
 use super::Gateway;
-use super::deps::{DEPS_HEADER, Declared};
+use super::deps::{DEPS_HEADER, Declaration};
 use super::identity::{Caller, identify, resolve};
 use super::upstream::incoming;
 use super::verdict::{Verdict, Windows, judge, plan_write};
@@ -165,12 +165,12 @@ async fn read_declared(
     gw: &Gateway,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Arc<[Declared]>, Bytes), ApiError> {
+) -> Result<(Arc<Declaration>, Bytes), ApiError> {
     let declared = match headers.get(DEPS_HEADER) {
         Some(v) => gw.deps_memo.parse(v.as_bytes()).map_err(|m| {
             ApiError::invalid("X-Cachecore-Deps", format!("{m}; nothing was forwarded"))
         })?,
-        None => Arc::from([]),
+        None => Arc::new(Declaration::new(Vec::new())),
     };
     Ok((declared, read_request(gw, headers, body).await?))
 }
@@ -197,7 +197,7 @@ fn cacheable(
     ns: Namespace,
     grant: Option<crate::service::serve::jwt::Grant>,
     fingerprint: String,
-    declared: Arc<[Declared]>,
+    declared: Arc<Declaration>,
     stream: bool,
     coalesce: bool,
 ) -> Cacheable {
@@ -228,7 +228,7 @@ pub struct Cacheable {
     pub key: String,
     pub fingerprint: String,
     pub ns: Namespace,
-    pub declared: Arc<[Declared]>,
+    pub declared: Arc<Declaration>,
     pub stream: bool,
     pub coalesce: bool,
 }
