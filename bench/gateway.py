@@ -22,8 +22,8 @@ machine, the same private redis-server and the same stub upstream
      (BYPASS, no Redis at all), the host's floor for proxying alone.
 
 The gateway's hits carry a `cachecore token` (one Redis round trip of plain reads: the
-token's record, the entry and the declared deps' current hashes; a miss is one lookup
-script, which also takes the coalescing lock); LiteLLM's
+token's record, the entry and the declared deps' current hashes; a miss is one round trip
+too, whose reads also take the coalescing lock); LiteLLM's
 carry no key and answer hits from its own process memory (it checks nothing in Redis per
 hit).
 
