@@ -129,10 +129,12 @@ pub fn parse(value: &[u8]) -> Result<Vec<Declared>, String> {
 /// Headers already parsed, by their bytes. A client sends the same `X-Cachecore-Deps`
 /// with every request that reads the same data, and parsing it (base64, UTF-8, JSON, the
 /// dep-id rule) is half of what a declared dep costs a hit: some 2.5k instructions a dep
-/// (`bench/gateway_cost.py`). Lossy and bounded like [`super::chat::Likely`]: one slot per
-/// hash, overwritten by the next header that lands on it; the bytes are compared, so a
-/// collision costs a parse, never another header's deps. The hasher's keys are random,
-/// so a client cannot aim its headers at another's slot. Only headers that parse are kept.
+/// (`bench/gateway_cost.py`). Lossy and bounded: a header may sit in either of two slots
+/// its hash picks (so two busy headers that share one slot do not evict each other for
+/// the life of the process), and a new one takes an empty one of the two, else one of
+/// them; the bytes are compared, so a collision costs a parse, never another header's
+/// deps. The hasher's keys are random, so a client cannot aim its headers at another's
+/// slots. Only headers that parse are kept.
 pub struct Memo {
     slots: Box<[Mutex<Option<Parsed>>]>,
     keys: std::collections::hash_map::RandomState,
@@ -142,7 +144,8 @@ pub struct Memo {
 type Parsed = (Box<[u8]>, Arc<Declaration>);
 
 /// 256 slots of headers up to 4 KiB (a 40-dep header is about 3 KiB): at most about
-/// 3 MiB with their parsed deps, against the RSS bound of issue 25's 30 MB.
+/// 5 MiB with their parsed deps (a 4 KiB header of 190 one-letter ids parses to some
+/// 15 KiB), against the RSS bound of issue 25's 30 MB.
 const MEMO_SLOTS: usize = 256;
 const MEMO_MAX_BYTES: usize = 4096;
 
@@ -166,16 +169,33 @@ impl Memo {
         if value.len() > MEMO_MAX_BYTES {
             return parsed(value);
         }
-        let slot = &self.slots[self.keys.hash_one(value) as usize % self.slots.len()];
-        if let Some((bytes, deps)) = &*slot.lock().unwrap_or_else(PoisonError::into_inner)
-            && **bytes == *value
-        {
-            return Ok(deps.clone());
+        let hash = self.keys.hash_one(value);
+        let n = self.slots.len() as u64;
+        let two = [
+            &self.slots[(hash % n) as usize],
+            &self.slots[((hash >> 32) % n) as usize],
+        ];
+        for slot in two {
+            if let Some((bytes, deps)) = &*lock(slot)
+                && **bytes == *value
+            {
+                return Ok(deps.clone());
+            }
         }
         let deps = parsed(value)?;
-        *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((value.into(), deps.clone()));
+        // An empty one of the two, else the one a bit of the hash names.
+        let slot = match two.iter().find(|s| lock(s).is_none()) {
+            Some(empty) => empty,
+            None => two[(hash >> 63) as usize],
+        };
+        *lock(slot) = Some((value.into(), deps.clone()));
         Ok(deps)
     }
+}
+
+/// A slot, whatever a panic elsewhere left in it: every value it holds is whole.
+fn lock(slot: &Mutex<Option<Parsed>>) -> std::sync::MutexGuard<'_, Option<Parsed>> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -238,8 +258,9 @@ mod tests {
         let bad = enc(r#"[{"dep_id":"a b"}]"#, false);
         let mut long = b" ".repeat(MEMO_MAX_BYTES);
         long.extend(&a);
-        // One slot: every header lands on it, each evicting the one before.
-        for memo in [Memo::with_slots(1), Memo::default()] {
+        // One slot: every header lands on it, each evicting the one before; two: a third
+        // header always evicts one of the others.
+        for memo in [Memo::with_slots(1), Memo::with_slots(2), Memo::default()] {
             for _ in 0..3 {
                 for v in [&a, &b, &long] {
                     assert_eq!(*memo.parse(v).unwrap(), Declaration::new(parse(v).unwrap()));

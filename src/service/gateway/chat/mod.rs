@@ -79,7 +79,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let mut log_fields = LogFields::default();
     let caller = identify(gw, client, &parts.headers, &mut log_fields).await?;
-    let (declared, body) = match read_declared(gw, &parts.headers, body).await {
+    let (declared, body) = match read_declared(gw, &parts.headers, body, trace).await {
         Ok(read) => read,
         Err(e) => {
             // A credential that does not verify is a 401 first, as on every route.
@@ -87,7 +87,6 @@ async fn handle(
             return Err(e);
         }
     };
-    trace.deps = declared.len();
     match caller {
         Caller::Bypass => {
             admit_bypass(gw, client)?;
@@ -165,13 +164,17 @@ async fn read_declared(
     gw: &Gateway,
     headers: &HeaderMap,
     body: Body,
+    trace: &mut Trace,
 ) -> Result<(Arc<Declaration>, Bytes), ApiError> {
+    static NONE: std::sync::LazyLock<Arc<Declaration>> =
+        std::sync::LazyLock::new(|| Arc::new(Declaration::new(Vec::new())));
     let declared = match headers.get(DEPS_HEADER) {
         Some(v) => gw.deps_memo.parse(v.as_bytes()).map_err(|m| {
             ApiError::invalid("X-Cachecore-Deps", format!("{m}; nothing was forwarded"))
         })?,
-        None => Arc::new(Declaration::new(Vec::new())),
+        None => NONE.clone(),
     };
+    trace.deps = declared.len();
     Ok((declared, read_request(gw, headers, body).await?))
 }
 
