@@ -113,7 +113,7 @@ pub async fn first(
 }
 
 /// The coalescing lock `lock` as a guard, when the lookup that found `found` took it.
-fn taken(
+pub fn taken(
     gw: &Arc<Gateway>,
     found: &Found,
     lock: Option<(&str, &str, u64)>,

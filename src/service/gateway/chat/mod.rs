@@ -151,9 +151,9 @@ async fn handle(
             };
         }
     }
-    if found.locked && held.is_none() {
-        let key = format!("{}{}", lock::LOCK_PREFIX, request.key);
-        held = Some(lock::Lock::held(gw, key, lock_value));
+    // The lock the second look took, if it did (the first one's is already held).
+    if held.is_none() {
+        held = lookup::taken(gw, &found, lock, &request.ns, &request.fingerprint);
     }
     let tried = coalesce::FirstTry::of(held, coalesce && found.body.is_none());
     Ok(cached(gw, &parts.headers, body, &request, found, tried, trace).await)
