@@ -8,6 +8,7 @@ pipelined). Prints instructions per dep.
 
   python3 bench/script_cost.py DEPS PER            # all of them, one after the other
   python3 bench/script_cost.py 2000 10 --only wave
+  python3 bench/script_cost.py 5000 1 --rules     # and the wave script less each rule (issue 27)
 
 Needs valgrind, redis-server, redis-cli and redis-py. About a minute per script at 2,000
 deps of 10 entries; 20,000 empty deps take about as long.
@@ -35,6 +36,7 @@ SCRIPTS = {
     "bound": open(os.path.join(HERE, "lua_bound.lua")).read(),
     "bound+check": CHECKED,
     "bound+time": open(os.path.join(HERE, "lua_bound_stamped.lua")).read(),
+    "bound+job": open(os.path.join(HERE, "lua_bound_same_job.lua")).read(),
 }
 
 
@@ -75,7 +77,7 @@ def cost(name, deps, per):
                 wave = range(done, min(done + 250, deps))
                 keys = [k for x in wave for k in (f"cc:dep:hash:doc:{x}", f"cc:hashtime:{{1}}:doc:{x}",
                                                    f"cc:dep:keys:doc:{x}", f"cc:inval:{{1}}:pending:doc:{x}")]
-                if name == "wave":  # wave@REV: a revision before issue 27, one dep's keys together
+                if "@" not in name:  # wave@REV: a revision before issue 27, one dep's keys together
                     # Since issue 27 the keys come as four runs: hashes, times, sets, registries.
                     keys = [keys[4 * j + i] for i in range(4) for j in range(len(wave))]
                 args = [1024, 256] + [a for _ in wave for a in ("", "v2")]
@@ -86,8 +88,10 @@ def cost(name, deps, per):
             p = r.pipeline(transaction=False)
             for x in range(deps):
                 keys = [f"cc:dep:hash:doc:{x}", f"cc:dep:keys:doc:{x}"]
-                if name == "bound+time":
+                if name in ("bound+time", "bound+job"):
                     keys.append(f"cc:hashtime:{{1}}:doc:{x}")
+                if name == "bound+job":
+                    keys.append(f"cc:inval:{{1}}:pending:doc:{x}")
                 p.evalsha(sha, len(keys), *keys, "v2")
                 if x % 1000 == 999:
                     p.execute()
@@ -115,6 +119,10 @@ def main():
     ap.add_argument("--only", action="append", help="one of " + ", ".join(SCRIPTS) + " or wave@REV")
     ap.add_argument("--wave-from", metavar="REV",
                     help="also measure the wave script as it is at git revision REV (row wave@REV)")
+    ap.add_argument("--rules", action="store_true",
+                    help="also the wave script less each rule, as bench/rule_cost.py builds it "
+                         "(rows wave-unfinished-runs, wave-write-time, wave-entry-check, wave-hash-type, "
+                         "wave-all-four)")
     a = ap.parse_args()
     if a.wave_from:
         def at(path):
@@ -124,6 +132,11 @@ def main():
         SCRIPTS[f"wave@{a.wave_from}"] = (re.search(r"(?:local entry_find = string.find\n)?local function entry_tier.*?\nend\n", checked, re.S).group(0)
                                           + at("src/store/scripts/unlink_entry.lua")
                                           + at("src/store/scripts/sweep_wave.lua"))
+    if a.rules:
+        import rule_cost
+        for label, (_, source) in rule_cost.variants().items():
+            if label != "wave as shipped":
+                SCRIPTS[label.replace("wave less ", "wave-").replace(" ", "-")] = source
     names = a.only or list(SCRIPTS)
     for name in names:
         if name not in SCRIPTS:

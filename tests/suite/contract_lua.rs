@@ -75,10 +75,24 @@ fn the_lua_entry_key_rule_agrees_with_parse_entry_key() {
 }
 
 #[test]
-fn the_bench_checked_bound_uses_the_same_rule() {
-    let bench = include_str!("../../bench/lua_bound_checked.lua");
-    assert!(
-        bench.contains(&entry_tier_lua()),
-        "bench/lua_bound_checked.lua must contain layout::entry_tier_lua() verbatim"
-    );
+fn the_bench_checked_bounds_use_the_same_rule() {
+    for (file, bench) in [
+        (
+            "lua_bound_checked.lua",
+            include_str!("../../bench/lua_bound_checked.lua"),
+        ),
+        (
+            "lua_bound_checked_hstrlen.lua",
+            include_str!("../../bench/lua_bound_checked_hstrlen.lua"),
+        ),
+        (
+            "lua_bound_same_job.lua",
+            include_str!("../../bench/lua_bound_same_job.lua"),
+        ),
+    ] {
+        assert!(
+            bench.contains(&entry_tier_lua()),
+            "bench/{file} must contain layout::entry_tier_lua() verbatim"
+        );
+    }
 }
