@@ -22,7 +22,6 @@ Needs redis-server, redis-cli and redis-py. Run it under `flock /tmp/bench.lock`
 """
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -30,21 +29,12 @@ import sys
 import redis
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import run  # noqa: E402  (the benchmark's private server and piped bounds)
+import script_cost  # noqa: E402  (the wave script as the loader sends it)
 
 WAVE = 100
 IN_FLIGHT = 8
-
-
-def wave_script():
-    """The wave script as the loader sends it: the entry-key rule, the checked delete, then
-    the script (as bench/script_cost.py builds it)."""
-    checked = open(os.path.join(HERE, "lua_bound_checked.lua")).read()
-    entry_tier = re.search(r"local entry_find = string.find\n.*?\nend\n", checked, re.S).group(0)
-    return (entry_tier + open(os.path.join(ROOT, "src/store/scripts/unlink_entry.lua")).read(),
-            open(os.path.join(ROOT, "src/store/scripts/sweep_wave.lua")).read())
 
 
 # Each rule as the text that keeps it in sweep_wave.lua and what replaces it. A rule whose
@@ -62,16 +52,15 @@ end""", ""),
 
 
 def variants():
-    prelude, body = wave_script()
-    out = {"wave as shipped": ("waves", prelude + body)}
+    shipped = script_cost.SCRIPTS["wave"]
+    out = {"wave as shipped": ("waves", shipped)}
+    bare = shipped
     for rule, (keep, drop) in RULES.items():
-        if keep not in body:
-            sys.exit(f"rule_cost.py: the text of rule '{rule}' is no longer in sweep_wave.lua")
-        out[f"wave less {rule}"] = ("waves", prelude + body.replace(keep, drop))
-    bare = body
-    for keep, drop in RULES.values():
+        if shipped.count(keep) != 1:
+            sys.exit(f"rule_cost.py: the text of rule '{rule}' is not once in sweep_wave.lua")
+        out[f"wave less {rule}"] = ("waves", shipped.replace(keep, drop))
         bare = bare.replace(keep, drop)
-    out["wave less all four"] = ("waves", prelude + bare)
+    out["wave less all four"] = ("waves", bare)
     return out
 
 

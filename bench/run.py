@@ -476,11 +476,9 @@ def bench_per_dep(server, deps, repeat, entries):
             runs.setdefault(label, []).append(measure(server, snap, cmd, check, shell))
     rows = []
     lua = statistics.median(r[0] for r in runs["Lua bound (EVALSHA per dep, piped)"])
-    for label in runs:
-        summarise(rows, label, runs[label], lua)
+    walls = {label: summarise(rows, label, runs[label], lua) for label in runs}
     what = "with one entry each" if entries else "without entries"
     print_table(f"{name}: invalidate-many of {deps:,} deps {what}", rows)
-    walls = {label: statistics.median(r[0] for r in runs[label]) for label in runs}
     print(f"cachecore x the bound given its job: "
           f"{walls['cachecore invalidate-many'] / walls[SAME_JOB]:.2f}")
     os.remove(os.path.join(server.dir, snap))
